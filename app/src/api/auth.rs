@@ -1,0 +1,268 @@
+//! `auth/*`: sign-up, log-in, log-out, who am I, the organization picker.
+use leptos::prelude::*;
+
+use crate::{
+    error::AppError,
+    model::{Me, OrgChoice, PageContext},
+};
+
+#[cfg(feature = "ssr")]
+use super::context::{finish, RequestCtx};
+
+/// Everything the layout needs (site and signed-in user). Never fails for a
+/// signed-out visitor: `user` is then None.
+#[server(endpoint = "auth/context", prefix = "/api")]
+pub async fn load_page_context() -> Result<PageContext, AppError> {
+    use crate::model::{Site, TenantView, UserView};
+    use crate::tenancy::SiteCtx;
+    finish((|| {
+        let ctx = RequestCtx::load()?;
+        Ok(PageContext {
+            site: match &ctx.site {
+                SiteCtx::Apex => Site::Apex,
+                SiteCtx::Tenant(t) => Site::Tenant(TenantView {
+                    slug: t.slug.clone(),
+                    name: t.name.clone(),
+                }),
+            },
+            user: ctx.user.as_ref().map(|u| UserView {
+                id: u.id,
+                email: u.email.clone(),
+                display_name: u.display_name.clone(),
+                role: u.role,
+            }),
+            apex_origin: ctx.apex_origin(),
+        })
+    })())
+}
+
+/// The signed-in user on this host, or 401.
+#[server(endpoint = "auth/me", prefix = "/api")]
+pub async fn who_am_i() -> Result<Me, AppError> {
+    finish((|| {
+        let ctx = RequestCtx::load()?;
+        let user = ctx.user()?;
+        Ok(Me {
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            tenant: ctx.site.tenant().map(|t| t.slug.clone()),
+            role: user.role,
+        })
+    })())
+}
+
+/// Logs in. On a tenant's subdomain the user must be an active member of it.
+/// Returns where to go next.
+#[server(endpoint = "auth/login", prefix = "/api")]
+pub async fn login(email: String, password: String) -> Result<String, AppError> {
+    use crate::{
+        domain::accounts,
+        tenancy::{session, session::SessionAuth, SiteCtx},
+    };
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let (user_id, tenant_id, next) = match &ctx.site {
+                SiteCtx::Tenant(tenant) => {
+                    let id = accounts::log_in_to_tenant(
+                        &ctx.state.db,
+                        tenant,
+                        &email,
+                        &password,
+                        ctx.client_addr.as_deref(),
+                        ctx.request_id.as_deref(),
+                    )
+                    .await?;
+                    (id, Some(tenant.id), "/")
+                }
+                SiteCtx::Apex => {
+                    let id =
+                        accounts::authenticate(&ctx.state.db, &email, &password, ctx.client_addr.as_deref())
+                            .await?;
+                    (id, None, "/orgs")
+                }
+            };
+            session::sign_in(&ctx.session, SessionAuth { user_id, tenant_id })
+                .await
+                .map_err(session_error)?;
+            ctx.redirect_plain_form(next);
+            Ok(next.to_string())
+        }
+        .await,
+    )
+}
+
+/// Ends the session on this host. Returns where to go next.
+#[server(endpoint = "auth/logout", prefix = "/api")]
+pub async fn logout() -> Result<String, AppError> {
+    use crate::tenancy::{session, SiteCtx};
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            session::sign_out(&ctx.session).await.map_err(session_error)?;
+            let next = match ctx.site {
+                SiteCtx::Tenant(_) => "/login",
+                SiteCtx::Apex => "/",
+            };
+            ctx.redirect_plain_form(next);
+            Ok(next.to_string())
+        }
+        .await,
+    )
+}
+
+/// Creates a business and its owner (apex only), signs the owner in on the
+/// apex and returns the one-time hand-off URL into the new subdomain.
+#[server(endpoint = "auth/signup", prefix = "/api")]
+pub async fn signup(
+    business_name: String,
+    slug: String,
+    display_name: String,
+    email: String,
+    password: String,
+) -> Result<String, AppError> {
+    use crate::{
+        domain::accounts::{self, SignupInput},
+        tenancy::{session, session::SessionAuth, SiteCtx},
+    };
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            if !matches!(ctx.site, SiteCtx::Apex) {
+                return Err(AppError::NotFound("Sign up on the main site.".into()));
+            }
+            let signed_up = accounts::sign_up(
+                &ctx.state.db,
+                SignupInput {
+                    business_name,
+                    slug,
+                    display_name,
+                    email,
+                    password,
+                },
+                ctx.request_id.as_deref(),
+            )
+            .await?;
+            session::sign_in(
+                &ctx.session,
+                SessionAuth {
+                    user_id: signed_up.user_id,
+                    tenant_id: None,
+                },
+            )
+            .await
+            .map_err(session_error)?;
+            let (token, tenant) =
+                accounts::issue_handoff(&ctx.state.db, signed_up.user_id, &signed_up.tenant.slug).await?;
+            let url = handoff_url(&ctx, &tenant.slug, &token);
+            ctx.redirect_plain_form(&url);
+            Ok(url)
+        }
+        .await,
+    )
+}
+
+/// The businesses the signed-in user belongs to (apex).
+#[server(endpoint = "auth/orgs", prefix = "/api")]
+pub async fn my_organizations() -> Result<Vec<OrgChoice>, AppError> {
+    use crate::domain::accounts;
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let user = ctx.user()?;
+            Ok(accounts::organizations_of(&ctx.state.db, user.id).await?)
+        }
+        .await,
+    )
+}
+
+/// Opens one of the user's businesses: returns a one-time hand-off URL that
+/// signs them in on its subdomain.
+#[server(endpoint = "auth/open-org", prefix = "/api")]
+pub async fn open_organization(slug: String) -> Result<String, AppError> {
+    use crate::domain::accounts;
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let user = ctx.user()?;
+            let (token, tenant) = accounts::issue_handoff(&ctx.state.db, user.id, &slug).await?;
+            let url = handoff_url(&ctx, &tenant.slug, &token);
+            ctx.redirect_plain_form(&url);
+            Ok(url)
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn handoff_url(ctx: &RequestCtx, slug: &str, token: &str) -> String {
+    format!(
+        "{}/auth/handoff?token={token}",
+        ctx.state.site.tenant_origin(slug, &ctx.host)
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn session_error(error: tower_sessions::session::Error) -> AppError {
+    tracing::error!(%error, "session store error");
+    AppError::Internal
+}
+
+/// `GET /auth/handoff?token=…` on a tenant's subdomain: redeems a hand-off
+/// token once, starts a session for this host and lands on the dashboard.
+#[cfg(feature = "ssr")]
+pub async fn handoff(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::Extension(site): axum::Extension<crate::tenancy::SiteCtx>,
+    session: tower_sessions::Session,
+    headers: http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::{IntoResponse, Redirect};
+    use http::StatusCode;
+
+    use crate::{
+        domain::accounts,
+        tenancy::{session, session::SessionAuth},
+        ui::error_page,
+    };
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let apex = state.site.apex_origin(&host);
+    let Some(tenant) = site.tenant() else {
+        return error_page::response(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "Sign-in links open on a business's own address.",
+            &apex,
+        );
+    };
+    let token = query.get("token").map(String::as_str).unwrap_or_default();
+    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    match accounts::redeem_handoff(&state.db, tenant.id, token, request_id).await {
+        Ok(user_id) => {
+            let auth = SessionAuth {
+                user_id,
+                tenant_id: Some(tenant.id),
+            };
+            if let Err(error) = session::sign_in(&session, auth).await {
+                tracing::error!(%error, "session store error");
+                return error_page::internal(&apex);
+            }
+            Redirect::to("/").into_response()
+        }
+        Err(accounts::AccountError::HandoffInvalid) => error_page::response(
+            StatusCode::BAD_REQUEST,
+            "This sign-in link no longer works",
+            "Sign-in links work once, for a minute. Log in again to continue.",
+            &apex,
+        ),
+        Err(error) => {
+            tracing::error!(%error, "hand-off failed");
+            error_page::internal(&apex)
+        }
+    }
+}

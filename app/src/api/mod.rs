@@ -1,0 +1,7 @@
+//! Server functions: thin shims from HTTP to the domain. Each reads the request
+//! context, checks the input's shape, calls the domain and maps its error.
+//! Endpoints are stable (`/api/<endpoint>`) and listed in docs/api.md.
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod context;
+pub mod dashboard;

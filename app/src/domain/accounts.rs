@@ -1,0 +1,500 @@
+//! Accounts: sign-up, log-in, the organization picker and the hand-off of a
+//! sign-in from the apex domain to a tenant subdomain.
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, AuditEntry},
+    password, throttle,
+};
+use crate::{
+    error::AppError,
+    model::{OrgChoice, Role},
+    tenancy::{slug::validate_slug, Db, PlatformTx, ResolvedTenant},
+};
+
+/// How long a hand-off token lives.
+pub const HANDOFF_TTL_SECONDS: i64 = 60;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Email or password is incorrect.")]
+    BadCredentials,
+    #[error("That address is already taken. Please choose another.")]
+    SlugTaken,
+    #[error("An account with this email already exists, and the password does not match it.")]
+    EmailTaken,
+    #[error("Too many failed attempts")]
+    RateLimited,
+    #[error("You are not a member of that business.")]
+    NotMember,
+    #[error("This sign-in link has expired or was already used.")]
+    HandoffInvalid,
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Hash(#[from] password::HashError),
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(m) => AppError::Invalid(m),
+            AccountError::BadCredentials => AppError::Invalid(e.to_string()),
+            AccountError::SlugTaken | AccountError::EmailTaken => AppError::Conflict(e.to_string()),
+            AccountError::RateLimited => AppError::RateLimited,
+            AccountError::NotMember => AppError::Forbidden,
+            AccountError::HandoffInvalid => AppError::Invalid(e.to_string()),
+            AccountError::Db(error) => {
+                tracing::error!(%error, "database error in accounts");
+                AppError::Internal
+            }
+            AccountError::Hash(error) => {
+                tracing::error!(%error, "password hashing failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// Normalizes and checks an email address (kept simple: one `@`, a dot in the
+/// domain, no spaces, at most 254 characters).
+pub fn normalize_email(raw: &str) -> Result<String, AccountError> {
+    let email = raw.trim().to_lowercase();
+    let bad = || AccountError::Invalid("Please enter a valid email address.".into());
+    if email.len() < 3 || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err(bad());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    if local.is_empty()
+        || domain.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
+        return Err(bad());
+    }
+    Ok(email)
+}
+
+fn clean_name(raw: &str, what: &str) -> Result<String, AccountError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AccountError::Invalid(format!("Please enter {what}.")));
+    }
+    if name.chars().count() > 120 {
+        return Err(AccountError::Invalid(format!(
+            "{} must be at most 120 characters.",
+            capitalize(what)
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SignupInput {
+    pub business_name: String,
+    pub slug: String,
+    pub display_name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignedUp {
+    pub user_id: Uuid,
+    pub tenant: ResolvedTenant,
+}
+
+/// Creates a business: the tenant, its owner's account (or reuses the account
+/// when the password matches it) and the owner membership, in one transaction.
+pub async fn sign_up(
+    db: &Db,
+    input: SignupInput,
+    request_id: Option<&str>,
+) -> Result<SignedUp, AccountError> {
+    let business_name = clean_name(&input.business_name, "the business name")?;
+    let display_name = clean_name(&input.display_name, "your name")?;
+    let slug = input.slug.trim().to_lowercase();
+    validate_slug(&slug).map_err(|e| AccountError::Invalid(e.to_string()))?;
+    let email = normalize_email(&input.email)?;
+    password::check_password_rules(&input.password).map_err(AccountError::Invalid)?;
+
+    let mut tx = db.platform_tx().await?;
+    let existing: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = $1")
+            .bind(&email)
+            .fetch_optional(tx.conn())
+            .await?;
+    let user_id = match existing {
+        Some((id, hash)) => {
+            if !password::verify_password(input.password.clone(), Some(hash)).await {
+                return Err(AccountError::EmailTaken);
+            }
+            id
+        }
+        None => {
+            let hash = password::hash_password(input.password.clone()).await?;
+            let id = Uuid::now_v7();
+            sqlx::query("INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&email)
+                .bind(&display_name)
+                .bind(&hash)
+                .execute(tx.conn())
+                .await
+                .map_err(|e| on_unique(e, "users_email_key", AccountError::EmailTaken))?;
+            id
+        }
+    };
+
+    let tenant_id = Uuid::now_v7();
+    sqlx::query("INSERT INTO tenants (id, slug, name, business_type) VALUES ($1, $2, $3, 'retail')")
+        .bind(tenant_id)
+        .bind(&slug)
+        .bind(&business_name)
+        .execute(tx.conn())
+        .await
+        .map_err(|e| on_unique(e, "tenants_slug_key", AccountError::SlugTaken))?;
+    tx.enter_tenant(tenant_id).await?;
+    sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')")
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?;
+    audit::record_platform(
+        &mut tx,
+        tenant_id,
+        AuditEntry::new(Some(user_id), "tenant.created", "tenant")
+            .entity_id(tenant_id)
+            .after(json!({ "slug": slug, "name": business_name, "owner": email }))
+            .request_id(request_id),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%tenant_id, slug = %slug, "business signed up");
+    Ok(SignedUp {
+        user_id,
+        tenant: ResolvedTenant {
+            id: tenant_id,
+            slug,
+            name: business_name,
+        },
+    })
+}
+
+/// Maps a unique violation of `constraint` to `to`; anything else stays a
+/// database error (logged, never shown).
+fn on_unique(e: sqlx::Error, constraint: &str, to: AccountError) -> AccountError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.constraint() == Some(constraint) {
+            return to;
+        }
+    }
+    AccountError::Db(e)
+}
+
+/// Checks an email and password, with throttling. Returns the user id. Wrong
+/// email and wrong password are the same error.
+pub async fn authenticate(
+    db: &Db,
+    email: &str,
+    password_text: &str,
+    client: Option<&str>,
+) -> Result<Uuid, AccountError> {
+    let email = normalize_email(email).map_err(|_| AccountError::BadCredentials)?;
+    if password_text.is_empty() || password_text.chars().count() > password::MAX_PASSWORD_LEN {
+        return Err(AccountError::BadCredentials);
+    }
+    let keys = throttle::keys_for(&email, client);
+    let mut tx: PlatformTx = db.platform_tx().await?;
+    if throttle::is_locked(tx.conn(), &keys).await? {
+        tx.commit().await?;
+        return Err(AccountError::RateLimited);
+    }
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = $1")
+            .bind(&email)
+            .fetch_optional(tx.conn())
+            .await?;
+    let (user_id, hash) = match row {
+        Some((id, hash)) => (Some(id), Some(hash)),
+        None => (None, None),
+    };
+    let ok = password::verify_password(password_text.to_owned(), hash).await;
+    match (ok, user_id) {
+        (true, Some(id)) => {
+            throttle::record_success(tx.conn(), &keys).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+        _ => {
+            throttle::record_failure(tx.conn(), &keys).await?;
+            tx.commit().await?;
+            Err(AccountError::BadCredentials)
+        }
+    }
+}
+
+/// Log-in on a tenant's subdomain: the credentials must be right *and* the user
+/// must be an active member of this tenant (same message when not).
+pub async fn log_in_to_tenant(
+    db: &Db,
+    tenant: &ResolvedTenant,
+    email: &str,
+    password_text: &str,
+    client: Option<&str>,
+    request_id: Option<&str>,
+) -> Result<Uuid, AccountError> {
+    let user_id = authenticate(db, email, password_text, client).await?;
+    let mut tx = db.tenant_tx(tenant.id).await?;
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND is_active")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    if role.is_none() {
+        tx.rollback().await?;
+        return Err(AccountError::BadCredentials);
+    }
+    sqlx::query("UPDATE memberships SET last_seen_at = now() WHERE user_id = $1")
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry::new(Some(user_id), "auth.login", "user")
+            .entity_id(user_id)
+            .request_id(request_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+/// The businesses a user belongs to (apex organization picker). Cross-tenant by
+/// nature, so it reads through the platform path, and only this user's rows.
+pub async fn organizations_of(db: &Db, user_id: Uuid) -> Result<Vec<OrgChoice>, AccountError> {
+    let mut tx = db.platform_tx().await?;
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT t.slug, t.name, m.role, t.status FROM memberships m \
+         JOIN tenants t ON t.id = m.tenant_id \
+         WHERE m.user_id = $1 AND m.is_active ORDER BY t.name",
+    )
+    .bind(user_id)
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(slug, name, role, status)| {
+            Some(OrgChoice {
+                slug,
+                name,
+                role: Role::parse(&role)?,
+                suspended: status == "suspended",
+            })
+        })
+        .collect())
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a single-use hand-off token for `user_id` into the tenant `slug`
+/// (only when the user is an active member of an active tenant). Only the
+/// token's SHA-256 is stored; the token itself goes into the redirect URL.
+pub async fn issue_handoff(
+    db: &Db,
+    user_id: Uuid,
+    slug: &str,
+) -> Result<(String, ResolvedTenant), AccountError> {
+    let mut ptx = db.platform_tx().await?;
+    let tenant: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name, status FROM tenants WHERE slug = $1")
+            .bind(slug.trim().to_lowercase())
+            .fetch_optional(ptx.conn())
+            .await?;
+    ptx.commit().await?;
+    let Some((tenant_id, slug, name, status)) = tenant else {
+        return Err(AccountError::NotMember);
+    };
+    if status != "active" {
+        return Err(AccountError::NotMember);
+    }
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let member: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND is_active)")
+            .bind(user_id)
+            .fetch_one(tx.conn())
+            .await?;
+    if !member {
+        tx.rollback().await?;
+        return Err(AccountError::NotMember);
+    }
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let token = hex::encode(raw);
+    sqlx::query(
+        "INSERT INTO handoff_tokens (tenant_id, id, token_hash, user_id, expires_at) \
+         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))",
+    )
+    .bind(tenant_id)
+    .bind(Uuid::now_v7())
+    .bind(token_hash(&token))
+    .bind(user_id)
+    .bind(HANDOFF_TTL_SECONDS as f64)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok((
+        token,
+        ResolvedTenant {
+            id: tenant_id,
+            slug,
+            name,
+        },
+    ))
+}
+
+/// Redeems a hand-off token on the tenant's own host: marks it used (once, and
+/// only before it expires) and returns the user, who must still be a member.
+pub async fn redeem_handoff(
+    db: &Db,
+    tenant_id: Uuid,
+    token: &str,
+    request_id: Option<&str>,
+) -> Result<Uuid, AccountError> {
+    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AccountError::HandoffInvalid);
+    }
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let user_id: Option<Uuid> = sqlx::query_scalar(
+        "UPDATE handoff_tokens SET used_at = now() \
+         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() \
+         RETURNING user_id",
+    )
+    .bind(token_hash(&token.to_ascii_lowercase()))
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(user_id) = user_id else {
+        tx.rollback().await?;
+        return Err(AccountError::HandoffInvalid);
+    };
+    let member: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND is_active)")
+            .bind(user_id)
+            .fetch_one(tx.conn())
+            .await?;
+    if !member {
+        tx.rollback().await?;
+        return Err(AccountError::HandoffInvalid);
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry::new(Some(user_id), "auth.login", "user")
+            .entity_id(user_id)
+            .after(json!({ "via": "handoff" }))
+            .request_id(request_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+/// Adds an account with a role to a tenant (used by the demo seed until
+/// invitations exist). Idempotent: an existing member is left as is.
+pub async fn ensure_member_account(
+    db: &Db,
+    tenant_id: Uuid,
+    email: &str,
+    display_name: &str,
+    password_text: &str,
+    role: Role,
+) -> Result<Uuid, AccountError> {
+    let email = normalize_email(email)?;
+    let mut tx = db.platform_tx().await?;
+    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE lower(email) = $1")
+        .bind(&email)
+        .fetch_optional(tx.conn())
+        .await?;
+    let user_id = match existing {
+        Some(id) => id,
+        None => {
+            let hash = password::hash_password(password_text.to_owned()).await?;
+            let id = Uuid::now_v7();
+            sqlx::query("INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&email)
+                .bind(display_name)
+                .bind(hash)
+                .execute(tx.conn())
+                .await?;
+            id
+        }
+    };
+    tx.enter_tenant(tenant_id).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(role.as_str())
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        audit::record_platform(
+            &mut tx,
+            tenant_id,
+            AuditEntry::new(None, "member.added", "membership")
+                .entity_id(user_id)
+                .after(json!({ "email": email, "role": role.as_str() })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalized_and_checked() {
+        assert_eq!(normalize_email("  Owner@Acme.Test ").unwrap(), "owner@acme.test");
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a b@c.d",
+            "@acme.test",
+            "a@.test",
+            "a@test.",
+            "a@b@c.d",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(clean_name("  Acme  ", "the business name").unwrap(), "Acme");
+        assert!(clean_name("   ", "the business name").is_err());
+        assert!(clean_name(&"x".repeat(121), "your name").is_err());
+    }
+}

@@ -1,0 +1,9 @@
+//! Business rules, one module per context. Server-only: these functions take a
+//! `TenantTx` (or, for the few cross-tenant paths, a `PlatformTx`) and never see
+//! HTTP.
+pub mod accounts;
+pub mod audit;
+pub mod dashboard;
+pub mod demo;
+pub mod password;
+pub mod throttle;

@@ -1,0 +1,92 @@
+//! Password hashing with argon2id (the crate's defaults: m=19 MiB, t=2, p=1).
+use std::sync::OnceLock;
+
+use argon2::{
+    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+
+pub const MIN_PASSWORD_LEN: usize = 10;
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashError(String);
+
+/// Hashes on a blocking thread (argon2 is deliberately slow).
+pub async fn hash_password(password: String) -> Result<String, HashError> {
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| HashError(e.to_string()))?
+}
+
+fn hash_now(password: &str) -> Result<String, HashError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Verifies `password` against `hash`. With no hash (unknown email) it still
+/// does the same work against a dummy hash, so timing does not reveal which
+/// emails have accounts.
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let (hash, real) = match hash {
+            Some(h) => (h, true),
+            None => (dummy_hash().to_owned(), false),
+        };
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        let ok = Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        ok && real
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_now("not-a-real-password-for-timing").unwrap_or_default())
+}
+
+/// Length rules, checked before hashing.
+pub fn check_password_rules(password: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD_LEN {
+        return Err(format!(
+            "The password must be at least {MIN_PASSWORD_LEN} characters long."
+        ));
+    }
+    if len > MAX_PASSWORD_LEN {
+        return Err(format!(
+            "The password must be at most {MAX_PASSWORD_LEN} characters long."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn right_password_verifies_and_wrong_does_not() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
+        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await);
+        assert!(!verify_password("not-a-real-password-for-timing".into(), None).await);
+    }
+
+    #[test]
+    fn password_length_rules() {
+        assert!(check_password_rules("short").is_err());
+        assert!(check_password_rules("long enough!").is_ok());
+        assert!(check_password_rules(&"x".repeat(257)).is_err());
+    }
+}

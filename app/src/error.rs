@@ -1,0 +1,85 @@
+//! The error type every server function returns.
+//!
+//! Variants carry only text a person can act on; internal detail (SQL errors,
+//! constraint names) is logged on the server and never serialized.
+use serde::{Deserialize, Serialize};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input; the message says what to fix.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with existing data (e.g. a taken name).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many attempts. Please wait a few minutes and try again.")]
+    RateLimited,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// The request never got a proper answer (network, decoding).
+    #[error("Could not reach the server. Check the connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AppError::Invalid(message.into())
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => S::UNAUTHORIZED,
+            AppError::Forbidden => S::FORBIDDEN,
+            AppError::NotFound(_) => S::NOT_FOUND,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::RateLimited => S::TOO_MANY_REQUESTS,
+            AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::Invalid("Some fields are missing or malformed.".into())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_error_text_reveals_nothing() {
+        assert_eq!(
+            AppError::Internal.to_string(),
+            "Something went wrong on our side. Please try again."
+        );
+    }
+
+    #[test]
+    fn statuses_match_meaning() {
+        assert_eq!(AppError::Unauthorized.status(), 401);
+        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::RateLimited.status(), 429);
+    }
+}

@@ -1,0 +1,226 @@
+//! Request middleware: refuse cross-origin writes, resolve the host to a tenant,
+//! and load the signed-in member, before any page or server function runs.
+use axum::{
+    extract::{Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use http::StatusCode;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{classify_host, csrf::is_same_origin_request, session, HostClass, PlatformTx, TenantTx};
+use crate::{model::Role, state::AppState, ui::error_page};
+
+/// The tenant a request's host resolved to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedTenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Which site the request is for; always present after [`resolve_site`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SiteCtx {
+    Apex,
+    Tenant(ResolvedTenant),
+}
+
+impl SiteCtx {
+    pub fn tenant(&self) -> Option<&ResolvedTenant> {
+        match self {
+            SiteCtx::Tenant(t) => Some(t),
+            SiteCtx::Apex => None,
+        }
+    }
+}
+
+/// The signed-in person, checked against the database on this very request.
+/// On a tenant host `role` is their active membership's role; on the apex, None.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Option<Role>,
+}
+
+/// The `Host` header (or the URI authority for HTTP/2).
+pub fn request_host(req: &http::request::Parts) -> String {
+    req.headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.uri.authority().map(|a| a.to_string()))
+        .unwrap_or_default()
+}
+
+/// Refuses non-GET requests that do not prove they come from the same origin.
+pub async fn require_same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !is_same_origin_request(req.method(), req.headers(), state.site.scheme()) {
+        tracing::warn!(method = %req.method(), path = %req.uri().path(), "refused cross-origin request");
+        return (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response();
+    }
+    next.run(req).await
+}
+
+/// Resolves the host to the apex or an active tenant; unknown hosts get the 404
+/// page and suspended tenants the 403 page. The tenant comes only from the host.
+pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let host = {
+        let h = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned);
+        h.or_else(|| req.uri().authority().map(|a| a.to_string()))
+            .unwrap_or_default()
+    };
+    let apex = state.site.apex_origin(&host);
+    let site = match classify_host(&host, &state.site.base_domain) {
+        HostClass::Apex => SiteCtx::Apex,
+        HostClass::Tenant(slug) => match lookup_tenant(&state, &slug).await {
+            Ok(Some(found)) if found.suspended => {
+                return error_page::response(
+                    StatusCode::FORBIDDEN,
+                    "This shop is suspended",
+                    "The business that lives at this address is suspended. If it is yours, contact the platform's support.",
+                    &apex,
+                );
+            }
+            Ok(Some(found)) => SiteCtx::Tenant(found.tenant),
+            Ok(None) => return unknown_site(&apex),
+            Err(error) => {
+                tracing::error!(%error, "tenant lookup failed");
+                return error_page::internal(&apex);
+            }
+        },
+        HostClass::Reserved(_) | HostClass::Unknown => return unknown_site(&apex),
+    };
+    if let SiteCtx::Tenant(t) = &site {
+        tracing::Span::current().record("tenant", t.slug.as_str());
+    }
+    req.extensions_mut().insert(site);
+    next.run(req).await
+}
+
+fn unknown_site(apex: &str) -> Response {
+    error_page::response(
+        StatusCode::NOT_FOUND,
+        "No shop here",
+        "There is no business at this address. Check the spelling, or start from the home page.",
+        apex,
+    )
+}
+
+struct FoundTenant {
+    tenant: ResolvedTenant,
+    suspended: bool,
+}
+
+async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
+    let mut tx: PlatformTx = state.db.platform_tx().await?;
+    let row: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name, status FROM tenants WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(tx.conn())
+            .await?;
+    tx.commit().await?;
+    Ok(row.map(|(id, slug, name, status)| FoundTenant {
+        tenant: ResolvedTenant { id, slug, name },
+        suspended: status == "suspended",
+    }))
+}
+
+/// Loads the signed-in user. On a tenant host the session must have been made
+/// for this tenant and the membership must still be active, checked now, on
+/// every request: a removed member is out at the next request.
+pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let (Some(session), Some(site)) = (
+        req.extensions().get::<Session>().cloned(),
+        req.extensions().get::<SiteCtx>().cloned(),
+    ) else {
+        return next.run(req).await;
+    };
+    let auth = match session::current_auth(&session).await {
+        Ok(auth) => auth,
+        Err(error) => {
+            tracing::error!(%error, "session load failed");
+            return error_page::internal(&state.site.apex_origin(&host_of(&req)));
+        }
+    };
+    let Some(auth) = auth else {
+        return next.run(req).await;
+    };
+    let loaded = match &site {
+        SiteCtx::Tenant(t) if auth.tenant_id == Some(t.id) => load_member(&state, t.id, auth.user_id).await,
+        SiteCtx::Apex if auth.tenant_id.is_none() => load_apex_user(&state, auth.user_id).await,
+        _ => Ok(None),
+    };
+    match loaded {
+        Ok(Some(user)) => {
+            tracing::Span::current().record("user", tracing::field::display(user.id));
+            req.extensions_mut().insert(user);
+        }
+        Ok(None) => {
+            if let Err(error) = session::forget_auth(&session).await {
+                tracing::error!(%error, "could not clear a stale session identity");
+            }
+        }
+        Err(error) => {
+            tracing::error!(%error, "loading the signed-in user failed");
+            return error_page::internal(&state.site.apex_origin(&host_of(&req)));
+        }
+    }
+    next.run(req).await
+}
+
+fn host_of(req: &Request) -> String {
+    req.headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn load_member(
+    state: &AppState,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let mut tx: TenantTx = state.db.tenant_tx(tenant_id).await?;
+    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name, m.role \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.user_id = $1 AND m.is_active",
+    )
+    .bind(user_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(row.and_then(|(id, email, display_name, role)| {
+        Some(CurrentUser {
+            id,
+            email,
+            display_name,
+            role: Some(Role::parse(&role)?),
+        })
+    }))
+}
+
+async fn load_apex_user(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let mut tx: PlatformTx = state.db.platform_tx().await?;
+    let row: Option<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, email, display_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    tx.commit().await?;
+    Ok(row.map(|(id, email, display_name)| CurrentUser {
+        id,
+        email,
+        display_name,
+        role: None,
+    }))
+}

@@ -1,0 +1,91 @@
+//! The two connection pools and the hooks that keep them clean.
+use sqlx::{postgres::PgPoolOptions, Executor, PgPool, Row};
+use uuid::Uuid;
+
+use super::tx::{PlatformTx, TenantTx};
+
+/// The role every tenant transaction switches to: not a superuser, not
+/// BYPASSRLS, owner of nothing (created by the first migration).
+pub const TENANT_ROLE: &str = "shopfloor_tenant";
+
+/// Database access. Tenant work goes through [`Db::tenant_tx`]; the few
+/// cross-tenant paths through [`Db::platform_tx`].
+#[derive(Clone, Debug)]
+pub struct Db {
+    tenant_pool: PgPool,
+    platform_pool: PgPool,
+}
+
+impl Db {
+    /// `tenant_pool` should log in as a role that is a member of
+    /// [`TENANT_ROLE`] and cannot bypass RLS; `platform_pool` as the owner
+    /// (migration) role.
+    pub fn new(tenant_pool: PgPool, platform_pool: PgPool) -> Self {
+        Db {
+            tenant_pool,
+            platform_pool,
+        }
+    }
+
+    /// Begins a transaction scoped to `tenant_id` under row-level security.
+    pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        TenantTx::begin(&self.tenant_pool, tenant_id).await
+    }
+
+    /// Begins a cross-tenant transaction (tenant resolution, sign-up, log-in,
+    /// seeding). Keep its uses few and named.
+    pub async fn platform_tx(&self) -> Result<PlatformTx, sqlx::Error> {
+        PlatformTx::begin(&self.platform_pool).await
+    }
+
+    /// The pool sessions are stored through (the tenant login role; the session
+    /// table carries no tenant data).
+    pub fn session_pool(&self) -> &PgPool {
+        &self.tenant_pool
+    }
+
+    /// For readiness checks only.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.tenant_pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.tenant_pool.close().await;
+        self.platform_pool.close().await;
+    }
+}
+
+const RELEASE_CHECK: &str = "SELECT current_user = session_user \
+    AND coalesce(current_setting('app.tenant_id', true), '') = '' \
+    AND now() = statement_timestamp()";
+
+/// Pool options with the release hook: a connection that comes back still inside
+/// a transaction, running as another role, or carrying a tenant is closed rather
+/// than reused (a cancelled request must never leak its tenant to the next one).
+pub fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new().after_release(|conn, _meta| {
+        Box::pin(async move {
+            // In an open transaction block `now()` is the block's start time, which
+            // differs from the statement's own. Sent with the simple protocol, where
+            // an implicit transaction starts with the statement (the extended
+            // protocol's Parse/Bind/Execute steps would make them differ).
+            // (A plain string with no arguments goes out as a simple Query.)
+            let clean: Result<bool, sqlx::Error> = conn
+                .fetch_one(RELEASE_CHECK)
+                .await
+                .and_then(|row| row.try_get::<bool, _>(0));
+            match clean {
+                Ok(true) => Ok(true),
+                Ok(false) => {
+                    tracing::warn!("discarding a pooled connection that kept tenant state");
+                    Ok(false)
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "discarding a pooled connection that failed its check");
+                    Ok(false)
+                }
+            }
+        })
+    })
+}

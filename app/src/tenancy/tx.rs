@@ -1,0 +1,79 @@
+//! The tenant-scoped transaction and the cross-tenant one.
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::pool::TENANT_ROLE;
+
+/// A transaction that runs as [`TENANT_ROLE`] with `app.tenant_id` set, both
+/// transaction-local, so row-level security confines every statement in it to
+/// one tenant. Only this module can make one; domain functions take
+/// `&mut TenantTx`, so a query that forgets `WHERE tenant_id` still cannot leak.
+pub struct TenantTx {
+    tx: Transaction<'static, Postgres>,
+    tenant_id: Uuid,
+}
+
+impl TenantTx {
+    pub(super) async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        // One round trip: both settings are local to this transaction and vanish
+        // at COMMIT or ROLLBACK.
+        sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
+            .bind(TENANT_ROLE)
+            .bind(tenant_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        Ok(TenantTx { tx, tenant_id })
+    }
+
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    /// The connection, for running queries inside this transaction.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+/// A transaction on the owner pool that can see every tenant. Used only for
+/// resolving a host to a tenant, sign-up, log-in, the organization picker and
+/// seeding; grep for `PlatformTx` to audit all of them.
+pub struct PlatformTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PlatformTx {
+    pub(super) async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        Ok(PlatformTx {
+            tx: pool.begin().await?,
+        })
+    }
+
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    /// Makes `tenant_id` the current tenant for the rest of this transaction, so
+    /// rows written next pass the tenant policies' `WITH CHECK` even when the
+    /// owner role is subject to forced RLS (sign-up writes the first membership).
+    pub async fn enter_tenant(&mut self, tenant_id: Uuid) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+            .bind(tenant_id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}

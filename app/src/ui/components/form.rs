@@ -1,0 +1,63 @@
+//! Form pieces shared by the pages.
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] hint: &'static str,
+    #[prop(optional)] value: String,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    view! {
+        <div class="space-y-1">
+            <label for=id.clone() class="block text-sm font-medium text-slate-700">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                required
+                class="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="text-xs text-slate-500">{hint}</p> })}
+        </div>
+    }
+}
+
+/// Shows the error of the last submission, if any (`value` is an action's
+/// `value()`).
+#[component]
+pub fn FormError<T: Send + Sync + Clone + 'static>(
+    value: MappedSignal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    move || {
+        value.get().and_then(Result::err).map(|e| {
+            view! {
+                <p role="alert" class="rounded-md border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+                    {e.to_string()}
+                </p>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Memo<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            disabled=move || pending.get()
+            class="w-full rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white shadow-sm hover:bg-indigo-700 disabled:opacity-60"
+        >
+            {move || if pending.get() { busy_label } else { label }}
+        </button>
+    }
+}

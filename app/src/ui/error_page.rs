@@ -1,0 +1,44 @@
+//! Plain HTML error pages for answers given before the app renders (unknown
+//! host, suspended tenant, internal errors in middleware).
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+pub fn render(status: StatusCode, title: &str, message: &str, home: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Shopfloor</title><link rel="stylesheet" href="{css}"></head>
+<body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+<main class="mx-auto max-w-xl px-4 py-24 text-center">
+<p class="text-sm font-semibold text-indigo-600">{code}</p>
+<h1 class="mt-2 text-3xl font-bold tracking-tight">{title}</h1>
+<p class="mt-4 text-slate-600">{message}</p>
+<a class="mt-8 inline-block rounded-md bg-indigo-600 px-4 py-2 text-white hover:bg-indigo-700" href="{home}/">Go to the home page</a>
+</main></body></html>"#,
+        title = escape(title),
+        message = escape(message),
+        home = escape(home),
+        code = status.as_u16(),
+        css = style::href(),
+    )
+}
+
+pub fn response(status: StatusCode, title: &str, message: &str, home: &str) -> Response {
+    (status, Html(render(status, title, message, home))).into_response()
+}
+
+pub fn internal(home: &str) -> Response {
+    response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "We could not complete this request. Please try again in a moment.",
+        home,
+    )
+}

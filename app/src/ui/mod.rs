@@ -1,0 +1,78 @@
+//! Pages and components, compiled for both the server (SSR) and the browser.
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::{api::auth::load_page_context, error::AppError, model::PageContext};
+
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod error_page;
+pub mod pages;
+
+/// The HTML document around the app (server only).
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href=style::href() />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in where: loaded once per page (blocking, so redirects and
+/// status codes are decided before the first byte) and shared by every page.
+pub type PageContextResource = Resource<Result<PageContext, AppError>>;
+
+pub fn use_page_context() -> PageContextResource {
+    expect_context::<PageContextResource>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let page_ctx: PageContextResource = Resource::new_blocking(|| (), |_| load_page_context());
+    provide_context(page_ctx);
+    view! {
+        <Title text="Shopfloor" />
+        <Router>
+            <components::layout::Header />
+            <main class="mx-auto max-w-5xl px-4 py-8">
+                <Routes fallback=pages::not_found::NotFoundPage>
+                    <Route path=path!("/") view=pages::home::HomePage />
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/signup") view=pages::signup::SignupPage />
+                    <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Full page load to `url` (after sign-in, sign-up, log-out), so every part of
+/// the page is drawn again for the new identity; may change host.
+pub fn go_to(url: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Err(error) = window().location().set_href(url) {
+            leptos::logging::error!("navigation failed: {error:?}");
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = url;
+}

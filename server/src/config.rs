@@ -1,0 +1,96 @@
+//! Command line and environment (every option has an environment variable).
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shopfloor",
+    version,
+    about = "Shopfloor: multi-tenant point of sale, inventory and billing.",
+    long_about = "Shopfloor: multi-tenant point of sale, inventory and billing.\n\n\
+        With no DATABASE_URL it starts a private PostgreSQL cluster in SHOPFLOOR_DATA_DIR \
+        (from the machine's PostgreSQL binaries), migrates it and seeds the demo businesses. \
+        With DATABASE_URL it uses that server and seeds nothing unless --seed-demo is given."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create the demo businesses and accounts (idempotent) and exit.
+    SeedDemo,
+    /// Start only the private PostgreSQL cluster, print its superuser URL on the
+    /// first line of standard output, and keep it running until SIGINT/SIGTERM
+    /// (used by the test command).
+    #[command(hide = true)]
+    EmbeddedDb,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Options {
+    /// PostgreSQL URL the app's tenant pool logs in with. Use a role that is not a
+    /// superuser, not BYPASSRLS and owns no table, granted `shopfloor_tenant`.
+    /// Unset: the private embedded cluster is used.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// PostgreSQL URL of the owner role: runs migrations and the few cross-tenant
+    /// paths (tenant lookup, sign-up, log-in). Must be a superuser or BYPASSRLS.
+    /// Defaults to DATABASE_URL.
+    #[arg(
+        long,
+        env = "SHOPFLOOR_OWNER_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub owner_database_url: Option<String>,
+
+    /// Folder of the embedded PostgreSQL cluster (git-ignored).
+    #[arg(long, env = "SHOPFLOOR_DATA_DIR", default_value = ".data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Tenants live on `<slug>.<base domain>`; the apex serves sign-up and log-in.
+    /// The port of the Host header is ignored when matching.
+    #[arg(
+        long,
+        env = "SHOPFLOOR_BASE_DOMAIN",
+        default_value = "localhost",
+        global = true
+    )]
+    pub base_domain: String,
+
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub site_addr: SocketAddr,
+
+    /// Set when served over https (behind a TLS proxy): cookies get `Secure` and
+    /// origins are expected as https.
+    #[arg(long, env = "SHOPFLOOR_HTTPS", global = true)]
+    pub https: bool,
+
+    /// Seed the demo businesses even on an external database.
+    #[arg(long, env = "SHOPFLOOR_SEED_DEMO", global = true)]
+    pub seed_demo: bool,
+
+    /// Don't apply migrations at start-up (when they are run separately).
+    #[arg(long, env = "SHOPFLOOR_SKIP_MIGRATIONS", global = true)]
+    pub skip_migrations: bool,
+
+    /// Log format: `text` or `json`. Filter with RUST_LOG.
+    #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+}

@@ -1,0 +1,118 @@
+use std::{net::SocketAddr, process::ExitCode};
+
+use app::{domain::demo::seed_demo, state::SiteConfig};
+use clap::Parser;
+use server::{
+    config::{Cli, Command, Options},
+    database, embedded, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(&cli.options.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.options).await,
+        Command::Migrate => migrate(cli.options).await,
+        Command::SeedDemo => seed(cli.options).await,
+        Command::EmbeddedDb => embedded_db(cli.options).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error + Send + Sync>;
+
+async fn serve(options: Options) -> Result<(), AnyError> {
+    let opened = database::open(&options).await?;
+    let result = async {
+        if opened.embedded.is_some() || options.seed_demo {
+            seed_demo(&opened.db).await?;
+            tracing::info!("demo businesses ready: acme, globex (password: shopfloor-demo)");
+        }
+        let state = server::app_state(
+            opened.db.clone(),
+            SiteConfig {
+                base_domain: options.base_domain.clone(),
+                https: options.https,
+            },
+            server::leptos_options(options.site_addr),
+        );
+        let cleanup = server::routes::spawn_session_cleanup(&state);
+        let app = server::router(state);
+        let listener = tokio::net::TcpListener::bind(options.site_addr).await?;
+        tracing::info!(
+            "listening on http://{}  (try http://acme.{}:{})",
+            options.site_addr,
+            options.base_domain,
+            options.site_addr.port()
+        );
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        cleanup.abort();
+        Ok::<(), AnyError>(())
+    }
+    .await;
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        tokio::task::spawn_blocking(move || pg.stop()).await?;
+    }
+    result
+}
+
+async fn migrate(options: Options) -> Result<(), AnyError> {
+    let opened = database::open(&options).await?;
+    tracing::info!("migrations applied");
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        pg.stop();
+    }
+    Ok(())
+}
+
+async fn seed(options: Options) -> Result<(), AnyError> {
+    let opened = database::open(&options).await?;
+    let result = seed_demo(&opened.db).await;
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        pg.stop();
+    }
+    result?;
+    tracing::info!("demo businesses ready");
+    Ok(())
+}
+
+async fn embedded_db(options: Options) -> Result<(), AnyError> {
+    let data_dir = options.data_dir.clone();
+    let pg = tokio::task::spawn_blocking(move || embedded::EmbeddedPostgres::start(&data_dir)).await??;
+    println!("{}", pg.url(embedded::SUPERUSER, "postgres"));
+    shutdown_signal().await;
+    tokio::task::spawn_blocking(move || pg.stop()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,149 @@
+//! The router: health checks, static files, then the pages and server
+//! functions behind the tenant and session middleware.
+use std::time::Duration;
+
+use app::{
+    state::AppState,
+    tenancy::middleware::{load_user, require_same_origin, resolve_site},
+    ui::{shell, App},
+};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    middleware::from_fn_with_state,
+    response::IntoResponse,
+    routing::get,
+    Router,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
+    trace::{DefaultOnResponse, TraceLayer},
+    LatencyUnit,
+};
+use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
+
+/// The session cookie's name. Host-only (no Domain attribute), HttpOnly,
+/// SameSite=Lax, Secure over https.
+pub const SESSION_COOKIE: &str = "shopfloor_session";
+
+pub fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
+    let store = PostgresStore::new(state.db.session_pool().clone());
+    SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(state.site.https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
+}
+
+/// Deletes expired sessions now and then.
+pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
+    use tower_sessions::ExpiredDeletion;
+    let store = PostgresStore::new(state.db.session_pool().clone());
+    tokio::spawn(async move {
+        if let Err(error) = store.continuously_delete_expired(Duration::from_secs(300)).await {
+            tracing::warn!(%error, "expired-session cleanup stopped");
+        }
+    })
+}
+
+pub fn router(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+
+    let fallback = {
+        let state = state.clone();
+        let options = options.clone();
+        leptos_axum::render_app_to_stream_with_context(
+            move || provide_context(state.clone()),
+            move || shell(options.clone()),
+        )
+    };
+
+    // Everything a tenant or apex page needs. Layers run outermost-last-added:
+    // same-origin check, then host → tenant, then session, then the member.
+    let pages = Router::new()
+        .route("/auth/handoff", get(app::api::auth::handoff))
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(fallback)
+        .layer(from_fn_with_state(state.clone(), load_user))
+        .layer(session_layer(&state))
+        .layer(from_fn_with_state(state.clone(), resolve_site))
+        .layer(from_fn_with_state(state.clone(), require_same_origin));
+
+    let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route(&style::href(), get(stylesheet))
+        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .merge(pages)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    let request_id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    // The path only: query strings may carry one-time tokens.
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id,
+                        tenant = tracing::field::Empty,
+                        user = tracing::field::Empty,
+                    )
+                })
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Liveness: answers on any host, touches nothing.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready"),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        style::CSS,
+    )
+}

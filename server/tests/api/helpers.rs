@@ -1,0 +1,291 @@
+//! Test harness: a database per test from a migrated template, the real router,
+//! and two tenants (acme with an owner and a cashier, globex with an owner).
+use std::{net::SocketAddr, str::FromStr, sync::OnceLock};
+
+use app::{
+    domain::{
+        accounts::{self, SignupInput},
+        demo::DEMO_PASSWORD,
+    },
+    model::Role,
+    state::SiteConfig,
+    tenancy::Db,
+};
+use axum::{
+    body::Body,
+    extract::connect_info::MockConnectInfo,
+    http::{header, Request, Response, StatusCode},
+    Router,
+};
+use leptos::config::LeptosOptions;
+use server::database::{connect_admin_pool, connect_pool, ensure_app_login_role, APP_LOGIN_ROLE, MIGRATOR};
+use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+const TEMPLATE: &str = "shopfloor_test_template";
+
+/// The superuser URL of the test cluster: `SHOPFLOOR_TEST_DATABASE_URL` (the
+/// test command starts one), or a private cluster started here on first use.
+fn admin_options() -> PgConnectOptions {
+    static URL: OnceLock<String> = OnceLock::new();
+    let url = URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
+        Ok(url) => url,
+        Err(_) => {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-db-cargo");
+            let pg = server::embedded::EmbeddedPostgres::start(&dir)
+                .expect("start a private PostgreSQL for tests");
+            let url = pg.url(server::embedded::SUPERUSER, "postgres");
+            // Left running for later test runs (it is reused, not restarted).
+            std::mem::forget(pg);
+            url
+        }
+    });
+    PgConnectOptions::from_str(url).expect("test database URL parses")
+}
+
+async fn prepare_template() {
+    static READY: OnceCell<()> = OnceCell::const_new();
+    READY
+        .get_or_init(|| async {
+            let admin = admin_options();
+            let mut conn = PgConnection::connect_with(&admin)
+                .await
+                .expect("connect as admin");
+            // A fresh template per test run, so migrations are always current.
+            let _ = sqlx::query(&format!("ALTER DATABASE {TEMPLATE} WITH IS_TEMPLATE false"))
+                .execute(&mut conn)
+                .await;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("drop old template");
+            sqlx::query(&format!("CREATE DATABASE {TEMPLATE}"))
+                .execute(&mut conn)
+                .await
+                .expect("create template");
+            let owner = connect_admin_pool(admin.clone().database(TEMPLATE), 2)
+                .await
+                .expect("connect template");
+            MIGRATOR.run(&owner).await.expect("migrate template");
+            ensure_app_login_role(&owner).await.expect("app login role");
+            owner.close().await;
+            sqlx::query(&format!("ALTER DATABASE {TEMPLATE} WITH IS_TEMPLATE true"))
+                .execute(&mut conn)
+                .await
+                .expect("mark template");
+            conn.close().await.ok();
+        })
+        .await;
+}
+
+pub struct TestApp {
+    pub db: Db,
+    pub router: Router,
+    /// Superuser pool on this test's database (for arranging and inspecting).
+    pub admin: PgPool,
+    /// Options for a tenant-role login on this test's database.
+    pub tenant_login: PgConnectOptions,
+    pub acme: Uuid,
+    pub globex: Uuid,
+}
+
+pub const ACME_OWNER: &str = "owner@acme.test";
+pub const ACME_CASHIER: &str = "cashier@acme.test";
+pub const GLOBEX_OWNER: &str = "owner@globex.test";
+pub const PASSWORD: &str = DEMO_PASSWORD;
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with_pool_size(10).await
+}
+
+pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
+    prepare_template().await;
+    let admin_opts = admin_options();
+    let name = format!("test_{}", Uuid::new_v4().simple());
+    let mut conn = PgConnection::connect_with(&admin_opts)
+        .await
+        .expect("connect as admin");
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+
+    let admin = connect_admin_pool(admin_opts.clone().database(&name), 3)
+        .await
+        .expect("admin pool");
+    let owner = connect_pool(admin_opts.clone().database(&name), 3)
+        .await
+        .expect("owner pool");
+    let tenant_login = admin_opts.clone().database(&name).username(APP_LOGIN_ROLE);
+    let tenant = connect_pool(tenant_login.clone(), tenant_pool_size)
+        .await
+        .expect("tenant pool");
+    let db = Db::new(tenant, owner);
+
+    let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None)
+        .await
+        .expect("acme signs up")
+        .tenant
+        .id;
+    accounts::ensure_member_account(&db, acme, ACME_CASHIER, "Cal Cashier", PASSWORD, Role::Cashier)
+        .await
+        .expect("acme cashier");
+    let globex = accounts::sign_up(&db, signup("Globex Market", "globex", GLOBEX_OWNER), None)
+        .await
+        .expect("globex signs up")
+        .tenant
+        .id;
+
+    let state = server::app_state(
+        db.clone(),
+        SiteConfig {
+            base_domain: "localhost".into(),
+            https: false,
+        },
+        LeptosOptions::builder()
+            .output_name("shopfloor")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build(),
+    );
+    let router = server::router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
+    TestApp {
+        db,
+        router,
+        admin,
+        tenant_login,
+        acme,
+        globex,
+    }
+}
+
+fn signup(name: &str, slug: &str, email: &str) -> SignupInput {
+    SignupInput {
+        business_name: name.into(),
+        slug: slug.into(),
+        display_name: format!("{slug} owner"),
+        email: email.into(),
+        password: PASSWORD.into(),
+    }
+}
+
+/// A response with its body read.
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    /// The session cookie this response sets (`name=value`), if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("shopfloor_session="))
+            .map(|c| c.split(';').next().unwrap_or_default().to_string())
+    }
+
+    pub fn set_cookie_header(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("shopfloor_session="))
+            .map(str::to_owned)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, host: &str, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut req = Request::get(path)
+            .header(header::HOST, host)
+            .header(header::ACCEPT, "text/html");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A same-origin form POST as a hydrated page makes it (JSON answer).
+    pub async fn post_form(
+        &self,
+        host: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::ORIGIN, format!("http://{host}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Logs in on `host` and returns the session cookie.
+    pub async fn login(&self, host: &str, email: &str, password: &str) -> String {
+        let res = self
+            .post_form(
+                host,
+                "/api/auth/login",
+                &[("email", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "login failed: {}", res.body);
+        res.session_cookie().expect("login sets a session cookie")
+    }
+
+    pub async fn me(&self, host: &str, cookie: Option<&str>) -> TestResponse {
+        self.post_form(host, "/api/auth/me", &[], cookie).await
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real router against a real PostgreSQL, two tenants
+//! per test, one database per test (copied from a migrated template).
+mod helpers;
+
+mod accounts;
+mod catalog;
+mod http_tenancy;
+mod isolation;
+mod pool_hygiene;
