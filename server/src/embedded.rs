@@ -107,6 +107,7 @@ impl EmbeddedPostgres {
                 ],
             )?;
         }
+        pg.remove_stale_pid_file();
         if pg.is_running() {
             tracing::info!(data = %pg.pg_data.display(), "reusing the private PostgreSQL cluster that is already running");
             return Ok(EmbeddedPostgres {
@@ -119,7 +120,6 @@ impl EmbeddedPostgres {
             "-c listen_addresses='' -k {} -p {PORT} -c max_connections=200 -c fsync=on",
             pg.socket_dir.display()
         );
-        // pg_ctl itself removes a stale postmaster.pid whose process is gone.
         pg.run(
             "pg_ctl",
             [
@@ -162,6 +162,27 @@ impl EmbeddedPostgres {
 
     pub fn data_dir(&self) -> &Path {
         &self.pg_data
+    }
+
+    /// After a crash `postmaster.pid` stays behind; when its pid is gone or now
+    /// belongs to another program (pids are reused after a reboot), PostgreSQL
+    /// would refuse to start, so the stale file is removed.
+    fn remove_stale_pid_file(&self) {
+        let pid_file = self.pg_data.join("postmaster.pid");
+        let Ok(text) = fs::read_to_string(&pid_file) else {
+            return;
+        };
+        let pid = text.lines().next().unwrap_or_default().trim();
+        let alive_postgres = !pid.is_empty()
+            && fs::read_to_string(format!("/proc/{pid}/comm"))
+                .map(|comm| comm.trim().starts_with("postgres"))
+                .unwrap_or(false);
+        if !alive_postgres {
+            match fs::remove_file(&pid_file) {
+                Ok(()) => tracing::warn!(pid, "removed a stale postmaster.pid left by a crash"),
+                Err(error) => tracing::warn!(%error, "could not remove a stale postmaster.pid"),
+            }
+        }
     }
 
     fn is_running(&self) -> bool {

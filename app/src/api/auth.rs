@@ -217,6 +217,7 @@ pub async fn handoff(
     axum::Extension(site): axum::Extension<crate::tenancy::SiteCtx>,
     session: tower_sessions::Session,
     headers: http::HeaderMap,
+    uri: http::Uri,
 ) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};
     use http::StatusCode;
@@ -226,11 +227,7 @@ pub async fn handoff(
         tenancy::{session, session::SessionAuth},
         ui::error_page,
     };
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let host = crate::tenancy::middleware::host_of(&headers, &uri);
     let apex = state.site.apex_origin(&host);
     let Some(tenant) = site.tenant() else {
         return error_page::response(

@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use crate::{
     error::AppError,
     state::AppState,
-    tenancy::{middleware::request_host, CurrentUser, ResolvedTenant, SiteCtx},
+    tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx},
 };
 
 pub struct RequestCtx {
@@ -62,7 +62,7 @@ impl RequestCtx {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
         Ok(RequestCtx {
-            host: request_host(&parts),
+            host: host_of(&parts.headers, &parts.uri),
             state,
             site,
             user,

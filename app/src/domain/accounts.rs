@@ -12,7 +12,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{OrgChoice, Role},
-    tenancy::{slug::validate_slug, Db, PlatformTx, ResolvedTenant},
+    tenancy::{slug::validate_slug, Db, PlatformTx, ResolvedTenant, TenantTx},
 };
 
 /// How long a hand-off token lives.
@@ -260,12 +260,7 @@ pub async fn log_in_to_tenant(
 ) -> Result<Uuid, AccountError> {
     let user_id = authenticate(db, email, password_text, client).await?;
     let mut tx = db.tenant_tx(tenant.id).await?;
-    let role: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND is_active")
-            .bind(user_id)
-            .fetch_optional(tx.conn())
-            .await?;
-    if role.is_none() {
+    if active_role(&mut tx, user_id).await?.is_none() {
         tx.rollback().await?;
         return Err(AccountError::BadCredentials);
     }
@@ -310,6 +305,16 @@ pub async fn organizations_of(db: &Db, user_id: Uuid) -> Result<Vec<OrgChoice>, 
         .collect())
 }
 
+/// The user's role in the transaction's tenant, if their membership is active.
+pub async fn active_role(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<Role>, sqlx::Error> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM memberships WHERE user_id = $1 AND is_active")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(role.as_deref().and_then(Role::parse))
+}
+
 fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -336,11 +341,7 @@ pub async fn issue_handoff(
         return Err(AccountError::NotMember);
     }
     let mut tx = db.tenant_tx(tenant_id).await?;
-    let member: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND is_active)")
-            .bind(user_id)
-            .fetch_one(tx.conn())
-            .await?;
+    let member = active_role(&mut tx, user_id).await?.is_some();
     if !member {
         tx.rollback().await?;
         return Err(AccountError::NotMember);
@@ -394,11 +395,7 @@ pub async fn redeem_handoff(
         tx.rollback().await?;
         return Err(AccountError::HandoffInvalid);
     };
-    let member: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE user_id = $1 AND is_active)")
-            .bind(user_id)
-            .fetch_one(tx.conn())
-            .await?;
+    let member = active_role(&mut tx, user_id).await?.is_some();
     if !member {
         tx.rollback().await?;
         return Err(AccountError::HandoffInvalid);

@@ -47,12 +47,12 @@ pub struct CurrentUser {
 }
 
 /// The `Host` header (or the URI authority for HTTP/2).
-pub fn request_host(req: &http::request::Parts) -> String {
-    req.headers
+pub fn host_of(headers: &http::HeaderMap, uri: &http::Uri) -> String {
+    headers
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
-        .or_else(|| req.uri.authority().map(|a| a.to_string()))
+        .or_else(|| uri.authority().map(|a| a.to_string()))
         .unwrap_or_default()
 }
 
@@ -68,15 +68,7 @@ pub async fn require_same_origin(State(state): State<AppState>, req: Request, ne
 /// Resolves the host to the apex or an active tenant; unknown hosts get the 404
 /// page and suspended tenants the 403 page. The tenant comes only from the host.
 pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let host = {
-        let h = req
-            .headers()
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned);
-        h.or_else(|| req.uri().authority().map(|a| a.to_string()))
-            .unwrap_or_default()
-    };
+    let host = host_of(req.headers(), req.uri());
     let apex = state.site.apex_origin(&host);
     let site = match classify_host(&host, &state.site.base_domain) {
         HostClass::Apex => SiteCtx::Apex,
@@ -147,7 +139,7 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
         Ok(auth) => auth,
         Err(error) => {
             tracing::error!(%error, "session load failed");
-            return error_page::internal(&state.site.apex_origin(&host_of(&req)));
+            return error_page::internal(&state.site.apex_origin(&host_of(req.headers(), req.uri())));
         }
     };
     let Some(auth) = auth else {
@@ -170,18 +162,10 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
         }
         Err(error) => {
             tracing::error!(%error, "loading the signed-in user failed");
-            return error_page::internal(&state.site.apex_origin(&host_of(&req)));
+            return error_page::internal(&state.site.apex_origin(&host_of(req.headers(), req.uri())));
         }
     }
     next.run(req).await
-}
-
-fn host_of(req: &Request) -> String {
-    req.headers()
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 async fn load_member(

@@ -274,6 +274,14 @@ impl TestApp {
         res.session_cookie().expect("login sets a session cookie")
     }
 
+    pub async fn user_id(&self, email: &str) -> Uuid {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.admin)
+            .await
+            .expect("user exists")
+    }
+
     pub async fn me(&self, host: &str, cookie: Option<&str>) -> TestResponse {
         self.post_form(host, "/api/auth/me", &[], cookie).await
     }

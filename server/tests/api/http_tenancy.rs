@@ -185,11 +185,7 @@ async fn mutating_server_functions_refuse_get() {
 #[tokio::test]
 async fn handoff_token_works_once_and_expires() {
     let app = spawn_app().await;
-    let owner: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(ACME_OWNER)
-        .fetch_one(&app.admin)
-        .await
-        .unwrap();
+    let owner = app.user_id(ACME_OWNER).await;
     let (token, _) = app::domain::accounts::issue_handoff(&app.db, owner, "acme")
         .await
         .unwrap();
@@ -242,11 +238,7 @@ async fn handoff_token_works_once_and_expires() {
 #[tokio::test]
 async fn handoff_is_refused_for_non_members() {
     let app = spawn_app().await;
-    let globex_owner: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(GLOBEX_OWNER)
-        .fetch_one(&app.admin)
-        .await
-        .unwrap();
+    let globex_owner = app.user_id(GLOBEX_OWNER).await;
     let err = app::domain::accounts::issue_handoff(&app.db, globex_owner, "acme")
         .await
         .unwrap_err();

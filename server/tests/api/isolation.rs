@@ -69,11 +69,7 @@ async fn insert_with_another_tenants_id_is_refused() {
 async fn update_and_delete_of_another_tenants_rows_touch_nothing() {
     let app = spawn_app().await;
     // A hand-off token in globex to aim at.
-    let globex_owner: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(GLOBEX_OWNER)
-        .fetch_one(&app.admin)
-        .await
-        .unwrap();
+    let globex_owner = app.user_id(GLOBEX_OWNER).await;
     app::domain::accounts::issue_handoff(&app.db, globex_owner, "globex")
         .await
         .unwrap();

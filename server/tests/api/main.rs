@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod embedded;
 mod http_tenancy;
 mod isolation;
 mod pool_hygiene;
