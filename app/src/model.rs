@@ -124,3 +124,150 @@ mod tests {
         assert_eq!(Role::parse("root"), None);
     }
 }
+
+/// Stock state of a product, for badges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StockBadge {
+    InStock,
+    Low,
+    Out,
+}
+
+impl StockBadge {
+    pub fn of(on_hand: i64, reorder_level: i64) -> StockBadge {
+        if on_hand <= 0 {
+            StockBadge::Out
+        } else if on_hand <= reorder_level {
+            StockBadge::Low
+        } else {
+            StockBadge::InStock
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub id: Uuid,
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub category_id: Option<Uuid>,
+    pub category: Option<String>,
+    pub supplier_id: Option<Uuid>,
+    pub supplier: Option<String>,
+    pub tax_rate_id: Option<Uuid>,
+    pub unit: String,
+    /// Minor units (cents).
+    pub sale_price: i64,
+    pub cost_price: i64,
+    pub reorder_level: i64,
+    pub on_hand: i64,
+    pub is_active: bool,
+}
+
+impl ProductView {
+    pub fn badge(&self) -> StockBadge {
+        StockBadge::of(self.on_hand, self.reorder_level)
+    }
+}
+
+/// Which products a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StockFilter {
+    #[default]
+    All,
+    Low,
+    Out,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    #[default]
+    Name,
+    Sku,
+    OnHand,
+    Updated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProductQuery {
+    /// Matches name (anywhere), SKU (prefix) or barcode (exact).
+    pub search: String,
+    pub category_id: Option<Uuid>,
+    pub supplier_id: Option<Uuid>,
+    pub stock: StockFilter,
+    /// Archived products instead of active ones.
+    pub archived: bool,
+    pub sort: ProductSort,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductPage {
+    pub items: Vec<ProductView>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementKind {
+    Initial,
+    Restock,
+    Sale,
+    Return,
+    Adjustment,
+    Count,
+}
+
+impl MovementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::Initial => "initial",
+            MovementKind::Restock => "restock",
+            MovementKind::Sale => "sale",
+            MovementKind::Return => "return",
+            MovementKind::Adjustment => "adjustment",
+            MovementKind::Count => "count",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MovementKind> {
+        [
+            MovementKind::Initial,
+            MovementKind::Restock,
+            MovementKind::Sale,
+            MovementKind::Return,
+            MovementKind::Adjustment,
+            MovementKind::Count,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MovementView {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub kind: MovementKind,
+    pub quantity: i64,
+    pub balance_after: i64,
+    pub reference: Option<String>,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LowStockItem {
+    pub product: ProductView,
+    /// Enough to bring stock to twice the reorder level.
+    pub suggested_reorder: i64,
+}

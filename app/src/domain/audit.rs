@@ -36,6 +36,11 @@ impl<'a> AuditEntry<'a> {
         self
     }
 
+    pub fn before(mut self, before: Value) -> Self {
+        self.before = Some(before);
+        self
+    }
+
     pub fn after(mut self, after: Value) -> Self {
         self.after = Some(after);
         self

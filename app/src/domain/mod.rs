@@ -5,5 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod demo;
+pub mod inventory;
 pub mod password;
+pub mod permissions;
 pub mod throttle;

@@ -63,7 +63,8 @@ async fn sign_up_lands_on_the_new_subdomain_signed_in() {
 #[tokio::test]
 async fn sign_up_refuses_taken_reserved_and_malformed_input() {
     let app = spawn_app().await;
-    let cases: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (
             signup_form("acme", "new@bakery.test"),
             StatusCode::CONFLICT,

@@ -6,5 +6,6 @@ mod accounts;
 mod catalog;
 mod embedded;
 mod http_tenancy;
+mod inventory;
 mod isolation;
 mod pool_hygiene;

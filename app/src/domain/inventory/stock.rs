@@ -1,0 +1,421 @@
+//! Stock movements: restock, sale, return, adjustment and count. Each changes
+//! `on_hand` and appends its ledger row in the caller's transaction.
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{check_quantity, InventoryError, MAX_QUANTITY};
+use crate::{
+    domain::{
+        audit::{self, AuditEntry},
+        permissions::{Actor, Permission},
+    },
+    model::{MovementKind, MovementView},
+    tenancy::TenantTx,
+};
+
+/// What a movement refers to (a bill, a credit note, a restock delivery, …).
+#[derive(Debug, Clone, Default)]
+pub struct Reference {
+    pub kind: Option<&'static str>,
+    pub id: Option<String>,
+}
+
+impl Reference {
+    pub fn none() -> Self {
+        Reference::default()
+    }
+
+    pub fn bill(id: impl ToString) -> Self {
+        Reference {
+            kind: Some("bill"),
+            id: Some(id.to_string()),
+        }
+    }
+}
+
+/// One recorded movement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Movement {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    pub kind: MovementKind,
+    pub quantity: i64,
+    pub balance_after: i64,
+}
+
+/// One line of a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaleLine {
+    pub product_id: Uuid,
+    pub quantity: i64,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    kind: MovementKind,
+    quantity: i64,
+    balance_after: i64,
+    reference: &Reference,
+    reason: Option<&str>,
+) -> Result<Movement, InventoryError> {
+    let id = Uuid::now_v7();
+    let tenant_id = tx.tenant_id();
+    sqlx::query(
+        "INSERT INTO stock_movements \
+           (tenant_id, id, product_id, kind, quantity, balance_after, reference_type, reference_id, reason, actor_user_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(product_id)
+    .bind(kind.as_str())
+    .bind(quantity)
+    .bind(balance_after)
+    .bind(reference.kind)
+    .bind(reference.id.as_deref())
+    .bind(reason)
+    .bind(actor.user_id)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        tx,
+        AuditEntry::new(
+            Some(actor.user_id),
+            &format!("stock.{}", kind.as_str()),
+            "product",
+        )
+        .entity_id(product_id)
+        .after(json!({ "quantity": quantity, "on_hand": balance_after, "reason": reason })),
+    )
+    .await?;
+    Ok(Movement {
+        id,
+        product_id,
+        kind,
+        quantity,
+        balance_after,
+    })
+}
+
+/// Why an update matched no row: unknown, archived, or not enough stock.
+async fn explain_miss(tx: &mut TenantTx, product_id: Uuid) -> Result<InventoryError, InventoryError> {
+    let row: Option<(String, i64, bool)> =
+        sqlx::query_as("SELECT sku, on_hand, is_active FROM products WHERE id = $1")
+            .bind(product_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    Ok(match row {
+        None => InventoryError::NotFound("Product"),
+        Some((_, _, false)) => InventoryError::invalid("That product is archived."),
+        Some((sku, available, true)) => InventoryError::OutOfStock {
+            product: product_id,
+            sku,
+            available,
+        },
+    })
+}
+
+/// Takes sold goods out of stock. Lines for the same product are merged, rows
+/// are taken in product-id order (no deadlock between concurrent multi-line
+/// sales), and each decrement is conditional (`on_hand >= n`), so concurrent
+/// sales of the last units can never oversell: one of them gets `OutOfStock`.
+pub async fn sell(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    lines: &[SaleLine],
+    reference: &Reference,
+) -> Result<Vec<Movement>, InventoryError> {
+    actor.require(Permission::Sell)?;
+    if lines.is_empty() {
+        return Err(InventoryError::invalid("A sale needs at least one line."));
+    }
+    let mut merged: std::collections::BTreeMap<Uuid, i64> = std::collections::BTreeMap::new();
+    for line in lines {
+        check_quantity(line.quantity)?;
+        let total = merged.entry(line.product_id).or_insert(0);
+        *total += line.quantity;
+        if *total > MAX_QUANTITY {
+            return Err(InventoryError::invalid(format!(
+                "The quantity must be at most {MAX_QUANTITY}."
+            )));
+        }
+    }
+    let mut movements = Vec::with_capacity(merged.len());
+    for (product_id, quantity) in merged {
+        let left: Option<i64> = sqlx::query_scalar(
+            "UPDATE products SET on_hand = on_hand - $2, updated_at = now() \
+             WHERE id = $1 AND is_active AND on_hand >= $2 RETURNING on_hand",
+        )
+        .bind(product_id)
+        .bind(quantity)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(left) = left else {
+            return Err(explain_miss(tx, product_id).await?);
+        };
+        movements.push(
+            record(
+                tx,
+                actor,
+                product_id,
+                MovementKind::Sale,
+                -quantity,
+                left,
+                reference,
+                None,
+            )
+            .await?,
+        );
+    }
+    Ok(movements)
+}
+
+/// Adds delivered goods (manager and above).
+pub async fn restock(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    quantity: i64,
+    note: Option<&str>,
+) -> Result<Movement, InventoryError> {
+    actor.require(Permission::Restock)?;
+    check_quantity(quantity)?;
+    let note = clean_reason(note)?;
+    let on_hand: Option<i64> = sqlx::query_scalar(
+        "UPDATE products SET on_hand = on_hand + $2, updated_at = now() \
+         WHERE id = $1 AND is_active AND on_hand + $2 <= 1000000000000 RETURNING on_hand",
+    )
+    .bind(product_id)
+    .bind(quantity)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(on_hand) = on_hand else {
+        return Err(match explain_miss(tx, product_id).await? {
+            InventoryError::OutOfStock { .. } => {
+                InventoryError::invalid("That would be more stock than we can count.")
+            }
+            other => other,
+        });
+    };
+    record(
+        tx,
+        actor,
+        product_id,
+        MovementKind::Restock,
+        quantity,
+        on_hand,
+        &Reference::none(),
+        note.as_deref(),
+    )
+    .await
+}
+
+/// Puts returned goods back (credit notes; manager and above).
+pub async fn return_to_stock(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    quantity: i64,
+    reference: &Reference,
+) -> Result<Movement, InventoryError> {
+    actor.require(Permission::ReturnStock)?;
+    check_quantity(quantity)?;
+    // Archived products can still take their goods back.
+    let on_hand: Option<i64> = sqlx::query_scalar(
+        "UPDATE products SET on_hand = on_hand + $2, updated_at = now() WHERE id = $1 RETURNING on_hand",
+    )
+    .bind(product_id)
+    .bind(quantity)
+    .fetch_optional(tx.conn())
+    .await?;
+    let on_hand = on_hand.ok_or(InventoryError::NotFound("Product"))?;
+    record(
+        tx,
+        actor,
+        product_id,
+        MovementKind::Return,
+        quantity,
+        on_hand,
+        reference,
+        None,
+    )
+    .await
+}
+
+/// Corrects stock by `delta` (positive or negative) with a required reason
+/// (manager and above). Never below zero.
+pub async fn adjust(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    delta: i64,
+    reason: &str,
+) -> Result<Movement, InventoryError> {
+    actor.require(Permission::AdjustStock)?;
+    if delta == 0 {
+        return Err(InventoryError::invalid("An adjustment must change the stock."));
+    }
+    check_quantity(delta.abs())?;
+    let reason = clean_reason(Some(reason))?
+        .ok_or_else(|| InventoryError::invalid("Give a reason for the adjustment."))?;
+    let on_hand: Option<i64> = sqlx::query_scalar(
+        "UPDATE products SET on_hand = on_hand + $2, updated_at = now() \
+         WHERE id = $1 AND is_active AND on_hand + $2 >= 0 RETURNING on_hand",
+    )
+    .bind(product_id)
+    .bind(delta)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(on_hand) = on_hand else {
+        return Err(match explain_miss(tx, product_id).await? {
+            InventoryError::OutOfStock { available, .. } => {
+                InventoryError::invalid(format!("Only {available} in stock: stock cannot go below zero."))
+            }
+            other => other,
+        });
+    };
+    record(
+        tx,
+        actor,
+        product_id,
+        MovementKind::Adjustment,
+        delta,
+        on_hand,
+        &Reference::none(),
+        Some(&reason),
+    )
+    .await
+}
+
+/// Records a stock count: the counted quantity in, a `count` movement for the
+/// difference out (zero when the count agrees, so the count is on record).
+pub async fn count(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    counted: i64,
+) -> Result<Movement, InventoryError> {
+    actor.require(Permission::CountStock)?;
+    if !(0..=MAX_QUANTITY * 1000).contains(&counted) {
+        return Err(InventoryError::invalid(
+            "The counted quantity must be zero or more.",
+        ));
+    }
+    let current: Option<(i64, bool)> =
+        sqlx::query_as("SELECT on_hand, is_active FROM products WHERE id = $1 FOR UPDATE")
+            .bind(product_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    let (current, active) = current.ok_or(InventoryError::NotFound("Product"))?;
+    if !active {
+        return Err(InventoryError::invalid("That product is archived."));
+    }
+    let delta = counted - current;
+    sqlx::query("UPDATE products SET on_hand = $2, updated_at = now() WHERE id = $1")
+        .bind(product_id)
+        .bind(counted)
+        .execute(tx.conn())
+        .await?;
+    let reference = Reference {
+        kind: Some("count"),
+        id: None,
+    };
+    record(
+        tx,
+        actor,
+        product_id,
+        MovementKind::Count,
+        delta,
+        counted,
+        &reference,
+        None,
+    )
+    .await
+}
+
+/// The opening balance of a new product.
+pub(super) async fn initial(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    product_id: Uuid,
+    quantity: i64,
+    reference: &Reference,
+) -> Result<Movement, InventoryError> {
+    record(
+        tx,
+        actor,
+        product_id,
+        MovementKind::Initial,
+        quantity,
+        quantity,
+        reference,
+        None,
+    )
+    .await
+}
+
+fn clean_reason(reason: Option<&str>) -> Result<Option<String>, InventoryError> {
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if reason.chars().count() > 500 {
+        return Err(InventoryError::invalid("Keep the reason under 500 characters."));
+    }
+    Ok(Some(reason.to_owned()))
+}
+
+/// A product's movements, newest first, with the running balance.
+pub async fn movements(
+    tx: &mut TenantTx,
+    product_id: Uuid,
+    limit: i64,
+) -> Result<Vec<MovementView>, InventoryError> {
+    let rows: Vec<MovementRow> = sqlx::query_as(
+        "SELECT m.id, m.product_id, m.kind, m.quantity, m.balance_after, m.reference_type, m.reference_id, \
+                m.reason, u.email AS actor, m.created_at \
+         FROM stock_movements m LEFT JOIN users u ON u.id = m.actor_user_id \
+         WHERE m.product_id = $1 ORDER BY m.created_at DESC, m.id DESC LIMIT $2",
+    )
+    .bind(product_id)
+    .bind(limit.clamp(1, 500))
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(MovementRow::into_view).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct MovementRow {
+    id: Uuid,
+    product_id: Uuid,
+    kind: String,
+    quantity: i64,
+    balance_after: i64,
+    reference_type: Option<String>,
+    reference_id: Option<String>,
+    reason: Option<String>,
+    actor: Option<String>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl MovementRow {
+    fn into_view(self) -> MovementView {
+        MovementView {
+            id: self.id,
+            product_id: self.product_id,
+            kind: MovementKind::parse(&self.kind).unwrap_or(MovementKind::Adjustment),
+            quantity: self.quantity,
+            balance_after: self.balance_after,
+            reference: match (self.reference_type, self.reference_id) {
+                (Some(t), Some(id)) => Some(format!("{t} {id}")),
+                (Some(t), None) => Some(t),
+                _ => None,
+            },
+            reason: self.reason,
+            actor: self.actor,
+            at: self.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+}
