@@ -271,3 +271,45 @@ pub struct LowStockItem {
     /// Enough to bring stock to twice the reorder level.
     pub suggested_reorder: i64,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryView {
+    pub id: Uuid,
+    pub name: String,
+    pub is_active: bool,
+    pub products: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierView {
+    pub id: Uuid,
+    pub name: String,
+    pub contact: String,
+    pub notes: String,
+    pub is_active: bool,
+    pub products: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxRateView {
+    pub id: Uuid,
+    pub name: String,
+    /// Basis points: 2000 = 20.00 %.
+    pub rate_bp: i32,
+    pub is_default: bool,
+    pub is_active: bool,
+}
+
+impl TaxRateView {
+    pub fn percent(&self) -> String {
+        format!("{}.{:02} %", self.rate_bp / 100, self.rate_bp % 100)
+    }
+}
+
+/// The choices a product form offers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CatalogChoices {
+    pub categories: Vec<CategoryView>,
+    pub suppliers: Vec<SupplierView>,
+    pub tax_rates: Vec<TaxRateView>,
+}

@@ -6,10 +6,13 @@ use http::request::Parts;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
+use uuid::Uuid;
+
 use crate::{
+    domain::permissions::Actor,
     error::AppError,
     state::AppState,
-    tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx},
+    tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx, TenantTx},
 };
 
 pub struct RequestCtx {
@@ -81,6 +84,33 @@ impl RequestCtx {
 
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+
+    /// The signed-in member of this host's tenant, as the domain sees them.
+    pub fn actor(&self) -> Result<(Uuid, Actor), AppError> {
+        let tenant = self.tenant()?;
+        let user = self.user()?;
+        let role = user.role.ok_or(AppError::Forbidden)?;
+        Ok((
+            tenant.id,
+            Actor {
+                user_id: user.id,
+                role,
+            },
+        ))
+    }
+
+    /// Runs `work` in this tenant's transaction as the signed-in member and
+    /// commits it; any error rolls everything back.
+    pub async fn in_tenant<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut TenantTx, &Actor) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let (tenant_id, actor) = self.actor()?;
+        let mut tx = self.state.db.tenant_tx(tenant_id).await.map_err(db_error)?;
+        let out = work(&mut tx, &actor).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
     }
 
     pub fn apex_origin(&self) -> String {

@@ -1,11 +1,26 @@
-//! The demo seed: two businesses and three accounts, through the same domain
-//! functions the app uses. Idempotent.
-use super::accounts::{self, AccountError, SignupInput};
+//! The demo seed: two businesses, three accounts and a catalog for each,
+//! through the same domain functions the app uses. Idempotent.
+use super::{
+    accounts::{self, AccountError, SignupInput},
+    demo_catalog,
+    inventory::InventoryError,
+    permissions::Actor,
+};
 use crate::{model::Role, tenancy::Db};
 
 pub const DEMO_PASSWORD: &str = "shopfloor-demo";
 
-pub async fn seed_demo(db: &Db) -> Result<(), AccountError> {
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error(transparent)]
+    Accounts(#[from] AccountError),
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+pub async fn seed_demo(db: &Db) -> Result<(), SeedError> {
     let acme = ensure_business(db, "Acme Corner Shop", "acme", "Ada Owner", "owner@acme.test").await?;
     accounts::ensure_member_account(
         db,
@@ -16,7 +31,32 @@ pub async fn seed_demo(db: &Db) -> Result<(), AccountError> {
         Role::Cashier,
     )
     .await?;
-    ensure_business(db, "Globex Market", "globex", "Greta Owner", "owner@globex.test").await?;
+    let globex = ensure_business(db, "Globex Market", "globex", "Greta Owner", "owner@globex.test").await?;
+    seed_catalog_for(db, acme, "owner@acme.test", &demo_catalog::CORNER_SHOP).await?;
+    seed_catalog_for(db, globex, "owner@globex.test", &demo_catalog::MARKET).await?;
+    Ok(())
+}
+
+async fn seed_catalog_for(
+    db: &Db,
+    tenant_id: uuid::Uuid,
+    owner_email: &str,
+    plan: &demo_catalog::CatalogPlan,
+) -> Result<(), SeedError> {
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let owner: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(owner_email)
+        .fetch_one(tx.conn())
+        .await?;
+    let actor = Actor {
+        user_id: owner,
+        role: Role::Owner,
+    };
+    let created = demo_catalog::seed_catalog(&mut tx, &actor, plan).await?;
+    tx.commit().await?;
+    if created > 0 {
+        tracing::info!(created, "demo catalog loaded");
+    }
     Ok(())
 }
 

@@ -58,6 +58,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/signup") view=pages::signup::SignupPage />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
+                    <Route path=path!("/products") view=pages::products::ProductsPage />
+                    <Route path=path!("/products/new") view=pages::product_new::NewProductPage />
+                    <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
+                    <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
+                    <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                 </Routes>
             </main>
         </Router>
@@ -75,4 +80,13 @@ pub fn go_to(url: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = url;
+}
+
+/// Whether the signed-in member's role holds `permission` (to hide what they
+/// cannot use; the server enforces it regardless).
+pub fn role_can(ctx: &PageContext, permission: crate::permissions::Permission) -> bool {
+    ctx.user
+        .as_ref()
+        .and_then(|u| u.role)
+        .is_some_and(|role| crate::permissions::allows(role, permission))
 }

@@ -646,3 +646,29 @@ async fn search_finds_by_name_sku_and_barcode_and_filters_low_stock() {
     .unwrap();
     assert_eq!((paged.total, paged.items.len()), (4, 1));
 }
+
+#[tokio::test]
+async fn demo_seed_loads_a_catalog_per_tenant_once() {
+    let app = spawn_app().await;
+    app::domain::demo::seed_demo(&app.db).await.unwrap();
+    app::domain::demo::seed_demo(&app.db).await.unwrap();
+    let counts: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT t.slug, count(p.id), count(DISTINCT left(p.sku, 2)) FROM tenants t \
+         JOIN products p ON p.tenant_id = t.id GROUP BY t.slug ORDER BY t.slug",
+    )
+    .fetch_all(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(counts.len(), 2);
+    let (acme, globex) = (&counts[0], &counts[1]);
+    assert!(acme.1 >= 200 && globex.1 >= 100, "{counts:?}");
+    assert_eq!((acme.2, globex.2), (1, 1), "one SKU prefix each");
+    let shared: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM products a JOIN products b ON a.sku = b.sku AND a.tenant_id <> b.tenant_id",
+    )
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(shared, 0, "the two catalogs use different SKUs");
+    assert_conserved(&app).await;
+}

@@ -5,6 +5,7 @@ mod helpers;
 mod accounts;
 mod catalog;
 mod embedded;
+mod http_catalog;
 mod http_tenancy;
 mod inventory;
 mod isolation;

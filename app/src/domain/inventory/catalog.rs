@@ -343,7 +343,11 @@ fn like_escape(s: &str) -> String {
 /// filters, sort and pages. Row-level security limits it to the tenant.
 pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<ProductPage, InventoryError> {
     // 0 (unset) means the default page of 50; at most 100.
-    let page_size = if query.page_size == 0 { 50 } else { query.page_size.min(100) };
+    let page_size = if query.page_size == 0 {
+        50
+    } else {
+        query.page_size.min(100)
+    };
     let page = query.page.max(1);
     let search = query.search.trim().to_lowercase();
     if search.chars().count() > 100 {

@@ -41,10 +41,23 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
         }
     });
     let user = ctx.user.clone();
+    let member_nav = (matches!(ctx.site, Site::Tenant(_)) && user.is_some()).then(|| {
+        let link = "rounded px-2 py-1 text-slate-700 hover:bg-slate-100 hover:text-indigo-700";
+        view! {
+            <nav class="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
+                <A href="/products" attr:class=link>"Products"</A>
+                <A href="/stock/low" attr:class=link>"Low stock"</A>
+                <A href="/catalog/lists" attr:class=link>"Lists"</A>
+            </nav>
+        }
+    });
     view! {
-        <A href="/" attr:class="text-lg font-bold tracking-tight text-slate-900 hover:text-indigo-700">
-            <span data-testid="site-title">{title}</span>
-        </A>
+        <div class="flex items-center gap-4">
+            <A href="/" attr:class="text-lg font-bold tracking-tight text-slate-900 hover:text-indigo-700">
+                <span data-testid="site-title">{title}</span>
+            </A>
+            {member_nav}
+        </div>
         {match user {
             Some(user) => view! {
                 <div class="flex items-center gap-3 text-sm">

@@ -1,7 +1,13 @@
 //! One page per file.
+pub mod catalog_lists;
 pub mod dashboard;
 pub mod home;
 pub mod login;
+pub mod low_stock;
+pub mod member_only;
 pub mod not_found;
 pub mod orgs;
+pub mod product_detail;
+pub mod product_new;
+pub mod products;
 pub mod signup;

@@ -1,5 +1,6 @@
 //! Who may do what. Every domain function that changes something asks here; the
-//! UI hiding a button is never the enforcement.
+//! pages ask too, only to hide what a role cannot use (compiled for both sides);
+//! the hidden button is never the enforcement.
 use uuid::Uuid;
 
 use crate::model::Role;

@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+import { logIn, tenantUrl } from './helpers';
+
+test('an owner creates a product, restocks it, finds it and sees its badge change', async ({ page }) => {
+  const sku = `E2E-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+
+  await page.goto(tenantUrl('acme', '/products/new'));
+  await page.getByLabel('Name').fill(`Playwright mug ${sku}`);
+  await page.getByLabel('SKU').fill(sku);
+  await page.getByLabel('Sale price').fill('7.50');
+  await page.getByLabel('Reorder level').fill('5');
+  await page.getByLabel('Opening stock').fill('2');
+  await page.getByRole('button', { name: 'Create product' }).click();
+
+  await expect(page.getByTestId('product-name')).toHaveText(`Playwright mug ${sku}`);
+  await expect(page.getByTestId('on-hand')).toHaveText('2');
+  await expect(page.getByTestId('stock-badge')).toHaveText('Low');
+
+  await page.getByLabel('Quantity received').fill('10');
+  await page.getByRole('button', { name: 'Add stock' }).click();
+  await expect(page.getByTestId('on-hand')).toHaveText('12');
+  await expect(page.getByTestId('stock-badge')).toHaveText('In stock');
+  await expect(page.getByTestId('movement-rows').locator('tr')).toHaveCount(2);
+
+  await page.goto(tenantUrl('acme', '/products'));
+  await page.getByTestId('product-search').fill(sku.toLowerCase());
+  const rows = page.getByTestId('product-rows').locator('tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(`Playwright mug ${sku}`);
+  await expect(rows.first().getByTestId('stock-badge')).toHaveText('In stock');
+});
+
+test('a cashier sees products but no stock actions', async ({ page }) => {
+  await logIn(page, 'acme', 'cashier@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await page.goto(tenantUrl('acme', '/products'));
+  await expect(page.getByTestId('product-rows').locator('tr').first()).toBeVisible();
+  await expect(page.getByRole('link', { name: 'New product' })).toHaveCount(0);
+  await page.getByTestId('product-rows').locator('a').first().click();
+  await expect(page.getByTestId('product-name')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Add stock' })).toHaveCount(0);
+});
