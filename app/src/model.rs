@@ -313,3 +313,34 @@ pub struct CatalogChoices {
     pub suppliers: Vec<SupplierView>,
     pub tax_rates: Vec<TaxRateView>,
 }
+
+/// One problem in an import file, located for the person to fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportIssue {
+    /// 1-based line in the file (the header is line 1); 0 for the file as a whole.
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// True when the changes were saved (never on a dry run or with errors).
+    pub committed: bool,
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub stock_changes: u64,
+    pub categories_created: u64,
+    pub suppliers_created: u64,
+    pub errors: Vec<ImportIssue>,
+}
+
+/// What an import streams back, one JSON object per line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ImportEvent {
+    Progress { done: u64, total: u64 },
+    Report(ImportReport),
+}

@@ -42,3 +42,38 @@ test('a cashier sees products but no stock actions', async ({ page }) => {
   await expect(page.getByTestId('product-name')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Add stock' })).toHaveCount(0);
 });
+
+test('a manager imports a CSV: dry run with progress, then all rows at once', async ({ page }) => {
+  const tag = Date.now().toString(36).toUpperCase();
+  const rows = ['sku,name,sale_price,stock,category'];
+  for (let i = 0; i < 1500; i++) rows.push(`IMP-${tag}-${i},Imported ${tag} ${i},${(i % 90) + 1}.25,${i % 7},Imported ${tag}`);
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await page.goto(tenantUrl('acme', '/products/import'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+
+  // A broken file first: located errors, nothing imported.
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'broken.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('sku,name,sale_price\nX-1,Broken,abc\n'),
+  });
+  await page.getByRole('button', { name: 'Check file' }).click();
+  await expect(page.getByTestId('import-errors')).toContainText('sale_price');
+  await expect(page.getByRole('button', { name: 'Import' })).toBeDisabled();
+
+  await page.getByTestId('import-file').setInputFiles({
+    name: 'catalog.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(rows.join('\n')),
+  });
+  await page.getByRole('button', { name: 'Check file' }).click();
+  await expect(page.getByTestId('import-summary')).toContainText('1500 rows: 1500 new');
+  await expect(page.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
+  await page.getByRole('button', { name: 'Import' }).click();
+  await expect(page.getByTestId('import-summary')).toContainText('Imported.', { timeout: 60_000 });
+
+  await page.goto(tenantUrl('acme', '/products'));
+  await page.getByTestId('product-search').fill(`imported ${tag.toLowerCase()} 149`);
+  await expect(page.getByTestId('product-rows').locator('tr')).toHaveCount(11);
+});

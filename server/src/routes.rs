@@ -18,6 +18,7 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
+    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
     trace::{DefaultOnResponse, TraceLayer},
@@ -30,6 +31,9 @@ use tracing::Level;
 /// The session cookie's name. Host-only (no Domain attribute), HttpOnly,
 /// SameSite=Lax, Secure over https.
 pub const SESSION_COOKIE: &str = "shopfloor_session";
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
     let store = PostgresStore::new(state.db.session_pool().clone());
@@ -69,6 +73,7 @@ pub fn router(state: AppState) -> Router {
     // same-origin check, then host → tenant, then session, then the member.
     let pages = Router::new()
         .route("/auth/handoff", get(app::api::auth::handoff))
+        .route("/api/catalog/export", get(app::api::export::export_csv))
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = options.clone();
             move || shell(options.clone())
@@ -111,6 +116,9 @@ pub fn router(state: AppState) -> Router {
                         .latency_unit(LatencyUnit::Millis),
                 ),
         )
+        // Bounds every request body (a CSV import is at most 10 MB of text,
+        // form-encoded); larger bodies get 413 before any work is done.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)

@@ -418,3 +418,99 @@ pub async fn set_lookup_active(kind: String, id: Uuid, active: bool) -> Result<(
         .await,
     )
 }
+
+/// Imports products from CSV text, all or nothing (manager and above). Streams
+/// one JSON [`crate::model::ImportEvent`] per line: progress while rows are
+/// applied, then the report. With `dry_run` everything is checked and applied
+/// inside a transaction that is rolled back, so the report is exact.
+#[server(endpoint = "catalog/import", prefix = "/api", output = server_fn::codec::StreamingText)]
+pub async fn import_catalog(
+    csv: String,
+    #[server(default)] dry_run: bool,
+) -> Result<server_fn::codec::TextStream<AppError>, AppError> {
+    use super::context::fail;
+    use crate::{
+        domain::inventory::import,
+        model::{ImportEvent, ImportIssue, ImportReport},
+        permissions::Permission,
+    };
+    let ctx = RequestCtx::load().map_err(fail)?;
+    let (tenant_id, actor) = ctx.actor().map_err(fail)?;
+    actor
+        .require(Permission::ImportCatalog)
+        .map_err(|_| fail(AppError::Forbidden))?;
+    let (sender, receiver) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();
+    let send = move |event: ImportEvent| {
+        let line = serde_json::to_string(&event).unwrap_or_default() + "\n";
+        let _ = sender.unbounded_send(Ok(line));
+    };
+    let report_of = move |errors: Vec<ImportIssue>| ImportReport {
+        dry_run,
+        errors,
+        ..Default::default()
+    };
+    match import::parse(&csv, CURRENCY_DECIMALS) {
+        Err(errors) => send(ImportEvent::Report(report_of(errors))),
+        Ok(rows) => {
+            let db = ctx.state.db.clone();
+            tokio::spawn(async move {
+                let total = rows.len() as u64;
+                let failed = |message: &str| {
+                    report_of(vec![ImportIssue {
+                        line: 0,
+                        column: None,
+                        message: message.into(),
+                    }])
+                };
+                let mut tx = match db.tenant_tx(tenant_id).await {
+                    Ok(tx) => tx,
+                    Err(error) => {
+                        tracing::error!(%error, "import could not start");
+                        return send(ImportEvent::Report(failed(
+                            "The import could not start. Please try again.",
+                        )));
+                    }
+                };
+                send(ImportEvent::Progress { done: 0, total });
+                let mut last = 0;
+                let result = import::apply(&mut tx, &actor, &rows, |done| {
+                    if done - last >= 100 || done == total {
+                        last = done;
+                        send(ImportEvent::Progress { done, total });
+                    }
+                })
+                .await;
+                let report = match result {
+                    Ok(mut report) => {
+                        report.dry_run = dry_run;
+                        if dry_run {
+                            let _ = tx.rollback().await;
+                            report
+                        } else {
+                            match tx.commit().await {
+                                Ok(()) => ImportReport {
+                                    committed: true,
+                                    ..report
+                                },
+                                Err(error) => {
+                                    tracing::error!(%error, "import commit failed");
+                                    failed("The import could not be saved. Nothing was changed.")
+                                }
+                            }
+                        }
+                    }
+                    Err(import::ImportFailure::Row(issue)) => {
+                        let _ = tx.rollback().await;
+                        report_of(vec![issue])
+                    }
+                    Err(import::ImportFailure::Refused(e)) => {
+                        let _ = tx.rollback().await;
+                        failed(&AppError::from(e).to_string())
+                    }
+                };
+                send(ImportEvent::Report(report));
+            });
+        }
+    }
+    Ok(server_fn::codec::TextStream::new(receiver))
+}

@@ -6,3 +6,5 @@ pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod context;
 pub mod dashboard;
+#[cfg(feature = "ssr")]
+pub mod export;

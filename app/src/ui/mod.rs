@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
                     <Route path=path!("/products") view=pages::products::ProductsPage />
                     <Route path=path!("/products/new") view=pages::product_new::NewProductPage />
+                    <Route path=path!("/products/import") view=pages::product_import::ImportPage />
                     <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
                     <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />

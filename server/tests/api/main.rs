@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod catalog;
+mod csv_transfer;
 mod embedded;
 mod http_catalog;
 mod http_tenancy;

@@ -5,6 +5,7 @@
 //! conditional update and take rows in product-id order, so concurrent
 //! terminals can neither oversell nor deadlock.
 pub mod catalog;
+pub mod import;
 pub mod lookups;
 pub mod stock;
 

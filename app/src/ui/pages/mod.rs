@@ -8,6 +8,7 @@ pub mod member_only;
 pub mod not_found;
 pub mod orgs;
 pub mod product_detail;
+pub mod product_import;
 pub mod product_new;
 pub mod products;
 pub mod signup;

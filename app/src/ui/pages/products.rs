@@ -22,13 +22,14 @@ pub fn ProductsPage() -> impl IntoView {
         <Title text="Products · Shopfloor" />
         <MemberOnly children=|ctx| {
             let can_edit = role_can(&ctx, Permission::EditCatalog);
-            view! { <ProductList can_edit /> }.into_any()
+            let can_transfer = role_can(&ctx, Permission::ImportCatalog);
+            view! { <ProductList can_edit can_transfer /> }.into_any()
         } />
     }
 }
 
 #[component]
-fn ProductList(can_edit: bool) -> impl IntoView {
+fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
     let stock = RwSignal::new(StockFilter::All);
@@ -59,11 +60,24 @@ fn ProductList(can_edit: bool) -> impl IntoView {
         <div class="space-y-4">
             <div class="flex flex-wrap items-center justify-between gap-3">
                 <h1 class="text-2xl font-bold tracking-tight">"Products"</h1>
-                {can_edit.then(|| view! {
-                    <A href="/products/new" attr:class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700">
-                        "New product"
-                    </A>
-                })}
+                <div class="flex items-center gap-2 text-sm">
+                    {can_transfer.then(|| view! {
+                        <a href="/api/catalog/export?kind=products" download class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+                            "Export CSV"
+                        </a>
+                        <a href="/api/catalog/export?kind=movements" download class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+                            "Export stock ledger"
+                        </a>
+                        <A href="/products/import" attr:class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100">
+                            "Import CSV"
+                        </A>
+                    })}
+                    {can_edit.then(|| view! {
+                        <A href="/products/new" attr:class="rounded-md bg-indigo-600 px-3 py-1.5 font-semibold text-white hover:bg-indigo-700">
+                            "New product"
+                        </A>
+                    })}
+                </div>
             </div>
             <div class="flex flex-wrap items-center gap-2">
                 <input
