@@ -353,10 +353,12 @@ pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<Pr
     if search.chars().count() > 100 {
         return Err(InventoryError::invalid("Search: at most 100 characters."));
     }
+    // Conditions read only columns of the products_tenant_search index, so both
+    // statements are index-only scans of this tenant's entries (see 0003).
     let mut filter = String::from("p.is_active = $1");
     if !search.is_empty() {
         filter.push_str(
-            " AND (lower(p.name) LIKE '%' || $2 || '%' OR lower(p.sku) LIKE $2 || '%' OR p.barcode = $3)",
+            " AND (p.name_search LIKE '%' || $2 || '%' OR p.sku_search LIKE $2 || '%' OR p.barcode = $3)",
         );
     }
     if query.category_id.is_some() {
@@ -371,9 +373,9 @@ pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<Pr
         StockFilter::Out => filter.push_str(" AND p.on_hand = 0"),
     }
     let order = match query.sort {
-        ProductSort::Name => "lower(p.name), p.id",
+        ProductSort::Name => "p.name_search, p.id",
         ProductSort::Sku => "p.sku, p.id",
-        ProductSort::OnHand => "p.on_hand, lower(p.name), p.id",
+        ProductSort::OnHand => "p.on_hand, p.name_search, p.id",
         ProductSort::Updated => "p.updated_at DESC, p.id",
     };
     let pattern = like_escape(&search);
@@ -385,8 +387,11 @@ pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<Pr
         .bind(query.supplier_id)
         .fetch_one(tx.conn())
         .await?;
+    // Pick the page's ids first (index-only), then read those few rows whole.
     let rows: Vec<ProductRow> = sqlx::query_as(&format!(
-        "SELECT {PRODUCT_COLUMNS} FROM {PRODUCT_FROM} WHERE {filter} ORDER BY {order} LIMIT $6 OFFSET $7"
+        "SELECT {PRODUCT_COLUMNS} FROM \
+           (SELECT p.id FROM products p WHERE {filter} ORDER BY {order} LIMIT $6 OFFSET $7) page \
+         JOIN ({PRODUCT_FROM}) ON p.id = page.id ORDER BY {order}"
     ))
     .bind(!query.archived)
     .bind(&pattern)
