@@ -344,3 +344,154 @@ pub enum ImportEvent {
     Progress { done: u64, total: u64 },
     Report(ImportReport),
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    Other,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        [PaymentMethod::Cash, PaymentMethod::Card, PaymentMethod::Other]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
+}
+
+/// A line the POS sends: product, quantity and the line's discount in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub product_id: Uuid,
+    pub quantity: i64,
+    #[serde(default)]
+    pub line_discount: i64,
+}
+
+/// A payment the POS sends. `tendered` is what the customer handed over (cash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentInput {
+    pub method: PaymentMethod,
+    pub amount: i64,
+    #[serde(default)]
+    pub tendered: Option<i64>,
+}
+
+/// Everything needed to finalize a sale. `idempotency_key` is made by the POS
+/// for this sale; sending the same request again returns the same bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleInput {
+    pub idempotency_key: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    pub lines: Vec<CartLine>,
+    #[serde(default)]
+    pub bill_discount: i64,
+    pub payments: Vec<PaymentInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillLineView {
+    pub line_no: i32,
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+    pub tax_rate_bp: i32,
+    pub discount: i64,
+    pub tax: i64,
+    pub total: i64,
+    /// Already returned on credit notes.
+    pub credited: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentView {
+    pub method: PaymentMethod,
+    pub amount: i64,
+    pub tendered: i64,
+    pub change: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub total: i64,
+    pub reason: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillView {
+    pub id: Uuid,
+    /// `INV-000123`.
+    pub number: String,
+    pub business: String,
+    pub cashier: String,
+    pub customer: Option<String>,
+    pub currency: String,
+    pub tax_mode: crate::pricing::TaxMode,
+    pub lines: Vec<BillLineView>,
+    pub payments: Vec<PaymentView>,
+    pub gross: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub paid: i64,
+    pub change: i64,
+    pub finalized_at: String,
+    pub credit_notes: Vec<CreditNoteSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub customer: Option<String>,
+    pub cashier: String,
+    pub total: i64,
+    pub finalized_at: String,
+}
+
+/// What the POS needs of a product to sell it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosItem {
+    pub id: Uuid,
+    pub sku: String,
+    pub barcode: Option<String>,
+    pub name: String,
+    pub unit_price: i64,
+    pub tax_rate_bp: i32,
+    pub on_hand: i64,
+}
+
+/// What the POS needs of the business to compute totals exactly as the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PosSettings {
+    pub business: String,
+    pub currency: String,
+    pub tax_mode: crate::pricing::TaxMode,
+    /// Largest discount a cashier may give, in basis points of the gross.
+    pub cashier_discount_limit_bp: i64,
+}
+
+pub fn bill_number(number: i64) -> String {
+    format!("INV-{number:06}")
+}
+
+pub fn credit_note_number(number: i64) -> String {
+    format!("CN-{number:06}")
+}

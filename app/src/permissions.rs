@@ -17,10 +17,12 @@ pub enum Permission {
     ImportCatalog,
     ExportCatalog,
     Sell,
+    IssueCreditNote,
+    GiveLargeDiscount,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -31,6 +33,8 @@ impl Permission {
         Permission::ImportCatalog,
         Permission::ExportCatalog,
         Permission::Sell,
+        Permission::IssueCreditNote,
+        Permission::GiveLargeDiscount,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -43,7 +47,9 @@ impl Permission {
             | Permission::CountStock
             | Permission::ReturnStock
             | Permission::ImportCatalog
-            | Permission::ExportCatalog => Role::Manager,
+            | Permission::ExportCatalog
+            | Permission::IssueCreditNote
+            | Permission::GiveLargeDiscount => Role::Manager,
             Permission::ArchiveCatalog => Role::Admin,
         }
     }
@@ -60,6 +66,8 @@ impl Permission {
             Permission::ImportCatalog => "import the catalog",
             Permission::ExportCatalog => "export the catalog",
             Permission::Sell => "sell",
+            Permission::IssueCreditNote => "issue credit notes",
+            Permission::GiveLargeDiscount => "give discounts above the cashier limit",
         }
     }
 }
@@ -114,6 +122,8 @@ mod tests {
                 ReturnStock,
                 ImportCatalog,
                 ExportCatalog,
+                IssueCreditNote,
+                GiveLargeDiscount,
             ],
         );
         expect(Role::Admin, &Permission::ALL);

@@ -118,3 +118,309 @@ mod tests {
         assert_eq!(format_amount(7, 0), "7");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Bill totals.
+//
+// The rules (one module, compiled into the server and the POS screen, so the
+// screen and the finalized bill can never disagree by a cent):
+//
+// 1. A line's gross is `unit_price × quantity`; its line discount (at most the
+//    gross) is taken off first.
+// 2. A bill discount (at most what is left) is spread over the lines in
+//    proportion to their discounted amounts, by the largest-remainder method: the
+//    shares are whole minor units and add up to the bill discount exactly (ties
+//    go to the earlier line).
+// 3. Tax per line, on what is left (`base`), rounded half up to a minor unit:
+//    * exclusive: `tax = round(base × rate / 10000)`, line total `base + tax`;
+//    * inclusive: the price includes tax: `net = round(base × 10000 / (10000 +
+//      rate))`, `tax = base − net`, line total `base`.
+// 4. Bill subtotal, tax and total are the sums of the lines' figures, so the
+//    lines always add up to the bill.
+// ---------------------------------------------------------------------------
+
+/// How prices relate to tax, per tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaxMode {
+    /// Shelf prices include tax (usual for retail in most of the world).
+    #[default]
+    Inclusive,
+    /// Tax is added on top of the price.
+    Exclusive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineInput {
+    pub unit_price: i64,
+    pub quantity: i64,
+    /// Basis points: 2000 = 20 %.
+    pub tax_rate_bp: i64,
+    pub line_discount: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct LineTotals {
+    pub gross: i64,
+    pub line_discount: i64,
+    /// This line's share of the bill discount.
+    pub bill_discount: i64,
+    /// What the customer pays for the line, before exclusive tax is added.
+    pub base: i64,
+    /// The line's amount without tax.
+    pub net: i64,
+    pub tax: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct BillTotals {
+    pub lines: Vec<LineTotals>,
+    pub gross: i64,
+    pub discount: i64,
+    pub net: i64,
+    pub tax: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TotalsError {
+    #[error("Line {0}: the quantity must be between 1 and 1,000,000.")]
+    Quantity(usize),
+    #[error("Line {0}: the price is out of range.")]
+    Price(usize),
+    #[error("Line {0}: the discount cannot be negative or more than the line.")]
+    LineDiscount(usize),
+    #[error("Line {0}: the tax rate is out of range.")]
+    TaxRate(usize),
+    #[error("The bill discount cannot be negative or more than the bill.")]
+    BillDiscount,
+    #[error("The bill is too large.")]
+    TooLarge,
+}
+
+fn round_div(numerator: i128, denominator: i128) -> i128 {
+    // Half up, for the non-negative values used here.
+    (numerator * 2 + denominator) / (denominator * 2)
+}
+
+/// Computes a bill's totals by the rules above.
+pub fn bill_totals(
+    lines: &[LineInput],
+    bill_discount: i64,
+    mode: TaxMode,
+) -> Result<BillTotals, TotalsError> {
+    let mut out = BillTotals::default();
+    let mut discounted: Vec<i64> = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        if !(1..=1_000_000).contains(&line.quantity) {
+            return Err(TotalsError::Quantity(n));
+        }
+        if !(0..=MAX_AMOUNT_MINOR).contains(&line.unit_price) {
+            return Err(TotalsError::Price(n));
+        }
+        if !(0..=100_000).contains(&line.tax_rate_bp) {
+            return Err(TotalsError::TaxRate(n));
+        }
+        let gross = line
+            .unit_price
+            .checked_mul(line.quantity)
+            .ok_or(TotalsError::TooLarge)?;
+        if gross > MAX_AMOUNT_MINOR * 10 {
+            return Err(TotalsError::TooLarge);
+        }
+        if line.line_discount < 0 || line.line_discount > gross {
+            return Err(TotalsError::LineDiscount(n));
+        }
+        discounted.push(gross - line.line_discount);
+        out.lines.push(LineTotals {
+            gross,
+            line_discount: line.line_discount,
+            ..Default::default()
+        });
+    }
+    let after_lines: i64 = discounted.iter().sum();
+    if bill_discount < 0 || bill_discount > after_lines {
+        return Err(TotalsError::BillDiscount);
+    }
+    let shares = allocate(bill_discount, &discounted);
+    for ((totals, line), (amount, share)) in
+        out.lines.iter_mut().zip(lines).zip(discounted.iter().zip(shares))
+    {
+        let base = amount - share;
+        let rate = line.tax_rate_bp as i128;
+        let (net, tax, total) = match mode {
+            TaxMode::Exclusive => {
+                let tax = round_div(base as i128 * rate, 10_000) as i64;
+                (base, tax, base + tax)
+            }
+            TaxMode::Inclusive => {
+                let net = round_div(base as i128 * 10_000, 10_000 + rate) as i64;
+                (net, base - net, base)
+            }
+        };
+        *totals = LineTotals {
+            bill_discount: share,
+            base,
+            net,
+            tax,
+            total,
+            ..*totals
+        };
+        out.gross += totals.gross;
+        out.discount += totals.line_discount + share;
+        out.net += net;
+        out.tax += tax;
+        out.total += total;
+    }
+    Ok(out)
+}
+
+/// Splits `amount` over `weights` in proportion, in whole units, summing exactly
+/// to `amount` (largest remainder; ties to the earlier weight).
+fn allocate(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| *w as i128).sum();
+    if amount == 0 || sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut shares: Vec<i64> = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    for (i, w) in weights.iter().enumerate() {
+        let exact = amount as i128 * *w as i128;
+        shares.push((exact / sum) as i64);
+        remainders.push((exact % sum, i));
+    }
+    let mut left = amount - shares.iter().sum::<i64>();
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for (_, i) in remainders {
+        if left == 0 {
+            break;
+        }
+        shares[i] += 1;
+        left -= 1;
+    }
+    shares
+}
+
+#[cfg(test)]
+mod totals_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line(unit_price: i64, quantity: i64, tax_rate_bp: i64) -> LineInput {
+        LineInput {
+            unit_price,
+            quantity,
+            tax_rate_bp,
+            line_discount: 0,
+        }
+    }
+
+    #[test]
+    fn exclusive_tax_is_added_and_rounded_half_up() {
+        let t = bill_totals(&[line(999, 1, 2000), line(5, 1, 1000)], 0, TaxMode::Exclusive).unwrap();
+        // 999 × 20 % = 199.8 → 200; 5 × 10 % = 0.5 → 1.
+        assert_eq!((t.lines[0].tax, t.lines[1].tax), (200, 1));
+        assert_eq!((t.net, t.tax, t.total), (1004, 201, 1205));
+    }
+
+    #[test]
+    fn inclusive_tax_is_taken_out_of_the_price() {
+        let t = bill_totals(&[line(1200, 1, 2000)], 0, TaxMode::Inclusive).unwrap();
+        assert_eq!((t.net, t.tax, t.total), (1000, 200, 1200));
+        let t = bill_totals(&[line(100, 1, 700)], 0, TaxMode::Inclusive).unwrap();
+        // 100 / 1.07 = 93.46 → 93 net, 7 tax.
+        assert_eq!((t.lines[0].net, t.lines[0].tax), (93, 7));
+    }
+
+    #[test]
+    fn bill_discount_is_spread_exactly() {
+        let t = bill_totals(
+            &[line(100, 1, 0), line(100, 1, 0), line(100, 1, 0)],
+            100,
+            TaxMode::Exclusive,
+        )
+        .unwrap();
+        let shares: Vec<i64> = t.lines.iter().map(|l| l.bill_discount).collect();
+        assert_eq!(shares, vec![34, 33, 33]);
+        assert_eq!(t.total, 200);
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        assert_eq!(
+            bill_totals(&[line(100, 0, 0)], 0, TaxMode::Inclusive),
+            Err(TotalsError::Quantity(1))
+        );
+        assert_eq!(
+            bill_totals(&[line(-1, 1, 0)], 0, TaxMode::Inclusive),
+            Err(TotalsError::Price(1))
+        );
+        let over = LineInput {
+            line_discount: 101,
+            ..line(100, 1, 0)
+        };
+        assert_eq!(
+            bill_totals(&[over], 0, TaxMode::Inclusive),
+            Err(TotalsError::LineDiscount(1))
+        );
+        assert_eq!(
+            bill_totals(&[line(100, 1, 0)], 101, TaxMode::Inclusive),
+            Err(TotalsError::BillDiscount)
+        );
+        assert_eq!(
+            bill_totals(&[line(100, 1, 0)], -1, TaxMode::Inclusive),
+            Err(TotalsError::BillDiscount)
+        );
+    }
+
+    fn arb_line() -> impl Strategy<Value = LineInput> {
+        (
+            0i64..500_000,
+            1i64..50,
+            prop::sample::select(vec![0i64, 500, 700, 1000, 1900, 2000, 2500]),
+            0u8..=100,
+        )
+            .prop_map(|(unit_price, quantity, tax_rate_bp, pct)| LineInput {
+                unit_price,
+                quantity,
+                tax_rate_bp,
+                line_discount: unit_price * quantity * pct as i64 / 400,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn lines_always_add_up_to_the_bill(
+            lines in prop::collection::vec(arb_line(), 1..12),
+            discount_pct in 0u8..=100,
+            inclusive in any::<bool>(),
+        ) {
+            let mode = if inclusive { TaxMode::Inclusive } else { TaxMode::Exclusive };
+            let after_lines: i64 = lines.iter().map(|l| l.unit_price * l.quantity - l.line_discount).sum();
+            let bill_discount = after_lines * discount_pct as i64 / 100;
+            let t = bill_totals(&lines, bill_discount, mode).unwrap();
+            prop_assert_eq!(t.total, t.lines.iter().map(|l| l.total).sum::<i64>());
+            prop_assert_eq!(t.tax, t.lines.iter().map(|l| l.tax).sum::<i64>());
+            prop_assert_eq!(t.lines.iter().map(|l| l.bill_discount).sum::<i64>(), bill_discount);
+            prop_assert_eq!(t.gross - t.discount, t.lines.iter().map(|l| l.base).sum::<i64>());
+            for (l, input) in t.lines.iter().zip(&lines) {
+                prop_assert!(l.tax >= 0);
+                prop_assert!(l.net >= 0 && l.base >= 0);
+                prop_assert_eq!(l.net + l.tax, if inclusive { l.base } else { l.total });
+                // Rounded half up, so never more than half a unit from exact.
+                let exact = if inclusive {
+                    l.base as f64 * input.tax_rate_bp as f64 / (10_000 + input.tax_rate_bp) as f64
+                } else {
+                    l.base as f64 * input.tax_rate_bp as f64 / 10_000.0
+                };
+                prop_assert!((l.tax as f64 - exact).abs() <= 0.5 + 1e-9, "tax {} vs exact {}", l.tax, exact);
+            }
+            match mode {
+                TaxMode::Inclusive => prop_assert_eq!(t.total, t.gross - t.discount),
+                TaxMode::Exclusive => prop_assert_eq!(t.total, t.gross - t.discount + t.tax),
+            }
+        }
+    }
+}

@@ -8,3 +8,4 @@ pub mod context;
 pub mod dashboard;
 #[cfg(feature = "ssr")]
 pub mod export;
+pub mod pos;

@@ -3,6 +3,7 @@
 //! HTTP.
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_catalog;

@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/products/import") view=pages::product_import::ImportPage />
                     <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
                     <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
+                    <Route path=path!("/pos") view=pages::pos::PosPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                 </Routes>
             </main>

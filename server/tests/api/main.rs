@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod billing;
 mod catalog;
 mod csv_transfer;
 mod embedded;

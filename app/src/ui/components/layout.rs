@@ -45,6 +45,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
         let link = "rounded px-2 py-1 text-slate-700 hover:bg-slate-100 hover:text-indigo-700";
         view! {
             <nav class="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
+                <A href="/pos" attr:class=link>"Till"</A>
                 <A href="/products" attr:class=link>"Products"</A>
                 <A href="/stock/low" attr:class=link>"Low stock"</A>
                 <A href="/catalog/lists" attr:class=link>"Lists"</A>

@@ -99,8 +99,18 @@ fn Lists(can_edit: bool, can_archive: bool) -> impl IntoView {
                             categories.await.map(|list| view! {
                                 <ul class="divide-y divide-slate-100 text-sm" data-testid="category-list">
                                     {list.into_iter().map(|c| view! {
-                                        <li class="flex items-center justify-between py-1.5">
-                                            <span class:text-slate-400=!c.is_active>{c.name}" "<span class="text-slate-400">{format!("({})", c.products)}</span></span>
+                                        <li class="flex items-center justify-between gap-2 py-1.5">
+                                            {if can_edit && c.is_active {
+                                                view! {
+                                                    <ActionForm action=save_category attr:class="flex flex-1 items-center gap-1">
+                                                        <input type="hidden" name="id" value=c.id.to_string() />
+                                                        <input name="name" value=c.name.clone() aria-label="Category name" class="w-full rounded border border-transparent px-1 hover:border-slate-300 focus:border-indigo-500" />
+                                                        <span class="text-slate-400">{format!("({})", c.products)}</span>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            } else {
+                                                view! { <span class:text-slate-400=!c.is_active>{c.name}" "<span class="text-slate-400">{format!("({})", c.products)}</span></span> }.into_any()
+                                            }}
                                             {toggle("category", c.id, c.is_active)}
                                         </li>
                                     }).collect_view()}

@@ -7,6 +7,7 @@ pub mod low_stock;
 pub mod member_only;
 pub mod not_found;
 pub mod orgs;
+pub mod pos;
 pub mod product_detail;
 pub mod product_import;
 pub mod product_new;

@@ -32,6 +32,7 @@ pub fn ProductsPage() -> impl IntoView {
 fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let category = RwSignal::new(String::new());
+    let supplier = RwSignal::new(String::new());
     let stock = RwSignal::new(StockFilter::All);
     let archived = RwSignal::new(false);
     let sort = RwSignal::new(ProductSort::Name);
@@ -98,6 +99,16 @@ fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
                         {move || Suspend::new(async move {
                             choices.await.map(|c| c.categories.into_iter().map(|c| view! {
                                 <option value=c.id.to_string()>{c.name}</option>
+                            }).collect_view()).ok()
+                        })}
+                    </Suspense>
+                </select>
+                <select aria-label="Supplier" class=select_class on:change=move |ev| { supplier.set(event_target_value(&ev)); reset(); }>
+                    <option value="">"All suppliers"</option>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            choices.await.map(|c| c.suppliers.into_iter().map(|s| view! {
+                                <option value=s.id.to_string()>{s.name}</option>
                             }).collect_view()).ok()
                         })}
                     </Suspense>

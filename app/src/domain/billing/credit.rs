@@ -1,0 +1,179 @@
+//! Credit notes: the only correction of a finalized bill. They return chosen
+//! quantities (never more than sold minus already credited), optionally put the
+//! goods back in stock, and get their own gapless numbers.
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{finalize::announce, next_number, BillingError};
+use crate::{
+    domain::{
+        audit::{self, AuditEntry},
+        inventory::stock::{self, Reference},
+    },
+    model::PaymentMethod,
+    permissions::{Actor, Permission},
+    tenancy::TenantTx,
+};
+
+/// A bill line and what earlier credit notes returned of it.
+#[derive(sqlx::FromRow)]
+struct LineState {
+    line_no: i32,
+    product_id: Uuid,
+    sold: i64,
+    total: i64,
+    tax: i64,
+    credited: i64,
+    credited_total: i64,
+    credited_tax: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreditInput {
+    pub bill_id: Uuid,
+    /// (line number, quantity to return)
+    pub lines: Vec<(i32, i64)>,
+    pub reason: String,
+    pub refund_method: PaymentMethod,
+    pub restock: bool,
+}
+
+/// Issues a credit note (manager and above) and returns its id.
+pub async fn create_credit_note(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    input: &CreditInput,
+) -> Result<Uuid, BillingError> {
+    actor.require(Permission::IssueCreditNote)?;
+    let reason = input.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(BillingError::invalid("Give a reason (at most 500 characters)."));
+    }
+    if input.lines.is_empty() {
+        return Err(BillingError::invalid("Choose at least one line to return."));
+    }
+    // Lock the bill so two credit notes for the same bill go one at a time.
+    let bill_found: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM bills WHERE id = $1 AND status = 'finalized' FOR UPDATE")
+            .bind(input.bill_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    if bill_found.is_none() {
+        return Err(BillingError::NotFound("Bill"));
+    }
+    // Per line: sold quantity and amounts, and what earlier notes returned.
+    let lines: Vec<LineState> = sqlx::query_as(
+        "SELECT l.line_no, l.product_id, l.quantity AS sold, l.total, l.tax, \
+                coalesce(sum(c.quantity), 0)::bigint AS credited, coalesce(sum(c.total), 0)::bigint AS credited_total, \
+                coalesce(sum(c.tax), 0)::bigint AS credited_tax \
+         FROM bill_lines l LEFT JOIN credit_note_lines c \
+           ON c.tenant_id = l.tenant_id AND c.bill_id = l.bill_id AND c.line_no = l.line_no \
+         WHERE l.bill_id = $1 GROUP BY l.tenant_id, l.bill_id, l.line_no ORDER BY l.line_no",
+    )
+    .bind(input.bill_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let id = Uuid::now_v7();
+    let tenant_id = tx.tenant_id();
+    let mut chosen: Vec<(i32, Uuid, i64, i64, i64)> = Vec::new();
+    let (mut total, mut tax) = (0i64, 0i64);
+    for (line_no, quantity) in &input.lines {
+        let Some(LineState {
+            product_id,
+            sold,
+            total: line_total,
+            tax: line_tax,
+            credited,
+            credited_total,
+            credited_tax,
+            ..
+        }) = lines.iter().find(|l| l.line_no == *line_no)
+        else {
+            return Err(BillingError::invalid(format!("The bill has no line {line_no}.")));
+        };
+        if *quantity <= 0 {
+            return Err(BillingError::invalid(format!(
+                "Line {line_no}: return at least 1."
+            )));
+        }
+        if chosen.iter().any(|(n, ..)| n == line_no) {
+            return Err(BillingError::invalid(format!("Line {line_no} is listed twice.")));
+        }
+        let left = sold - credited;
+        if *quantity > left {
+            return Err(BillingError::invalid(format!(
+                "Line {line_no}: only {left} left to return."
+            )));
+        }
+        // The credited share of the line, rounded half up; the note that returns
+        // the last units takes exactly what is left, so a line returned in full
+        // over any number of notes refunds exactly what it cost.
+        let last = credited + quantity == *sold;
+        let share = |amount: i64, already: i64| -> i64 {
+            if last {
+                amount - already
+            } else {
+                ((amount as i128 * *quantity as i128 * 2 + *sold as i128) / (*sold as i128 * 2)) as i64
+            }
+        };
+        let (t, x) = (
+            share(*line_total, *credited_total),
+            share(*line_tax, *credited_tax),
+        );
+        total += t;
+        tax += x;
+        chosen.push((*line_no, *product_id, *quantity, t, x));
+    }
+    let number = next_number(tx, "credit_note").await?;
+    sqlx::query(
+        "INSERT INTO credit_notes (tenant_id, id, number, bill_id, reason, refund_method, restocked, total, tax, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .bind(number)
+    .bind(input.bill_id)
+    .bind(reason)
+    .bind(input.refund_method.as_str())
+    .bind(input.restock)
+    .bind(total)
+    .bind(tax)
+    .bind(actor.user_id)
+    .execute(tx.conn())
+    .await?;
+    let mut stock_events = Vec::new();
+    for (line_no, product_id, quantity, t, x) in &chosen {
+        sqlx::query(
+            "INSERT INTO credit_note_lines (tenant_id, credit_note_id, bill_id, line_no, quantity, total, tax) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant_id)
+        .bind(id)
+        .bind(input.bill_id)
+        .bind(line_no)
+        .bind(quantity)
+        .bind(t)
+        .bind(x)
+        .execute(tx.conn())
+        .await?;
+        if input.restock {
+            let reference = Reference {
+                kind: Some("credit_note"),
+                id: Some(id.to_string()),
+            };
+            let m = stock::return_to_stock(tx, actor, *product_id, *quantity, &reference).await?;
+            stock_events.push(json!({ "product_id": m.product_id, "on_hand": m.balance_after }));
+        }
+    }
+    audit::record(
+        tx,
+        AuditEntry::new(Some(actor.user_id), "credit_note.created", "credit_note")
+            .entity_id(id)
+            .after(json!({ "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total })),
+    )
+    .await?;
+    if !stock_events.is_empty() {
+        announce(tx, json!({ "kind": "stock", "products": stock_events })).await?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,305 @@
+//! Finalizing a sale, in one transaction: validate, take the stock (sale
+//! movements), record lines and payments, number the bill, audit, and announce
+//! the stock change (NOTIFY is delivered only if the transaction commits).
+use std::collections::HashMap;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{next_number, BillingError};
+use crate::{
+    domain::{
+        audit::{self, AuditEntry},
+        inventory::stock::{self, Reference, SaleLine},
+    },
+    model::{PaymentMethod, PosSettings, SaleInput},
+    permissions::{Actor, Permission},
+    pricing::{bill_totals, LineInput, TaxMode},
+    tenancy::TenantTx,
+};
+
+/// The channel stock and bill events go out on (see the realtime module).
+pub const EVENTS_CHANNEL: &str = "shopfloor_events";
+
+/// The tenant's POS settings (from its own tenants row).
+pub async fn pos_settings(tx: &mut TenantTx) -> Result<PosSettings, sqlx::Error> {
+    let (business, settings): (String, serde_json::Value) =
+        sqlx::query_as("SELECT name, settings FROM tenants")
+            .fetch_one(tx.conn())
+            .await?;
+    let tax_mode = match settings.get("tax_mode").and_then(|v| v.as_str()) {
+        Some("exclusive") => TaxMode::Exclusive,
+        _ => TaxMode::Inclusive,
+    };
+    Ok(PosSettings {
+        business,
+        currency: settings
+            .get("currency")
+            .and_then(|v| v.as_str())
+            .unwrap_or("USD")
+            .to_owned(),
+        tax_mode,
+        cashier_discount_limit_bp: settings
+            .get("cashier_discount_limit_bp")
+            .and_then(|v| v.as_i64())
+            .unwrap_or(1000),
+    })
+}
+
+fn check_key(key: &str) -> Result<(), BillingError> {
+    if !(8..=100).contains(&key.len())
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(BillingError::invalid(
+            "The sale's idempotency key must be 8 to 100 letters, digits, - or _.",
+        ));
+    }
+    Ok(())
+}
+
+/// Finalizes a sale and returns the bill's id. The same `idempotency_key` again
+/// returns the first bill's id and changes nothing, even when the two requests
+/// race (the second waits on the first's key and then finds its bill).
+pub async fn finalize_sale(tx: &mut TenantTx, actor: &Actor, sale: &SaleInput) -> Result<Uuid, BillingError> {
+    actor.require(Permission::Sell)?;
+    check_key(&sale.idempotency_key)?;
+    if sale.lines.is_empty() {
+        return Err(BillingError::invalid("The cart is empty."));
+    }
+    if sale.lines.len() > 500 {
+        return Err(BillingError::invalid("A bill can have at most 500 lines."));
+    }
+    let settings = pos_settings(tx).await?;
+    let bill_id = Uuid::now_v7();
+    let tenant_id = tx.tenant_id();
+    // Claim the key first: a concurrent request with the same key waits here
+    // until this transaction ends, then finds the bill.
+    let claimed: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO bills (tenant_id, id, status, idempotency_key, customer_id, cashier_id, currency, tax_mode, \
+           gross, discount, bill_discount, net, tax, total) \
+         VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(tenant_id)
+    .bind(bill_id)
+    .bind(&sale.idempotency_key)
+    .bind(actor.user_id)
+    .bind(&settings.currency)
+    .bind(match settings.tax_mode {
+        TaxMode::Inclusive => "inclusive",
+        TaxMode::Exclusive => "exclusive",
+    })
+    .fetch_optional(tx.conn())
+    .await?;
+    if claimed.is_none() {
+        let (id, status): (Uuid, String) =
+            sqlx::query_as("SELECT id, status FROM bills WHERE idempotency_key = $1")
+                .bind(&sale.idempotency_key)
+                .fetch_one(tx.conn())
+                .await?;
+        if status == "finalized" {
+            return Ok(id);
+        }
+        return Err(BillingError::invalid(
+            "This sale is already being processed. Try again in a moment.",
+        ));
+    }
+
+    if let Some(customer) = sale.customer_id {
+        let found: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1 AND is_active)")
+                .bind(customer)
+                .fetch_one(tx.conn())
+                .await?;
+        if !found {
+            return Err(BillingError::NotFound("Customer"));
+        }
+    }
+
+    // The products as they are now: the bill keeps this snapshot.
+    let ids: Vec<Uuid> = sale.lines.iter().map(|l| l.product_id).collect();
+    let rows: Vec<(Uuid, String, String, i64, i32, bool)> = sqlx::query_as(
+        "SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0), p.is_active FROM products p \
+         LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id WHERE p.id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(tx.conn())
+    .await?;
+    let products: HashMap<Uuid, (String, String, i64, i32, bool)> = rows
+        .into_iter()
+        .map(|(id, sku, name, price, rate, active)| (id, (sku, name, price, rate, active)))
+        .collect();
+    let mut inputs = Vec::with_capacity(sale.lines.len());
+    for (i, line) in sale.lines.iter().enumerate() {
+        let Some((_, name, price, rate, active)) = products.get(&line.product_id) else {
+            return Err(BillingError::NotFound("Product"));
+        };
+        if !active {
+            return Err(BillingError::invalid(format!(
+                "Line {}: {name} is no longer sold.",
+                i + 1
+            )));
+        }
+        inputs.push(LineInput {
+            unit_price: *price,
+            quantity: line.quantity,
+            tax_rate_bp: *rate as i64,
+            line_discount: line.line_discount,
+        });
+    }
+    let totals = bill_totals(&inputs, sale.bill_discount, settings.tax_mode)
+        .map_err(|e| BillingError::invalid(e.to_string()))?;
+
+    // Discounts beyond the owner's limit for cashiers need a manager.
+    if totals.discount > 0 && actor.require(Permission::GiveLargeDiscount).is_err() {
+        let limit = totals.gross as i128 * settings.cashier_discount_limit_bp as i128 / 10_000;
+        if totals.discount as i128 > limit {
+            return Err(BillingError::invalid(format!(
+                "Discounts above {}.{:02} % need a manager.",
+                settings.cashier_discount_limit_bp / 100,
+                settings.cashier_discount_limit_bp % 100
+            )));
+        }
+    }
+
+    // Payments must cover the total exactly; only cash gives change.
+    let mut paid = 0i64;
+    let mut change_given = 0i64;
+    let mut payments = Vec::with_capacity(sale.payments.len());
+    for p in &sale.payments {
+        if p.amount <= 0 || p.amount > crate::pricing::MAX_AMOUNT_MINOR {
+            return Err(BillingError::invalid("Each payment must be more than zero."));
+        }
+        let tendered = match p.method {
+            PaymentMethod::Cash => p.tendered.unwrap_or(p.amount),
+            _ => {
+                if p.tendered.is_some_and(|t| t != p.amount) {
+                    return Err(BillingError::invalid("Only cash gives change."));
+                }
+                p.amount
+            }
+        };
+        if tendered < p.amount || tendered > crate::pricing::MAX_AMOUNT_MINOR {
+            return Err(BillingError::invalid(
+                "The cash handed over is less than the cash payment.",
+            ));
+        }
+        paid += p.amount;
+        change_given += tendered - p.amount;
+        payments.push((p.method, p.amount, tendered));
+    }
+    if payments.len() > 10 {
+        return Err(BillingError::invalid("At most 10 payments per bill."));
+    }
+    if paid != totals.total {
+        return Err(BillingError::invalid(format!(
+            "The payments ({}) must add up to the total ({}).",
+            crate::pricing::format_amount(paid, 2),
+            crate::pricing::format_amount(totals.total, 2)
+        )));
+    }
+
+    // Take the stock: conditional decrements in product order (no oversell).
+    let sale_lines: Vec<SaleLine> = sale
+        .lines
+        .iter()
+        .map(|l| SaleLine {
+            product_id: l.product_id,
+            quantity: l.quantity,
+        })
+        .collect();
+    let movements = stock::sell(tx, actor, &sale_lines, &Reference::bill(bill_id)).await?;
+
+    for (i, (line, t)) in sale.lines.iter().zip(&totals.lines).enumerate() {
+        let (sku, name, price, rate, _) = &products[&line.product_id];
+        sqlx::query(
+            "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
+               quantity, line_discount, bill_discount, net, tax, total) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(tenant_id)
+        .bind(bill_id)
+        .bind(i as i32 + 1)
+        .bind(line.product_id)
+        .bind(sku)
+        .bind(name)
+        .bind(price)
+        .bind(rate)
+        .bind(line.quantity)
+        .bind(t.line_discount)
+        .bind(t.bill_discount)
+        .bind(t.net)
+        .bind(t.tax)
+        .bind(t.total)
+        .execute(tx.conn())
+        .await?;
+    }
+    for (seq, (method, amount, tendered)) in payments.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(tenant_id)
+        .bind(bill_id)
+        .bind(seq as i32 + 1)
+        .bind(method.as_str())
+        .bind(amount)
+        .bind(tendered)
+        .bind(tendered - amount)
+        .execute(tx.conn())
+        .await?;
+    }
+
+    // The number last: the counter row is held only for the end of the work.
+    let number = next_number(tx, "bill").await?;
+    sqlx::query(
+        "UPDATE bills SET status = 'finalized', number = $2, finalized_at = now(), customer_id = $3, \
+           gross = $4, discount = $5, bill_discount = $6, net = $7, tax = $8, total = $9, paid = $10, \
+           change_given = $11 \
+         WHERE id = $1",
+    )
+    .bind(bill_id)
+    .bind(number)
+    .bind(sale.customer_id)
+    .bind(totals.gross)
+    .bind(totals.discount)
+    .bind(sale.bill_discount)
+    .bind(totals.net)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(paid)
+    .bind(change_given)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        tx,
+        AuditEntry::new(Some(actor.user_id), "bill.finalized", "bill")
+            .entity_id(bill_id)
+            .after(json!({ "number": crate::model::bill_number(number), "total": totals.total })),
+    )
+    .await?;
+    let stock: Vec<serde_json::Value> = movements
+        .iter()
+        .map(|m| json!({ "product_id": m.product_id, "on_hand": m.balance_after }))
+        .collect();
+    announce(
+        tx,
+        json!({ "kind": "stock", "products": stock, "bill": crate::model::bill_number(number) }),
+    )
+    .await?;
+    Ok(bill_id)
+}
+
+/// Queues an event for this tenant's terminals; PostgreSQL delivers it only when
+/// the transaction commits.
+pub(crate) async fn announce(tx: &mut TenantTx, mut event: serde_json::Value) -> Result<(), sqlx::Error> {
+    event["tenant_id"] = json!(tx.tenant_id());
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(EVENTS_CHANNEL)
+        .bind(event.to_string())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}

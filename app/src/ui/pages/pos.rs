@@ -1,0 +1,414 @@
+//! `/pos`: the till. Hydrated and keyboard-first: the search box always gets the
+//! focus back; a barcode scanner (digits then Enter) adds the item; totals are
+//! computed by the same `pricing` code the server finalizes with.
+use leptos::{html, prelude::*};
+use leptos_meta::Title;
+use uuid::Uuid;
+
+use crate::{
+    api::pos::{finalize_sale, load_pos_settings, pos_search},
+    model::{BillView, CartLine, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput},
+    pricing::{bill_totals, format_amount, parse_amount, BillTotals, LineInput},
+    ui::pages::member_only::MemberOnly,
+};
+
+#[component]
+pub fn PosPage() -> impl IntoView {
+    view! {
+        <Title text="Till · Shopfloor" />
+        <MemberOnly children=|_| view! { <Till /> }.into_any() />
+    }
+}
+
+#[derive(Clone, PartialEq)]
+struct CartItem {
+    item: PosItem,
+    quantity: i64,
+}
+
+fn money(minor: i64) -> String {
+    format_amount(minor, 2)
+}
+
+fn new_key() -> String {
+    format!("pos-{}", Uuid::new_v4().simple())
+}
+
+fn totals_of(cart: &[CartItem], settings: &PosSettings) -> Option<BillTotals> {
+    let lines: Vec<LineInput> = cart
+        .iter()
+        .map(|c| LineInput {
+            unit_price: c.item.unit_price,
+            quantity: c.quantity,
+            tax_rate_bp: c.item.tax_rate_bp as i64,
+            line_discount: 0,
+        })
+        .collect();
+    bill_totals(&lines, 0, settings.tax_mode).ok()
+}
+
+#[component]
+fn Till() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_pos_settings());
+    view! {
+        <Suspense fallback=|| view! { <p class="text-slate-500">"Opening the till…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(settings) => view! { <TillScreen settings /> }.into_any(),
+                    Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TillScreen(settings: PosSettings) -> impl IntoView {
+    let search_input: NodeRef<html::Input> = NodeRef::new();
+    let query = RwSignal::new(String::new());
+    let cart = RwSignal::new(Vec::<CartItem>::new());
+    let message = RwSignal::new(None::<String>);
+    let key = RwSignal::new(new_key());
+    let card = RwSignal::new(String::new());
+    let tendered = RwSignal::new(String::new());
+    let receipt = RwSignal::new(None::<BillView>);
+    let busy = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        if let Some(input) = search_input.get() {
+            let _ = input.focus();
+        }
+    });
+    let refocus = move || {
+        if let Some(input) = search_input.get_untracked() {
+            let _ = input.focus();
+        }
+    };
+    let results = Resource::new(
+        move || query.get(),
+        |q| async move {
+            if q.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                pos_search(q, 8).await
+            }
+        },
+    );
+    let settings = StoredValue::new(settings);
+    let totals = Memo::new(move |_| {
+        cart.with(|c| settings.with_value(|s| totals_of(c, s)))
+            .unwrap_or_default()
+    });
+
+    let add = move |item: PosItem| {
+        message.set(None);
+        let in_cart = cart
+            .with_untracked(|c| c.iter().find(|x| x.item.id == item.id).map(|x| x.quantity))
+            .unwrap_or(0);
+        if in_cart + 1 > item.on_hand {
+            message.set(Some(format!("Only {} of {} in stock.", item.on_hand, item.name)));
+            return;
+        }
+        cart.update(|c| match c.iter_mut().find(|x| x.item.id == item.id) {
+            Some(line) => line.quantity += 1,
+            None => c.push(CartItem { item, quantity: 1 }),
+        });
+        query.set(String::new());
+        refocus();
+    };
+    let change_qty = move |id: Uuid, delta: i64| {
+        message.set(None);
+        cart.update(|c| {
+            if let Some(line) = c.iter_mut().find(|x| x.item.id == id) {
+                let wanted = line.quantity + delta;
+                if wanted > line.item.on_hand {
+                    message.set(Some(format!(
+                        "Only {} of {} in stock.",
+                        line.item.on_hand, line.item.name
+                    )));
+                } else {
+                    line.quantity = wanted;
+                }
+            }
+            c.retain(|x| x.quantity > 0);
+        });
+        refocus();
+    };
+    // Enter in the search box: a scanned barcode or the first match goes in.
+    let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            let q = query.get_untracked();
+            if q.trim().is_empty() {
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                match pos_search(q.clone(), 8).await {
+                    Ok(items) => match items.into_iter().next() {
+                        Some(item) => add(item),
+                        None => message.set(Some(format!("Nothing matches “{q}”."))),
+                    },
+                    Err(e) => message.set(Some(e.to_string())),
+                }
+            });
+        }
+    };
+
+    let pay = move || {
+        if busy.get_untracked() {
+            return;
+        }
+        let total = totals.get_untracked().total;
+        let lines: Vec<CartLine> = cart.with_untracked(|c| {
+            c.iter()
+                .map(|x| CartLine {
+                    product_id: x.item.id,
+                    quantity: x.quantity,
+                    line_discount: 0,
+                })
+                .collect()
+        });
+        if lines.is_empty() {
+            message.set(Some("The cart is empty.".into()));
+            return;
+        }
+        let card_amount = match card.get_untracked().trim() {
+            "" => 0,
+            text => match parse_amount(text, 2) {
+                Ok(v) => v,
+                Err(e) => return message.set(Some(format!("Card: {e}"))),
+            },
+        };
+        if card_amount > total {
+            return message.set(Some("The card amount is more than the total.".into()));
+        }
+        let cash_due = total - card_amount;
+        let mut payments = Vec::new();
+        if card_amount > 0 {
+            payments.push(PaymentInput {
+                method: PaymentMethod::Card,
+                amount: card_amount,
+                tendered: None,
+            });
+        }
+        if cash_due > 0 {
+            let handed = match tendered.get_untracked().trim() {
+                "" => cash_due,
+                text => match parse_amount(text, 2) {
+                    Ok(v) => v,
+                    Err(e) => return message.set(Some(format!("Cash: {e}"))),
+                },
+            };
+            if handed < cash_due {
+                return message.set(Some(format!(
+                    "The cash handed over is less than {}.",
+                    money(cash_due)
+                )));
+            }
+            payments.push(PaymentInput {
+                method: PaymentMethod::Cash,
+                amount: cash_due,
+                tendered: Some(handed),
+            });
+        }
+        let sale = SaleInput {
+            idempotency_key: key.get_untracked(),
+            customer_id: None,
+            lines,
+            bill_discount: 0,
+            payments,
+        };
+        busy.set(true);
+        message.set(None);
+        leptos::task::spawn_local(async move {
+            // A lost answer is retried with the same key: never a second bill.
+            match finalize_sale(sale).await {
+                Ok(bill) => receipt.set(Some(bill)),
+                Err(e) => message.set(Some(format!("{e} Press Pay again to retry safely."))),
+            }
+            busy.set(false);
+        });
+    };
+    let new_sale = move |_| {
+        cart.set(Vec::new());
+        receipt.set(None);
+        card.set(String::new());
+        tendered.set(String::new());
+        key.set(new_key());
+        message.set(None);
+        refocus();
+    };
+
+    let change_due = move || {
+        let total = totals.get().total;
+        let card_amount = parse_amount(&card.get(), 2).unwrap_or(0);
+        let cash_due = (total - card_amount).max(0);
+        parse_amount(&tendered.get(), 2)
+            .ok()
+            .map(|handed| handed - cash_due)
+            .filter(|c| *c >= 0)
+    };
+
+    view! {
+        <div class="grid grid-cols-1 gap-6 md:grid-cols-5" data-hydrated=move || hydrated.get().to_string()>
+            <section class="space-y-3 md:col-span-3">
+                <input
+                    node_ref=search_input
+                    type="search"
+                    autocomplete="off"
+                    placeholder="Scan a barcode or type a name or SKU, then Enter"
+                    aria-label="Find item"
+                    data-testid="pos-search"
+                    class="w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-lg shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                    prop:value=move || query.get()
+                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:keydown=on_search_key
+                />
+                {move || message.get().map(|m| view! {
+                    <p role="alert" class="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">{m}</p>
+                })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match results.await {
+                            Ok(items) => view! {
+                                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="pos-results">
+                                    {items.into_iter().map(|item| {
+                                        let out = item.on_hand <= 0;
+                                        let shown = item.clone();
+                                        view! {
+                                            <li>
+                                                <button
+                                                    class="flex w-full items-center justify-between px-4 py-2 text-left hover:bg-indigo-50 disabled:opacity-50"
+                                                    disabled=out
+                                                    on:click=move |_| add(item.clone())
+                                                >
+                                                    <span>
+                                                        <span class="font-medium">{shown.name.clone()}</span>
+                                                        <span class="ml-2 font-mono text-xs text-slate-500">{shown.sku.clone()}</span>
+                                                    </span>
+                                                    <span class="flex items-center gap-3 text-sm">
+                                                        <span class=if out { "text-red-700" } else { "text-slate-500" }>
+                                                            {if out { "Out of stock".to_string() } else { format!("{} in stock", shown.on_hand) }}
+                                                        </span>
+                                                        <span class="font-semibold tabular-nums">{money(shown.unit_price)}</span>
+                                                    </span>
+                                                </button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section class="space-y-3 md:col-span-2">
+                {move || match receipt.get() {
+                    Some(bill) => view! { <Receipt bill new_sale /> }.into_any(),
+                    None => view! {
+                        <div class="rounded-lg border border-slate-200 bg-white">
+                            <h2 class="border-b border-slate-200 px-4 py-2 font-semibold">"Sale"</h2>
+                            <ul class="divide-y divide-slate-100" data-testid="cart">
+                                {move || cart.get().into_iter().map(|line| {
+                                    let id = line.item.id;
+                                    view! {
+                                        <li class="flex items-center justify-between gap-2 px-4 py-2 text-sm">
+                                            <span class="flex-1">{line.item.name.clone()}</span>
+                                            <span class="flex items-center gap-1">
+                                                <button aria-label="One less" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, -1)>"−"</button>
+                                                <span class="w-8 text-center tabular-nums" data-testid="cart-qty">{line.quantity}</span>
+                                                <button aria-label="One more" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, 1)>"+"</button>
+                                            </span>
+                                            <span class="w-20 text-right tabular-nums">{money(line.item.unit_price * line.quantity)}</span>
+                                            <button aria-label="Remove" class="text-slate-400 hover:text-red-700" on:click=move |_| change_qty(id, -line.quantity)>"✕"</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            <dl class="space-y-1 border-t border-slate-200 px-4 py-3 text-sm">
+                                <div class="flex justify-between text-slate-600"><dt>"Tax"</dt><dd class="tabular-nums">{move || money(totals.get().tax)}</dd></div>
+                                <div class="flex justify-between text-lg font-bold"><dt>"Total"</dt><dd class="tabular-nums" data-testid="pos-total">{move || money(totals.get().total)}</dd></div>
+                            </dl>
+                        </div>
+                        <div class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+                            <label class="flex items-center justify-between gap-2 text-sm">
+                                "Card"
+                                <input
+                                    aria-label="Card amount"
+                                    placeholder="0.00"
+                                    class="w-32 rounded-md border border-slate-300 px-2 py-1 text-right"
+                                    prop:value=move || card.get()
+                                    on:input=move |ev| card.set(event_target_value(&ev))
+                                />
+                            </label>
+                            <label class="flex items-center justify-between gap-2 text-sm">
+                                "Cash handed over"
+                                <input
+                                    aria-label="Cash handed over"
+                                    placeholder="exact"
+                                    class="w-32 rounded-md border border-slate-300 px-2 py-1 text-right"
+                                    prop:value=move || tendered.get()
+                                    on:input=move |ev| tendered.set(event_target_value(&ev))
+                                    on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { pay() }
+                                />
+                            </label>
+                            <p class="flex justify-between text-sm text-slate-600">
+                                "Change"
+                                <span class="font-semibold tabular-nums" data-testid="pos-change">{move || change_due().map(money).unwrap_or_else(|| "—".into())}</span>
+                            </p>
+                            <button
+                                class="w-full rounded-md bg-emerald-600 px-4 py-3 text-lg font-bold text-white hover:bg-emerald-700 disabled:opacity-50"
+                                disabled=move || busy.get() || cart.with(Vec::is_empty)
+                                on:click=move |_| pay()
+                            >
+                                {move || if busy.get() { "Paying…" } else { "Pay" }}
+                            </button>
+                        </div>
+                    }.into_any(),
+                }}
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn Receipt(
+    bill: BillView,
+    new_sale: impl Fn(leptos::ev::MouseEvent) + 'static + Send + Sync + Clone,
+) -> impl IntoView {
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        let _ = window().print();
+    };
+    view! {
+        <div class="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt">
+            <p class="text-center font-semibold">{bill.business.clone()}</p>
+            <p class="text-center text-slate-500">
+                <span data-testid="bill-number">{bill.number.clone()}</span>" · "{bill.finalized_at.clone()}
+            </p>
+            <ul class="my-3 divide-y divide-dashed divide-slate-200">
+                {bill.lines.iter().map(|l| view! {
+                    <li class="flex justify-between py-1">
+                        <span>{format!("{} × {}", l.quantity, l.name)}</span>
+                        <span class="tabular-nums">{money(l.total)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p class="flex justify-between text-slate-600"><span>"Tax"</span><span class="tabular-nums">{money(bill.tax)}</span></p>
+            <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{money(bill.total)}</span></p>
+            {bill.payments.iter().map(|p| view! {
+                <p class="flex justify-between text-slate-600">
+                    <span>{format!("Paid by {}", p.method.as_str())}</span>
+                    <span class="tabular-nums">{money(p.tendered)}</span>
+                </p>
+            }).collect_view()}
+            <p class="flex justify-between font-semibold"><span>"Change"</span><span class="tabular-nums" data-testid="receipt-change">{money(bill.change)}</span></p>
+            <div class="mt-4 flex gap-2 print:hidden">
+                <button class="flex-1 rounded-md border border-slate-300 px-3 py-2 hover:bg-slate-100" on:click=print>"Print"</button>
+                <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone()>"New sale"</button>
+            </div>
+        </div>
+    }
+}

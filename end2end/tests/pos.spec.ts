@@ -1,0 +1,63 @@
+import { expect, test, type Page } from '@playwright/test';
+import { logIn, tenantUrl } from './helpers';
+
+async function createProduct(page: Page, sku: string, price: string, stock: string): Promise<void> {
+  await page.goto(tenantUrl('acme', '/products/new'));
+  await page.getByLabel('Name').fill(`Till test ${sku}`);
+  await page.getByLabel('SKU').fill(sku);
+  await page.getByLabel('Sale price').fill(price);
+  await page.getByLabel('Opening stock').fill(stock);
+  await page.getByRole('button', { name: 'Create product' }).click();
+  await expect(page.getByTestId('product-name')).toHaveText(`Till test ${sku}`);
+}
+
+test('a sale by keyboard alone on the hydrated till, cash with change', async ({ page }) => {
+  const sku = `TILL-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '7.50', '5');
+
+  await page.goto(tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  const search = page.getByTestId('pos-search');
+  await expect(search).toBeFocused();
+
+  // Scanner-style: the code, then Enter — twice.
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+  await expect(search).toBeFocused();
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cart-qty')).toHaveText('2');
+  await expect(page.getByTestId('pos-total')).toHaveText('15.00');
+
+  await page.getByLabel('Cash handed over').fill('20');
+  await expect(page.getByTestId('pos-change')).toHaveText('5.00');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
+  await expect(page.getByTestId('receipt-change')).toHaveText('5.00');
+
+  await page.getByRole('button', { name: 'New sale' }).click();
+  await expect(search).toBeFocused();
+
+  // The stock went down by exactly what was sold.
+  await page.goto(tenantUrl('acme', '/products'));
+  await page.getByTestId('product-search').fill(sku.toLowerCase());
+  await expect(page.getByTestId('product-rows').locator('tr').first()).toContainText('3');
+});
+
+test('the till refuses what is not in stock', async ({ page }) => {
+  const sku = `LAST-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '1.00', '1');
+  await page.goto(tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+  await page.getByRole('button', { name: 'One more' }).click();
+  await expect(page.getByRole('alert')).toContainText('Only 1');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+});

@@ -1,0 +1,395 @@
+//! Bills: exact totals, immutable once final, gapless numbers, idempotent
+//! checkout, credit notes within what was sold, per tenant.
+use std::collections::HashSet;
+
+use app::{
+    domain::{
+        billing::{credit, finalize, read, BillingError},
+        inventory::{
+            catalog::{self, ProductInput},
+            stock::Reference,
+        },
+    },
+    model::{CartLine, PaymentInput, PaymentMethod, Role, SaleInput},
+    permissions::Actor,
+    pricing::{bill_totals, LineInput, TaxMode},
+};
+use uuid::Uuid;
+
+use crate::helpers::{spawn_app, TestApp, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER};
+
+async fn actor(app: &TestApp, email: &str, role: Role) -> Actor {
+    Actor {
+        user_id: app.user_id(email).await,
+        role,
+    }
+}
+
+async fn product(app: &TestApp, tenant: Uuid, owner: &Actor, sku: &str, price: i64, stock: i64) -> Uuid {
+    let mut tx = app.db.tenant_tx(tenant).await.unwrap();
+    let input = ProductInput {
+        sku: sku.into(),
+        name: format!("Item {sku}"),
+        sale_price: price,
+        ..Default::default()
+    };
+    let p = catalog::create_product(&mut tx, owner, input, stock, &Reference::none())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    p.id
+}
+
+fn key() -> String {
+    format!("sale-{}", Uuid::new_v4().simple())
+}
+
+fn cash_sale(lines: Vec<CartLine>, total: i64, tendered: i64) -> SaleInput {
+    SaleInput {
+        idempotency_key: key(),
+        customer_id: None,
+        lines,
+        bill_discount: 0,
+        payments: vec![PaymentInput {
+            method: PaymentMethod::Cash,
+            amount: total,
+            tendered: Some(tendered),
+        }],
+    }
+}
+
+fn line(product_id: Uuid, quantity: i64) -> CartLine {
+    CartLine {
+        product_id,
+        quantity,
+        line_discount: 0,
+    }
+}
+
+async fn finalize(app: &TestApp, tenant: Uuid, who: &Actor, sale: &SaleInput) -> Result<Uuid, BillingError> {
+    let mut tx = app.db.tenant_tx(tenant).await.unwrap();
+    let id = finalize::finalize_sale(&mut tx, who, sale).await?;
+    tx.commit().await.unwrap();
+    Ok(id)
+}
+
+#[tokio::test]
+async fn a_cash_sale_is_numbered_paid_and_takes_the_stock() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let mug = product(&app, app.acme, &owner, "MUG", 899, 3).await;
+    let expected = bill_totals(
+        &[
+            LineInput {
+                unit_price: 250,
+                quantity: 3,
+                tax_rate_bp: 0,
+                line_discount: 0,
+            },
+            LineInput {
+                unit_price: 899,
+                quantity: 1,
+                tax_rate_bp: 0,
+                line_discount: 0,
+            },
+        ],
+        0,
+        TaxMode::Inclusive,
+    )
+    .unwrap();
+    let sale = cash_sale(vec![line(tea, 3), line(mug, 1)], expected.total, 2000);
+    let id = finalize(&app, app.acme, &cashier, &sale).await.unwrap();
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let bill = read::get_bill(&mut tx, id).await.unwrap();
+    assert_eq!(bill.number, "INV-000001");
+    assert_eq!((bill.total, bill.paid, bill.change), (1649, 1649, 351));
+    assert_eq!(bill.lines.len(), 2);
+    assert_eq!(bill.lines[0].name, "Item TEA");
+    let stock: Vec<i64> =
+        sqlx::query_scalar("SELECT on_hand FROM products WHERE id = ANY($1) ORDER BY sku DESC")
+            .bind(vec![tea, mug])
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+    assert_eq!(stock, vec![7, 2]);
+}
+
+#[tokio::test]
+async fn finalized_bill_refuses_update_and_delete_even_from_a_buggy_query() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let id = finalize(&app, app.acme, &owner, &cash_sale(vec![line(tea, 1)], 250, 250))
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE bills SET total = 1",
+        "DELETE FROM bills",
+        "UPDATE bill_lines SET quantity = 5",
+        "DELETE FROM bill_lines",
+        "UPDATE payments SET amount = 1",
+        "DELETE FROM payments",
+    ] {
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let err = sqlx::query(sql).execute(tx.conn()).await.unwrap_err();
+        assert!(err.to_string().contains("immutable"), "{sql}: {err}");
+    }
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let err = sqlx::query(
+        "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, quantity, \
+           line_discount, bill_discount, net, tax, total) VALUES ($1, $2, 9, $3, 'X', 'X', 0, 0, 1, 0, 0, 0, 0, 0)",
+    )
+    .bind(app.acme)
+    .bind(id)
+    .bind(tea)
+    .execute(tx.conn())
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("immutable"), "{err}");
+    drop(tx);
+    // Not even the owner role may.
+    let err = sqlx::query("UPDATE bills SET total = 1")
+        .execute(&app.admin)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("immutable"), "{err}");
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_finalizations_number_each_tenant_without_gaps() {
+    let app = spawn_app().await;
+    let acme_owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let globex_owner = actor(&app, GLOBEX_OWNER, Role::Owner).await;
+    let a = product(&app, app.acme, &acme_owner, "GAP-A", 100, 1000).await;
+    let g = product(&app, app.globex, &globex_owner, "GAP-G", 100, 1000).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let db = app.db.clone();
+        let (tenant, who, p) = if i % 2 == 0 {
+            (app.acme, acme_owner, a)
+        } else {
+            (app.globex, globex_owner, g)
+        };
+        // Every ninth sale is refused (payments don't add up): it must not use a number.
+        let total = if i % 9 == 0 { 99 } else { 100 };
+        let sale = cash_sale(vec![line(p, 1)], total, 100);
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.tenant_tx(tenant).await.unwrap();
+            match finalize::finalize_sale(&mut tx, &who, &sale).await {
+                Ok(_) => {
+                    tx.commit().await.unwrap();
+                    true
+                }
+                Err(BillingError::Invalid(_)) => false,
+                Err(other) => panic!("{other:?}"),
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    for tenant in [app.acme, app.globex] {
+        let numbers: Vec<i64> =
+            sqlx::query_scalar("SELECT number FROM bills WHERE tenant_id = $1 ORDER BY number")
+                .bind(tenant)
+                .fetch_all(&app.admin)
+                .await
+                .unwrap();
+        assert!(numbers.len() > 80, "{}", numbers.len());
+        assert_eq!(
+            numbers,
+            (1..=numbers.len() as i64).collect::<Vec<_>>(),
+            "gapless and unique"
+        );
+    }
+    let violations: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_violations()")
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    assert_eq!(violations, 0);
+}
+
+#[tokio::test]
+async fn the_same_checkout_sent_five_times_at_once_makes_one_bill() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let sale = cash_sale(vec![line(tea, 2)], 500, 500);
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let db = app.db.clone();
+        let sale = sale.clone();
+        let acme = app.acme;
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.tenant_tx(acme).await.unwrap();
+            let id = finalize::finalize_sale(&mut tx, &owner, &sale).await.unwrap();
+            tx.commit().await.unwrap();
+            id
+        }));
+    }
+    let mut ids = HashSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap());
+    }
+    assert_eq!(ids.len(), 1, "every retry got the first bill");
+    let (bills, sales, on_hand): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM bills), (SELECT count(*) FROM stock_movements WHERE kind = 'sale'), \
+                (SELECT on_hand FROM products WHERE sku = 'TEA')",
+    )
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!((bills, sales, on_hand), (1, 1, 8));
+}
+
+#[tokio::test]
+async fn a_refused_sale_leaves_no_bill_no_number_and_no_stock_change() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 1000, 2).await;
+    let out_of_stock = cash_sale(vec![line(tea, 3)], 3000, 3000);
+    assert!(matches!(
+        finalize(&app, app.acme, &owner, &out_of_stock).await,
+        Err(BillingError::Stock(_))
+    ));
+    let short = cash_sale(vec![line(tea, 1)], 999, 999);
+    assert!(matches!(
+        finalize(&app, app.acme, &owner, &short).await,
+        Err(BillingError::Invalid(_))
+    ));
+    let mut big_discount = cash_sale(
+        vec![CartLine {
+            product_id: tea,
+            quantity: 1,
+            line_discount: 200,
+        }],
+        800,
+        800,
+    );
+    let err = finalize(&app, app.acme, &cashier, &big_discount)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("need a manager"), "{err}");
+    big_discount.idempotency_key = key();
+    let card_change = SaleInput {
+        payments: vec![PaymentInput {
+            method: PaymentMethod::Card,
+            amount: 1000,
+            tendered: Some(2000),
+        }],
+        ..cash_sale(vec![line(tea, 1)], 1000, 1000)
+    };
+    assert!(matches!(
+        finalize(&app, app.acme, &owner, &card_change).await,
+        Err(BillingError::Invalid(_))
+    ));
+    let (bills, on_hand): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM bills), (SELECT on_hand FROM products WHERE sku = 'TEA')",
+    )
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!((bills, on_hand), (0, 2));
+    // A manager may give the same discount; the number is still 1.
+    let id = finalize(&app, app.acme, &owner, &big_discount).await.unwrap();
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    assert_eq!(read::get_bill(&mut tx, id).await.unwrap().number, "INV-000001");
+}
+
+#[tokio::test]
+async fn credit_notes_never_return_more_than_was_sold_and_restock_exactly() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 333, 10).await;
+    let bill = finalize(&app, app.acme, &owner, &cash_sale(vec![line(tea, 3)], 999, 1000))
+        .await
+        .unwrap();
+    let credit = |lines: Vec<(i32, i64)>| credit::CreditInput {
+        bill_id: bill,
+        lines,
+        reason: "Damaged".into(),
+        refund_method: PaymentMethod::Cash,
+        restock: true,
+    };
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    assert!(matches!(
+        credit::create_credit_note(&mut tx, &cashier, &credit(vec![(1, 1)])).await,
+        Err(BillingError::Forbidden(_))
+    ));
+    drop(tx);
+    for (lines, expect_ok) in [
+        (vec![(1, 4)], false),
+        (vec![(1, 2)], true),
+        (vec![(1, 2)], false),
+        (vec![(1, 1)], true),
+        (vec![(1, 1)], false),
+    ] {
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let result = credit::create_credit_note(&mut tx, &owner, &credit(lines.clone())).await;
+        assert_eq!(result.is_ok(), expect_ok, "{lines:?}: {result:?}");
+        if result.is_ok() {
+            tx.commit().await.unwrap();
+        }
+    }
+    let (credited, refunded, on_hand, numbers): (i64, i64, i64, Vec<i64>) = sqlx::query_as(
+        "SELECT (SELECT sum(quantity)::bigint FROM credit_note_lines), (SELECT sum(total)::bigint FROM credit_notes), \
+                (SELECT on_hand FROM products WHERE sku = 'TEA'), (SELECT array_agg(number ORDER BY number) FROM credit_notes)",
+    )
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        (credited, refunded, on_hand, numbers),
+        (3, 999, 10, vec![1, 2]),
+        "full return refunds the bill exactly"
+    );
+    let violations: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_violations()")
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    assert_eq!(violations, 0);
+    // Credit notes are immutable too.
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    assert!(sqlx::query("UPDATE credit_notes SET total = 0")
+        .execute(tx.conn())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let globex = actor(&app, GLOBEX_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let bill = finalize(&app, app.acme, &owner, &cash_sale(vec![line(tea, 1)], 250, 250))
+        .await
+        .unwrap();
+    let mut tx = app.db.tenant_tx(app.globex).await.unwrap();
+    assert!(matches!(
+        read::get_bill(&mut tx, bill).await,
+        Err(BillingError::NotFound(_))
+    ));
+    assert!(read::list_bills(&mut tx, "", 50).await.unwrap().is_empty());
+    let input = credit::CreditInput {
+        bill_id: bill,
+        lines: vec![(1, 1)],
+        reason: "x".into(),
+        refund_method: PaymentMethod::Cash,
+        restock: true,
+    };
+    assert!(matches!(
+        credit::create_credit_note(&mut tx, &globex, &input).await,
+        Err(BillingError::NotFound(_))
+    ));
+    // Selling acme's product from globex finds nothing.
+    let sale = cash_sale(vec![line(tea, 1)], 250, 250);
+    assert!(matches!(
+        finalize::finalize_sale(&mut tx, &globex, &sale).await,
+        Err(BillingError::NotFound(_))
+    ));
+}
