@@ -46,6 +46,8 @@ impl SiteConfig {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    /// Fan-out of database events to open terminals.
+    pub events: crate::realtime::Realtime,
     pub site: Arc<SiteConfig>,
     pub leptos_options: LeptosOptions,
 }

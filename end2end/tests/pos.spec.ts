@@ -61,3 +61,36 @@ test('the till refuses what is not in stock', async ({ page }) => {
   await expect(page.getByRole('alert')).toContainText('Only 1');
   await expect(page.getByTestId('cart-qty')).toHaveText('1');
 });
+
+test('a sale on one terminal updates the stock shown on another, live', async ({ browser }) => {
+  const sku = `LIVE-${Date.now().toString(36).toUpperCase()}`;
+  const first = await browser.newContext();
+  const second = await browser.newContext();
+  const a = await first.newPage();
+  const b = await second.newPage();
+  await logIn(a, 'acme', 'owner@acme.test');
+  await a.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(a, sku, '2.00', '6');
+  await logIn(b, 'acme', 'cashier@acme.test');
+  await b.waitForURL(tenantUrl('acme', '/'));
+
+  for (const page of [a, b]) {
+    await page.goto(tenantUrl('acme', '/pos'));
+    await expect(page.getByTestId('live')).toContainText('Live stock');
+  }
+  // Terminal B is looking at the product.
+  await b.getByTestId('pos-search').fill(sku);
+  await expect(b.getByTestId('pos-stock').first()).toHaveText('6 in stock');
+
+  // Terminal A sells two.
+  await a.getByTestId('pos-search').fill(sku);
+  await a.keyboard.press('Enter');
+  await a.getByRole('button', { name: 'One more' }).click();
+  await a.getByRole('button', { name: 'Pay' }).click();
+  await expect(a.getByTestId('bill-number')).toBeVisible();
+
+  // B sees it without a reload.
+  await expect(b.getByTestId('pos-stock').first()).toHaveText('4 in stock');
+  await first.close();
+  await second.close();
+});

@@ -28,6 +28,7 @@ pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
 
 pub fn app_state(db: app::tenancy::Db, site: SiteConfig, leptos_options: LeptosOptions) -> AppState {
     AppState {
+        events: app::realtime::Realtime::start(db.session_pool().clone()),
         db,
         site: Arc::new(site),
         leptos_options,

@@ -12,3 +12,4 @@ mod http_tenancy;
 mod inventory;
 mod isolation;
 mod pool_hygiene;
+mod realtime;

@@ -74,6 +74,9 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     let receipt = RwSignal::new(None::<BillView>);
     let busy = RwSignal::new(false);
     let hydrated = RwSignal::new(false);
+    // Stock as other terminals change it (server-sent events), by product.
+    let live_stock = RwSignal::new(std::collections::HashMap::<Uuid, i64>::new());
+    let live = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
         if let Some(input) = search_input.get() {
@@ -96,6 +99,8 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         },
     );
     let settings = StoredValue::new(settings);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| subscribe_to_stock(live_stock, live, move || results.refetch()));
     let totals = Memo::new(move |_| {
         cart.with(|c| settings.with_value(|s| totals_of(c, s)))
             .unwrap_or_default()
@@ -253,6 +258,13 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     view! {
         <div class="grid grid-cols-1 gap-6 md:grid-cols-5" data-hydrated=move || hydrated.get().to_string()>
             <section class="space-y-3 md:col-span-3">
+                <p class="text-right text-xs" data-testid="live">
+                    {move || if live.get() {
+                        view! { <span class="text-emerald-700">"● Live stock"</span> }.into_any()
+                    } else {
+                        view! { <span class="text-slate-400">"○ Connecting…"</span> }.into_any()
+                    }}
+                </p>
                 <input
                     node_ref=search_input
                     type="search"
@@ -274,8 +286,10 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             Ok(items) => view! {
                                 <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="pos-results">
                                     {items.into_iter().map(|item| {
-                                        let out = item.on_hand <= 0;
                                         let shown = item.clone();
+                                        let (id, base) = (item.id, item.on_hand);
+                                        let on_hand = move || live_stock.with(|m| m.get(&id).copied()).unwrap_or(base);
+                                        let out = move || on_hand() <= 0;
                                         view! {
                                             <li>
                                                 <button
@@ -288,8 +302,8 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                         <span class="ml-2 font-mono text-xs text-slate-500">{shown.sku.clone()}</span>
                                                     </span>
                                                     <span class="flex items-center gap-3 text-sm">
-                                                        <span class=if out { "text-red-700" } else { "text-slate-500" }>
-                                                            {if out { "Out of stock".to_string() } else { format!("{} in stock", shown.on_hand) }}
+                                                        <span class="text-slate-500" class:text-red-700=out data-testid="pos-stock">
+                                                            {move || if out() { "Out of stock".to_string() } else { format!("{} in stock", on_hand()) }}
                                                         </span>
                                                         <span class="font-semibold tabular-nums">{money(shown.unit_price)}</span>
                                                     </span>
@@ -411,4 +425,61 @@ fn Receipt(
             </div>
         </div>
     }
+}
+
+/// Listens to this tenant's event stream and keeps `live_stock` current. The
+/// browser's EventSource reconnects by itself; after a reconnect (or when the
+/// server says we fell behind) the shown results are reloaded.
+#[cfg(feature = "hydrate")]
+fn subscribe_to_stock(
+    live_stock: RwSignal<std::collections::HashMap<Uuid, i64>>,
+    live: RwSignal<bool>,
+    reload: impl Fn() + 'static,
+) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    #[derive(serde::Deserialize)]
+    struct StockChange {
+        product_id: Uuid,
+        on_hand: i64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Update {
+        kind: String,
+        #[serde(default)]
+        products: Vec<StockChange>,
+    }
+
+    let Ok(source) = web_sys::EventSource::new("/api/events") else {
+        return;
+    };
+    let reload = std::rc::Rc::new(reload);
+    let on_update = {
+        let reload = reload.clone();
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            let Some(text) = ev.data().as_string() else { return };
+            match serde_json::from_str::<Update>(&text) {
+                Ok(update) if update.kind == "stock" => live_stock.update(|m| {
+                    for change in update.products {
+                        m.insert(change.product_id, change.on_hand);
+                    }
+                }),
+                Ok(_) => reload(),
+                Err(_) => {}
+            }
+        })
+    };
+    let on_open = Closure::<dyn Fn()>::new(move || {
+        live.set(true);
+        reload();
+    });
+    let on_error = Closure::<dyn Fn()>::new(move || live.set(false));
+    let _ = source.add_event_listener_with_callback("update", on_update.as_ref().unchecked_ref());
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_update.forget();
+    on_open.forget();
+    on_error.forget();
+    let source = send_wrapper::SendWrapper::new(source);
+    on_cleanup(move || source.close());
 }
