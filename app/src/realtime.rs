@@ -141,7 +141,7 @@ fn tenant_stream(
             match event {
                 Err(_) => continue, // quiet period; the membership was checked above
                 Ok(Ok(e)) if e.tenant_id == tenant_id => {
-                    let out = Event::default().event("update").data(e.json.to_string());
+                    let out = Event::default().event("update").data(&*e.json);
                     return Some((Ok(out), Some(cursor)));
                 }
                 Ok(Ok(_)) => continue, // another tenant's event: never sent

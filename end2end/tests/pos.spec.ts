@@ -94,3 +94,30 @@ test('a sale on one terminal updates the stock shown on another, live', async ({
   await first.close();
   await second.close();
 });
+
+test('a credit note returns goods to stock', async ({ page }) => {
+  const sku = `RET-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '4.00', '3');
+  await page.goto(tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByTestId('pos-search').fill(sku);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'One more' }).click();
+  await page.getByRole('button', { name: 'Pay' }).click();
+  const number = await page.getByTestId('bill-number').innerText();
+
+  await page.goto(tenantUrl('acme', '/bills'));
+  await page.getByRole('link', { name: number }).click();
+  await expect(page.getByTestId('bill-title')).toHaveText(number);
+  await page.getByLabel('Return quantity for line 1').fill('1');
+  await page.getByLabel('Reason').fill('Chipped');
+  await page.getByRole('button', { name: 'Issue credit note' }).click();
+  await expect(page.getByTestId('credit-notes')).toContainText('Chipped');
+
+  await page.goto(tenantUrl('acme', '/products'));
+  await page.getByTestId('product-search').fill(sku.toLowerCase());
+  // 3 opening, 2 sold, 1 returned.
+  await expect(page.getByTestId('product-rows').locator('tr').first().locator('td').nth(4)).toHaveText('2');
+});

@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
                     <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
                     <Route path=path!("/pos") view=pages::pos::PosPage />
+                    <Route path=path!("/bills") view=pages::bills::BillsPage />
+                    <Route path=path!("/bills/:id") view=pages::bills::BillPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                 </Routes>
             </main>

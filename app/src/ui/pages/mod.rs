@@ -1,4 +1,5 @@
 //! One page per file.
+pub mod bills;
 pub mod catalog_lists;
 pub mod dashboard;
 pub mod home;

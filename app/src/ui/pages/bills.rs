@@ -1,0 +1,261 @@
+//! `/bills` and `/bills/:id`: finalized bills, receipts and credit notes.
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use uuid::Uuid;
+
+use crate::{
+    api::pos::{get_bill, list_bills, CreateCreditNote},
+    model::{BillView, PageContext},
+    permissions::Permission,
+    ui::{
+        components::{catalog::money, form::FormError},
+        pages::member_only::MemberOnly,
+        role_can,
+    },
+};
+
+#[component]
+pub fn BillsPage() -> impl IntoView {
+    view! {
+        <Title text="Bills · Shopfloor" />
+        <MemberOnly children=|_| view! { <BillList /> }.into_any() />
+    }
+}
+
+#[component]
+fn BillList() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let bills = Resource::new(move || search.get(), list_bills);
+    view! {
+        <div class="space-y-4">
+            <h1 class="text-2xl font-bold tracking-tight">"Bills"</h1>
+            <input
+                type="search"
+                placeholder="Bill number or customer"
+                aria-label="Search bills"
+                class="w-full max-w-md rounded-md border border-slate-300 bg-white px-3 py-1.5"
+                prop:value=move || search.get()
+                on:input=move |ev| search.set(event_target_value(&ev))
+            />
+            <Transition fallback=|| view! { <p class="text-slate-500">"Loading bills…"</p> }>
+                {move || Suspend::new(async move {
+                    match bills.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">
+                                "No bills yet. Sales made at the till appear here."
+                            </p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                                <table class="min-w-full divide-y divide-slate-200 text-sm">
+                                    <thead class="bg-slate-50 text-left text-slate-600">
+                                        <tr>
+                                            <th class="px-3 py-2 font-medium">"Number"</th>
+                                            <th class="px-3 py-2 font-medium">"When"</th>
+                                            <th class="px-3 py-2 font-medium">"Customer"</th>
+                                            <th class="px-3 py-2 font-medium">"Cashier"</th>
+                                            <th class="px-3 py-2 text-right font-medium">"Total"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody class="divide-y divide-slate-100" data-testid="bill-rows">
+                                        {list.into_iter().map(|b| view! {
+                                            <tr class="hover:bg-slate-50">
+                                                <td class="px-3 py-2">
+                                                    <A href=format!("/bills/{}", b.id) attr:class="font-mono text-indigo-700 hover:underline">{b.number}</A>
+                                                </td>
+                                                <td class="px-3 py-2 text-slate-600">{b.finalized_at}</td>
+                                                <td class="px-3 py-2">{b.customer.unwrap_or_default()}</td>
+                                                <td class="px-3 py-2 text-slate-600">{b.cashier}</td>
+                                                <td class="px-3 py-2 text-right tabular-nums">{money(b.total)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+pub fn BillPage() -> impl IntoView {
+    view! { <MemberOnly children=|ctx| view! { <BillDetail ctx /> }.into_any() /> }
+}
+
+#[component]
+fn BillDetail(ctx: PageContext) -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let credit = ServerAction::<CreateCreditNote>::new();
+    let bill = Resource::new(
+        move || (id.get(), credit.version().get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_bill(id).await,
+                None => Err(crate::error::AppError::NotFound("Bill not found.".into())),
+            }
+        },
+    );
+    let can_credit = role_can(&ctx, Permission::IssueCreditNote);
+    view! {
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading bill…"</p> }>
+            {move || Suspend::new(async move {
+                match bill.await {
+                    Ok(b) => view! {
+                        <Title text=format!("{} · Shopfloor", b.number) />
+                        <div class="grid grid-cols-1 gap-6 md:grid-cols-2">
+                            <BillCard bill=b.clone() />
+                            {can_credit.then(|| view! { <CreditForm bill=b.clone() credit /> })}
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BillCard(bill: BillView) -> impl IntoView {
+    let print = move |_| {
+        #[cfg(feature = "hydrate")]
+        let _ = window().print();
+    };
+    view! {
+        <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            <div class="flex items-start justify-between">
+                <div>
+                    <h1 class="font-mono text-xl font-bold" data-testid="bill-title">{bill.number.clone()}</h1>
+                    <p class="text-slate-600">{format!("{} · by {}", bill.finalized_at, bill.cashier)}</p>
+                    {bill.customer.clone().map(|c| view! { <p>{format!("Customer: {c}")}</p> })}
+                </div>
+                <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
+            </div>
+            <table class="min-w-full">
+                <tbody class="divide-y divide-slate-100">
+                    {bill.lines.iter().map(|l| view! {
+                        <tr>
+                            <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
+                            <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
+                            <td class="py-1 text-right tabular-nums">{money(l.total)}</td>
+                            <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="flex justify-between"><span>"Discount"</span><span class="tabular-nums">{money(bill.discount)}</span></p>
+            <p class="flex justify-between"><span>"Tax"</span><span class="tabular-nums">{money(bill.tax)}</span></p>
+            <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{money(bill.total)}</span></p>
+            {bill.payments.iter().map(|p| view! {
+                <p class="flex justify-between text-slate-600">
+                    <span>{format!("{} (handed {}, change {})", p.method.as_str(), money(p.tendered), money(p.change))}</span>
+                    <span class="tabular-nums">{money(p.amount)}</span>
+                </p>
+            }).collect_view()}
+            {(!bill.credit_notes.is_empty()).then(|| view! {
+                <div class="border-t border-slate-200 pt-2">
+                    <h2 class="font-semibold">"Credit notes"</h2>
+                    <ul data-testid="credit-notes">
+                        {bill.credit_notes.iter().map(|c| view! {
+                            <li class="flex justify-between">
+                                <span>{format!("{} · {} · {}", c.number, c.at, c.reason)}</span>
+                                <span class="tabular-nums">{format!("−{}", money(c.total))}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl IntoView {
+    let quantities: Vec<(i32, String, i64, RwSignal<String>)> = bill
+        .lines
+        .iter()
+        .filter(|l| l.quantity > l.credited)
+        .map(|l| {
+            (
+                l.line_no,
+                l.name.clone(),
+                l.quantity - l.credited,
+                RwSignal::new(String::new()),
+            )
+        })
+        .collect();
+    if quantities.is_empty() {
+        return view! { <p class="text-sm text-slate-500">"Everything on this bill has been returned."</p> }
+            .into_any();
+    }
+    let reason = RwSignal::new(String::new());
+    let method = RwSignal::new("cash".to_string());
+    let restock = RwSignal::new(true);
+    let bill_id = bill.id;
+    let rows = quantities.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lines: Vec<String> = rows
+            .iter()
+            .filter_map(|(n, _, _, q)| {
+                let q = q.get_untracked();
+                (!q.trim().is_empty()).then(|| format!("{n}:{}", q.trim()))
+            })
+            .collect();
+        credit.dispatch(CreateCreditNote {
+            bill_id,
+            lines: lines.join(","),
+            reason: reason.get_untracked(),
+            refund_method: method.get_untracked(),
+            restock: restock.get_untracked().then(|| "on".to_string()),
+        });
+    };
+    view! {
+        <form on:submit=submit class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            <h2 class="font-semibold">"Issue a credit note"</h2>
+            {quantities.into_iter().map(|(n, name, left, q)| view! {
+                <label class="flex items-center justify-between gap-2">
+                    <span>{format!("{n}. {name} (up to {left})")}</span>
+                    <input
+                        type="number"
+                        min="0"
+                        max=left.to_string()
+                        aria-label=format!("Return quantity for line {n}")
+                        class="w-20 rounded-md border border-slate-300 px-2 py-1 text-right"
+                        prop:value=move || q.get()
+                        on:input=move |ev| q.set(event_target_value(&ev))
+                    />
+                </label>
+            }).collect_view()}
+            <input
+                required
+                placeholder="Reason"
+                aria-label="Reason"
+                class="w-full rounded-md border border-slate-300 px-2 py-1"
+                prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            />
+            <div class="flex items-center gap-3">
+                <select aria-label="Refund method" class="rounded-md border border-slate-300 px-2 py-1" on:change=move |ev| method.set(event_target_value(&ev))>
+                    <option value="cash">"Refund in cash"</option>
+                    <option value="card">"Refund to card"</option>
+                    <option value="other">"Other"</option>
+                </select>
+                <label class="flex items-center gap-1">
+                    <input type="checkbox" prop:checked=move || restock.get() on:change=move |ev| restock.set(event_target_checked(&ev)) />
+                    "Return goods to stock"
+                </label>
+            </div>
+            <FormError value=credit.value() />
+            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50" disabled=move || credit.pending().get()>
+                "Issue credit note"
+            </button>
+        </form>
+    }
+    .into_any()
+}
