@@ -495,3 +495,16 @@ pub fn bill_number(number: i64) -> String {
 pub fn credit_note_number(number: i64) -> String {
     format!("CN-{number:06}")
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub tax_id: String,
+    pub notes: String,
+    pub is_active: bool,
+    pub bills: i64,
+    pub spent: i64,
+}

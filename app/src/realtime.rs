@@ -44,8 +44,14 @@ struct Envelope {
 }
 
 impl Realtime {
-    /// Starts listening on the events channel; reconnects by itself.
+    /// Starts listening on the events channel over a connection of its own
+    /// (made like `pool`'s, so it never takes one from the request pool);
+    /// reconnects by itself.
     pub fn start(pool: PgPool) -> Realtime {
+        let options = (*pool.connect_options()).clone();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_lazy_with(options);
         let (sender, _) = broadcast::channel(1024);
         let hub = Realtime {
             sender: sender.clone(),

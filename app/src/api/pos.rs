@@ -179,3 +179,61 @@ pub async fn create_credit_note(
         .await,
     )
 }
+
+#[server(endpoint = "customers/list", prefix = "/api")]
+pub async fn list_customers(
+    #[server(default)] search: String,
+    #[server(default)] archived: bool,
+) -> Result<Vec<crate::model::CustomerView>, AppError> {
+    use crate::domain::billing::customers;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, _| Ok(customers::list_customers(tx, &search, archived).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Creates a customer, or updates one when `id` is given (anyone at the till).
+#[server(endpoint = "customers/save", prefix = "/api")]
+pub async fn save_customer(
+    #[server(default)] id: Option<Uuid>,
+    name: String,
+    #[server(default)] phone: String,
+    #[server(default)] email: String,
+    #[server(default)] tax_id: String,
+    #[server(default)] notes: String,
+) -> Result<Uuid, AppError> {
+    use crate::domain::billing::customers::{self, CustomerInput};
+    finish(
+        async {
+            let input = CustomerInput {
+                name,
+                phone,
+                email,
+                tax_id,
+                notes,
+            };
+            RequestCtx::load()?
+                .in_tenant(async |tx, actor| Ok(customers::save_customer(tx, actor, id, &input).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Archives or restores a customer (admins and owners); their bills stay.
+#[server(endpoint = "customers/set-active", prefix = "/api")]
+pub async fn set_customer_active(id: Uuid, active: bool) -> Result<(), AppError> {
+    use crate::domain::billing::customers;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, actor| Ok(customers::set_customer_active(tx, actor, id, active).await?))
+                .await
+        }
+        .await,
+    )
+}

@@ -2,7 +2,7 @@
 //! through the same domain functions the app uses. Idempotent.
 use super::{
     accounts::{self, AccountError, SignupInput},
-    demo_catalog,
+    demo_catalog, demo_sales,
     inventory::InventoryError,
     permissions::Actor,
 };
@@ -16,6 +16,8 @@ pub enum SeedError {
     Accounts(#[from] AccountError),
     #[error(transparent)]
     Inventory(#[from] InventoryError),
+    #[error(transparent)]
+    Billing(#[from] super::billing::BillingError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
 }
@@ -53,9 +55,11 @@ async fn seed_catalog_for(
         role: Role::Owner,
     };
     let created = demo_catalog::seed_catalog(&mut tx, &actor, plan).await?;
+    let sales =
+        demo_sales::seed_sales(&mut tx, &actor, 48, plan.sku_prefix.len() as u64 + created as u64).await?;
     tx.commit().await?;
-    if created > 0 {
-        tracing::info!(created, "demo catalog loaded");
+    if created > 0 || sales > 0 {
+        tracing::info!(products = created, bills = sales, "demo catalog and sales loaded");
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod dashboard;
 pub mod demo;
 pub mod demo_catalog;
+pub mod demo_sales;
 pub mod inventory;
 pub mod password;
 pub use crate::permissions;

@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pos") view=pages::pos::PosPage />
                     <Route path=path!("/bills") view=pages::bills::BillsPage />
                     <Route path=path!("/bills/:id") view=pages::bills::BillPage />
+                    <Route path=path!("/customers") view=pages::customers::CustomersPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                 </Routes>
             </main>

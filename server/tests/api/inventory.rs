@@ -670,5 +670,21 @@ async fn demo_seed_loads_a_catalog_per_tenant_once() {
     .await
     .unwrap();
     assert_eq!(shared, 0, "the two catalogs use different SKUs");
+    let bills: Vec<(i64, i64, i64)> = sqlx::query_as(
+        "SELECT count(*), max(number), count(DISTINCT customer_id) FROM bills GROUP BY tenant_id ORDER BY tenant_id",
+    )
+    .fetch_all(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(bills.len(), 2, "both tenants have sales history");
+    for (count, max, customers) in bills {
+        assert_eq!((count, max), (48, 48), "numbered 1..48 without gaps");
+        assert!(customers >= 2);
+    }
+    let credit_notes: i64 = sqlx::query_scalar("SELECT count(*) FROM credit_notes")
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    assert!(credit_notes >= 4, "{credit_notes}");
     assert_conserved(&app).await;
 }

@@ -63,6 +63,17 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
 pub async fn finalize_sale(tx: &mut TenantTx, actor: &Actor, sale: &SaleInput) -> Result<Uuid, BillingError> {
+    finalize_sale_at(tx, actor, sale, None).await
+}
+
+/// [`finalize_sale`] with the bill's time given (the demo's sales history);
+/// `None` is now.
+pub async fn finalize_sale_at(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    sale: &SaleInput,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Uuid, BillingError> {
     actor.require(Permission::Sell)?;
     check_key(&sale.idempotency_key)?;
     if sale.lines.is_empty() {
@@ -255,9 +266,9 @@ pub async fn finalize_sale(tx: &mut TenantTx, actor: &Actor, sale: &SaleInput) -
     // The number last: the counter row is held only for the end of the work.
     let number = next_number(tx, "bill").await?;
     sqlx::query(
-        "UPDATE bills SET status = 'finalized', number = $2, finalized_at = now(), customer_id = $3, \
+        "UPDATE bills SET status = 'finalized', number = $2, finalized_at = coalesce($12, now()), customer_id = $3, \
            gross = $4, discount = $5, bill_discount = $6, net = $7, tax = $8, total = $9, paid = $10, \
-           change_given = $11 \
+           change_given = $11, created_at = coalesce($12, created_at) \
          WHERE id = $1",
     )
     .bind(bill_id)
@@ -271,6 +282,7 @@ pub async fn finalize_sale(tx: &mut TenantTx, actor: &Actor, sale: &SaleInput) -
     .bind(totals.total)
     .bind(paid)
     .bind(change_given)
+    .bind(at)
     .execute(tx.conn())
     .await?;
     audit::record(

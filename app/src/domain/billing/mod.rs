@@ -1,6 +1,7 @@
 //! Bills: finalizing a sale (numbered without gaps, paid, idempotent) and
 //! credit notes. Finalized bills are immutable; the schema refuses any change.
 pub mod credit;
+pub mod customers;
 pub mod finalize;
 pub mod read;
 

@@ -47,6 +47,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             <nav class="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
                 <A href="/pos" attr:class=link>"Till"</A>
                 <A href="/bills" attr:class=link>"Bills"</A>
+                <A href="/customers" attr:class=link>"Customers"</A>
                 <A href="/products" attr:class=link>"Products"</A>
                 <A href="/stock/low" attr:class=link>"Low stock"</A>
                 <A href="/catalog/lists" attr:class=link>"Lists"</A>

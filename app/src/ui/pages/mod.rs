@@ -1,6 +1,7 @@
 //! One page per file.
 pub mod bills;
 pub mod catalog_lists;
+pub mod customers;
 pub mod dashboard;
 pub mod home;
 pub mod login;

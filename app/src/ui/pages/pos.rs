@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{finalize_sale, load_pos_settings, pos_search},
+    api::pos::{finalize_sale, list_customers, load_pos_settings, pos_search},
     model::{BillView, CartLine, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput},
     pricing::{bill_totals, format_amount, parse_amount, BillTotals, LineInput},
     ui::pages::member_only::MemberOnly,
@@ -72,6 +72,17 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     let card = RwSignal::new(String::new());
     let tendered = RwSignal::new(String::new());
     let receipt = RwSignal::new(None::<BillView>);
+    let customer = RwSignal::new(String::new());
+    // Loaded in the browser once the till is interactive (not part of the first
+    // paint, so server and browser render the same markup).
+    let customers = RwSignal::new(Vec::<crate::model::CustomerView>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = list_customers(String::new(), false).await {
+                customers.set(list);
+            }
+        });
+    });
     let busy = RwSignal::new(false);
     let hydrated = RwSignal::new(false);
     // Stock as other terminals change it (server-sent events), by product.
@@ -219,7 +230,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         }
         let sale = SaleInput {
             idempotency_key: key.get_untracked(),
-            customer_id: None,
+            customer_id: Uuid::parse_str(&customer.get_untracked()).ok(),
             lines,
             bill_discount: 0,
             payments,
@@ -240,6 +251,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         receipt.set(None);
         card.set(String::new());
         tendered.set(String::new());
+        customer.set(String::new());
         key.set(new_key());
         message.set(None);
         refocus();
@@ -347,6 +359,20 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             </dl>
                         </div>
                         <div class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+                            <label class="flex items-center justify-between gap-2 text-sm">
+                                "Customer"
+                                <select
+                                    aria-label="Customer"
+                                    class="w-48 rounded-md border border-slate-300 px-2 py-1"
+                                    prop:value=move || customer.get()
+                                    on:change=move |ev| customer.set(event_target_value(&ev))
+                                >
+                                    <option value="">"Walk-in"</option>
+                                    <For each=move || customers.get() key=|c| c.id let:c>
+                                        <option value=c.id.to_string()>{c.name}</option>
+                                    </For>
+                                </select>
+                            </label>
                             <label class="flex items-center justify-between gap-2 text-sm">
                                 "Card"
                                 <input

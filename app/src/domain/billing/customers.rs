@@ -1,0 +1,181 @@
+//! Customers: who a bill was for. Anyone at the till may add one; archiving is
+//! for admins and owners, and keeps the customer's bills.
+use serde_json::json;
+use uuid::Uuid;
+
+use super::BillingError;
+use crate::{
+    domain::audit::{self, AuditEntry},
+    model::CustomerView,
+    permissions::{Actor, Permission},
+    tenancy::TenantTx,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerInput {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub tax_id: String,
+    pub notes: String,
+}
+
+fn field(value: &str, label: &str, max: usize) -> Result<String, BillingError> {
+    let value = value.trim();
+    if value.chars().count() > max {
+        return Err(BillingError::invalid(format!(
+            "{label}: at most {max} characters."
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+#[derive(sqlx::FromRow)]
+struct CustomerRow {
+    id: Uuid,
+    name: String,
+    phone: String,
+    email: String,
+    tax_id: String,
+    notes: String,
+    is_active: bool,
+    bills: i64,
+    spent: i64,
+}
+
+pub async fn list_customers(
+    tx: &mut TenantTx,
+    search: &str,
+    archived: bool,
+) -> Result<Vec<CustomerView>, BillingError> {
+    let search = search
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let rows: Vec<CustomerRow> = sqlx::query_as(
+        "SELECT c.id, c.name, c.phone, c.email, c.tax_id, c.notes, c.is_active, \
+                count(b.id) AS bills, coalesce(sum(b.total), 0)::bigint AS spent \
+         FROM customers c LEFT JOIN bills b ON b.tenant_id = c.tenant_id AND b.customer_id = c.id AND b.status = 'finalized' \
+         WHERE c.is_active <> $1 AND ($2 = '' OR lower(c.name) LIKE '%' || $2 || '%' OR c.phone LIKE '%' || $2 || '%' \
+                                    OR lower(c.email) LIKE '%' || $2 || '%') \
+         GROUP BY c.tenant_id, c.id ORDER BY lower(c.name) LIMIT 500",
+    )
+    .bind(archived)
+    .bind(&search)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CustomerView {
+            id: r.id,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            tax_id: r.tax_id,
+            notes: r.notes,
+            is_active: r.is_active,
+            bills: r.bills,
+            spent: r.spent,
+        })
+        .collect())
+}
+
+/// Creates (id None) or updates a customer.
+pub async fn save_customer(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: Option<Uuid>,
+    input: &CustomerInput,
+) -> Result<Uuid, BillingError> {
+    actor.require(Permission::Sell)?;
+    let name = field(&input.name, "Name", 120)?;
+    if name.is_empty() {
+        return Err(BillingError::invalid("Name: enter a name."));
+    }
+    let phone = field(&input.phone, "Phone", 40)?;
+    let email = field(&input.email, "Email", 254)?;
+    if !email.is_empty() && !email.contains('@') {
+        return Err(BillingError::invalid(
+            "Email: enter a valid address or leave it empty.",
+        ));
+    }
+    let tax_id = field(&input.tax_id, "Tax id", 40)?;
+    let notes = field(&input.notes, "Notes", 2000)?;
+    let tenant_id = tx.tenant_id();
+    let id = match id {
+        None => {
+            let id = Uuid::now_v7();
+            sqlx::query(
+                "INSERT INTO customers (tenant_id, id, name, phone, email, tax_id, notes) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(tenant_id)
+            .bind(id)
+            .bind(&name)
+            .bind(&phone)
+            .bind(&email)
+            .bind(&tax_id)
+            .bind(&notes)
+            .execute(tx.conn())
+            .await?;
+            id
+        }
+        Some(id) => {
+            let n = sqlx::query(
+                "UPDATE customers SET name = $2, phone = $3, email = $4, tax_id = $5, notes = $6 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&name)
+            .bind(&phone)
+            .bind(&email)
+            .bind(&tax_id)
+            .bind(&notes)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(BillingError::NotFound("Customer"));
+            }
+            id
+        }
+    };
+    audit::record(
+        tx,
+        AuditEntry::new(Some(actor.user_id), "customer.saved", "customer")
+            .entity_id(id)
+            .after(json!({ "name": name })),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Archives or restores a customer (admins and owners).
+pub async fn set_customer_active(
+    tx: &mut TenantTx,
+    actor: &Actor,
+    id: Uuid,
+    active: bool,
+) -> Result<(), BillingError> {
+    actor.require(Permission::ArchiveCatalog)?;
+    let n = sqlx::query("UPDATE customers SET is_active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(BillingError::NotFound("Customer"));
+    }
+    let action = if active {
+        "customer.restored"
+    } else {
+        "customer.archived"
+    };
+    audit::record(
+        tx,
+        AuditEntry::new(Some(actor.user_id), action, "customer").entity_id(id),
+    )
+    .await?;
+    Ok(())
+}
