@@ -121,3 +121,38 @@ test('a credit note returns goods to stock', async ({ page }) => {
   // 3 opening, 2 sold, 1 returned.
   await expect(page.getByTestId('product-rows').locator('tr').first().locator('td').nth(4)).toHaveText('2');
 });
+
+test('discounts on the till: totals match the server, and the cashier limit holds', async ({ page, browser }) => {
+  const sku = `DISC-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '10.00', '10');
+  await page.goto(tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByTestId('pos-search').fill(sku);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'One more' }).click();
+  await page.getByLabel(`Discount on Till test ${sku}`).fill('1.50');
+  await page.getByLabel(`Discount on Till test ${sku}`).press('Tab');
+  await page.getByLabel('Bill discount').fill('0.50');
+  await page.getByLabel('Bill discount').press('Tab');
+  await expect(page.getByTestId('pos-total')).toHaveText('18.00');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByTestId('bill-number')).toBeVisible();
+  await expect(page.getByTestId('receipt')).toContainText('18.00');
+
+  // A cashier may give at most 10 % (the default limit).
+  const cashierContext = await browser.newContext();
+  const cashier = await cashierContext.newPage();
+  await logIn(cashier, 'acme', 'cashier@acme.test');
+  await cashier.waitForURL(tenantUrl('acme', '/'));
+  await cashier.goto(tenantUrl('acme', '/pos'));
+  await expect(cashier.locator('[data-hydrated="true"]')).toBeVisible();
+  await cashier.getByTestId('pos-search').fill(sku);
+  await cashier.keyboard.press('Enter');
+  await cashier.getByLabel(`Discount on Till test ${sku}`).fill('5');
+  await cashier.getByLabel(`Discount on Till test ${sku}`).press('Tab');
+  await cashier.getByRole('button', { name: 'Pay' }).click();
+  await expect(cashier.getByRole('alert')).toContainText('need a manager');
+  await cashierContext.close();
+});

@@ -24,6 +24,8 @@ pub fn PosPage() -> impl IntoView {
 struct CartItem {
     item: PosItem,
     quantity: i64,
+    /// Minor units off this line.
+    discount: i64,
 }
 
 fn money(minor: i64) -> String {
@@ -34,17 +36,17 @@ fn new_key() -> String {
     format!("pos-{}", Uuid::new_v4().simple())
 }
 
-fn totals_of(cart: &[CartItem], settings: &PosSettings) -> Option<BillTotals> {
+fn totals_of(cart: &[CartItem], bill_discount: i64, settings: &PosSettings) -> Option<BillTotals> {
     let lines: Vec<LineInput> = cart
         .iter()
         .map(|c| LineInput {
             unit_price: c.item.unit_price,
             quantity: c.quantity,
             tax_rate_bp: c.item.tax_rate_bp as i64,
-            line_discount: 0,
+            line_discount: c.discount,
         })
         .collect();
-    bill_totals(&lines, 0, settings.tax_mode).ok()
+    bill_totals(&lines, bill_discount, settings.tax_mode).ok()
 }
 
 #[component]
@@ -112,10 +114,13 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     let settings = StoredValue::new(settings);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| subscribe_to_stock(live_stock, live, move || results.refetch()));
-    let totals = Memo::new(move |_| {
-        cart.with(|c| settings.with_value(|s| totals_of(c, s)))
-            .unwrap_or_default()
+    let bill_discount = RwSignal::new(String::new());
+    let bill_discount_minor = Memo::new(move |_| parse_amount(&bill_discount.get(), 2).unwrap_or(0));
+    // None when a discount is more than what it applies to.
+    let totals_checked = Memo::new(move |_| {
+        cart.with(|c| settings.with_value(|s| totals_of(c, bill_discount_minor.get(), s)))
     });
+    let totals = Memo::new(move |_| totals_checked.get().unwrap_or_default());
 
     let add = move |item: PosItem| {
         message.set(None);
@@ -128,7 +133,11 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         }
         cart.update(|c| match c.iter_mut().find(|x| x.item.id == item.id) {
             Some(line) => line.quantity += 1,
-            None => c.push(CartItem { item, quantity: 1 }),
+            None => c.push(CartItem {
+                item,
+                quantity: 1,
+                discount: 0,
+            }),
         });
         query.set(String::new());
         refocus();
@@ -181,12 +190,16 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                 .map(|x| CartLine {
                     product_id: x.item.id,
                     quantity: x.quantity,
-                    line_discount: 0,
+                    line_discount: x.discount,
                 })
                 .collect()
         });
         if lines.is_empty() {
             message.set(Some("The cart is empty.".into()));
+            return;
+        }
+        if totals_checked.get_untracked().is_none() {
+            message.set(Some("A discount is more than what it applies to.".into()));
             return;
         }
         let card_amount = match card.get_untracked().trim() {
@@ -232,7 +245,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             idempotency_key: key.get_untracked(),
             customer_id: Uuid::parse_str(&customer.get_untracked()).ok(),
             lines,
-            bill_discount: 0,
+            bill_discount: bill_discount_minor.get_untracked(),
             payments,
         };
         busy.set(true);
@@ -252,6 +265,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         card.set(String::new());
         tendered.set(String::new());
         customer.set(String::new());
+        bill_discount.set(String::new());
         key.set(new_key());
         message.set(None);
         refocus();
@@ -347,13 +361,43 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                 <span class="w-8 text-center tabular-nums" data-testid="cart-qty">{line.quantity}</span>
                                                 <button aria-label="One more" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, 1)>"+"</button>
                                             </span>
-                                            <span class="w-20 text-right tabular-nums">{money(line.item.unit_price * line.quantity)}</span>
+                                            <input
+                                                aria-label=format!("Discount on {}", line.item.name)
+                                                placeholder="disc."
+                                                value=(line.discount > 0).then(|| money(line.discount)).unwrap_or_default()
+                                                class="w-16 rounded border border-slate-200 px-1 text-right text-xs"
+                                                on:change=move |ev| {
+                                                    let text = event_target_value(&ev);
+                                                    match parse_amount(if text.trim().is_empty() { "0" } else { &text }, 2) {
+                                                        Ok(minor) => cart.update(|c| {
+                                                            if let Some(l) = c.iter_mut().find(|x| x.item.id == id) {
+                                                                l.discount = minor;
+                                                            }
+                                                        }),
+                                                        Err(e) => message.set(Some(format!("Discount: {e}"))),
+                                                    }
+                                                }
+                                            />
+                                            <span class="w-20 text-right tabular-nums">{money(line.item.unit_price * line.quantity - line.discount)}</span>
                                             <button aria-label="Remove" class="text-slate-400 hover:text-red-700" on:click=move |_| change_qty(id, -line.quantity)>"✕"</button>
                                         </li>
                                     }
                                 }).collect_view()}
                             </ul>
                             <dl class="space-y-1 border-t border-slate-200 px-4 py-3 text-sm">
+                                <div class="flex items-center justify-between text-slate-600">
+                                    <dt>"Bill discount"</dt>
+                                    <dd>
+                                        <input
+                                            aria-label="Bill discount"
+                                            placeholder="0.00"
+                                            class="w-24 rounded border border-slate-200 px-1 text-right"
+                                            prop:value=move || bill_discount.get()
+                                            on:change=move |ev| bill_discount.set(event_target_value(&ev))
+                                        />
+                                    </dd>
+                                </div>
+                                <div class="flex justify-between text-slate-600"><dt>"Discount"</dt><dd class="tabular-nums" data-testid="pos-discount">{move || money(totals.get().discount)}</dd></div>
                                 <div class="flex justify-between text-slate-600"><dt>"Tax"</dt><dd class="tabular-nums">{move || money(totals.get().tax)}</dd></div>
                                 <div class="flex justify-between text-lg font-bold"><dt>"Total"</dt><dd class="tabular-nums" data-testid="pos-total">{move || money(totals.get().total)}</dd></div>
                             </dl>
