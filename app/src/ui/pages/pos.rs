@@ -364,7 +364,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                             <input
                                                 aria-label=format!("Discount on {}", line.item.name)
                                                 placeholder="disc."
-                                                value=(line.discount > 0).then(|| money(line.discount)).unwrap_or_default()
+                                                value={ if line.discount > 0 { money(line.discount) } else { String::new() } }
                                                 class="w-16 rounded border border-slate-200 px-1 text-right text-xs"
                                                 on:change=move |ev| {
                                                     let text = event_target_value(&ev);
