@@ -508,3 +508,29 @@ pub struct CustomerView {
     pub bills: i64,
     pub spent: i64,
 }
+
+/// A parked sale, waiting to be resumed at the till.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftSummary {
+    pub id: Uuid,
+    pub customer: Option<String>,
+    pub lines: i64,
+    pub total: i64,
+    pub cashier: String,
+    pub parked_at: String,
+}
+
+/// A line of a resumed sale, with the product as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumedLine {
+    pub item: PosItem,
+    pub quantity: i64,
+    pub line_discount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumedSale {
+    pub customer_id: Option<Uuid>,
+    pub bill_discount: i64,
+    pub lines: Vec<ResumedLine>,
+}

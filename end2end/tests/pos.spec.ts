@@ -156,3 +156,24 @@ test('discounts on the till: totals match the server, and the cashier limit hold
   await expect(cashier.getByRole('alert')).toContainText('need a manager');
   await cashierContext.close();
 });
+
+test('a parked sale is resumed and paid later', async ({ page }) => {
+  const sku = `PARK-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '3.00', '5');
+  await page.goto(tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  await page.getByTestId('pos-search').fill(sku);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'One more' }).click();
+  await page.getByRole('button', { name: 'Park sale' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Sale parked.');
+  await expect(page.getByTestId('cart-qty')).toHaveCount(0);
+
+  await page.getByTestId('parked').getByRole('button').filter({ hasText: '6.00' }).first().click();
+  await expect(page.getByTestId('cart-qty')).toHaveText('2');
+  await expect(page.getByTestId('pos-total')).toHaveText('6.00');
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
+});

@@ -237,3 +237,50 @@ pub async fn set_customer_active(id: Uuid, active: bool) -> Result<(), AppError>
         .await,
     )
 }
+
+/// Parks the cart (JSON body: `{"lines": [...], "bill_discount": 0, "customer_id": null}`).
+#[server(endpoint = "bills/park", prefix = "/api", input = server_fn::codec::Json)]
+pub async fn park_sale(
+    lines: Vec<crate::model::CartLine>,
+    #[server(default)] bill_discount: i64,
+    #[server(default)] customer_id: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    use crate::domain::billing::drafts;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, actor| {
+                    Ok(drafts::park_sale(tx, actor, &lines, bill_discount, customer_id).await?)
+                })
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "bills/drafts", prefix = "/api")]
+pub async fn list_drafts() -> Result<Vec<crate::model::DraftSummary>, AppError> {
+    use crate::domain::billing::drafts;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, _| Ok(drafts::list_drafts(tx).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Takes a parked sale back into the till and removes the draft.
+#[server(endpoint = "bills/resume", prefix = "/api")]
+pub async fn resume_draft(id: Uuid) -> Result<crate::model::ResumedSale, AppError> {
+    use crate::domain::billing::drafts;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, actor| Ok(drafts::resume_draft(tx, actor, id).await?))
+                .await
+        }
+        .await,
+    )
+}

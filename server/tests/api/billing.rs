@@ -393,3 +393,76 @@ async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
         Err(BillingError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
+    let globex = actor(&app, GLOBEX_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let draft = app::domain::billing::drafts::park_sale(&mut tx, &cashier, &[line(tea, 3)], 0, None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (numbered, on_hand): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM bills WHERE number IS NOT NULL), (SELECT on_hand FROM products WHERE sku = 'TEA')",
+    )
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        (numbered, on_hand),
+        (0, 10),
+        "parking takes no stock and no number"
+    );
+
+    // Another business cannot see or resume it.
+    let mut tx = app.db.tenant_tx(app.globex).await.unwrap();
+    assert!(app::domain::billing::drafts::list_drafts(&mut tx)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        app::domain::billing::drafts::resume_draft(&mut tx, &globex, draft).await,
+        Err(BillingError::NotFound(_))
+    ));
+    drop(tx);
+
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let drafts = app::domain::billing::drafts::list_drafts(&mut tx).await.unwrap();
+    assert_eq!((drafts.len(), drafts[0].total, drafts[0].lines), (1, 750, 1));
+    let resumed = app::domain::billing::drafts::resume_draft(&mut tx, &cashier, draft)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            resumed.lines.len(),
+            resumed.lines[0].quantity,
+            resumed.lines[0].item.on_hand
+        ),
+        (1, 3, 10)
+    );
+    tx.commit().await.unwrap();
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    assert!(
+        matches!(
+            app::domain::billing::drafts::resume_draft(&mut tx, &cashier, draft).await,
+            Err(BillingError::NotFound(_))
+        ),
+        "a draft resumes once"
+    );
+    drop(tx);
+    // Finalized normally afterwards: number 1.
+    let id = finalize(
+        &app,
+        app.acme,
+        &cashier,
+        &cash_sale(vec![line(tea, 3)], 750, 1000),
+    )
+    .await
+    .unwrap();
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    assert_eq!(read::get_bill(&mut tx, id).await.unwrap().number, "INV-000001");
+}

@@ -2,6 +2,7 @@
 //! credit notes. Finalized bills are immutable; the schema refuses any change.
 pub mod credit;
 pub mod customers;
+pub mod drafts;
 pub mod finalize;
 pub mod read;
 

@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{finalize_sale, list_customers, load_pos_settings, pos_search},
+    api::pos::{
+        finalize_sale, list_customers, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft,
+    },
     model::{BillView, CartLine, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput},
     pricing::{bill_totals, format_amount, parse_amount, BillTotals, LineInput},
     ui::pages::member_only::MemberOnly,
@@ -75,6 +77,17 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     let tendered = RwSignal::new(String::new());
     let receipt = RwSignal::new(None::<BillView>);
     let customer = RwSignal::new(String::new());
+    // Parked sales, loaded in the browser and after each park/resume.
+    let drafts = RwSignal::new(Vec::<crate::model::DraftSummary>::new());
+    let drafts_version = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        drafts_version.track();
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = list_drafts().await {
+                drafts.set(list);
+            }
+        });
+    });
     // Loaded in the browser once the till is interactive (not part of the first
     // paint, so server and browser render the same markup).
     let customers = RwSignal::new(Vec::<crate::model::CustomerView>::new());
@@ -259,6 +272,69 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             busy.set(false);
         });
     };
+    let park = move |_| {
+        let lines: Vec<CartLine> = cart.with_untracked(|c| {
+            c.iter()
+                .map(|x| CartLine {
+                    product_id: x.item.id,
+                    quantity: x.quantity,
+                    line_discount: x.discount,
+                })
+                .collect()
+        });
+        if lines.is_empty() {
+            return;
+        }
+        let customer_id = Uuid::parse_str(&customer.get_untracked()).ok();
+        let discount = bill_discount_minor.get_untracked();
+        leptos::task::spawn_local(async move {
+            match park_sale(lines, discount, customer_id).await {
+                Ok(_) => {
+                    cart.set(Vec::new());
+                    bill_discount.set(String::new());
+                    customer.set(String::new());
+                    key.set(new_key());
+                    message.set(Some("Sale parked.".into()));
+                    drafts_version.update(|v| *v += 1);
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+            refocus();
+        });
+    };
+    let resume = move |id: Uuid| {
+        if !cart.with_untracked(Vec::is_empty) {
+            message.set(Some("Finish or park the current sale first.".into()));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match resume_draft(id).await {
+                Ok(sale) => {
+                    cart.set(
+                        sale.lines
+                            .into_iter()
+                            .map(|l| CartItem {
+                                item: l.item,
+                                quantity: l.quantity,
+                                discount: l.line_discount,
+                            })
+                            .collect(),
+                    );
+                    bill_discount.set(if sale.bill_discount > 0 {
+                        money(sale.bill_discount)
+                    } else {
+                        String::new()
+                    });
+                    customer.set(sale.customer_id.map(|c| c.to_string()).unwrap_or_default());
+                    key.set(new_key());
+                    message.set(None);
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+            drafts_version.update(|v| *v += 1);
+            refocus();
+        });
+    };
     let new_sale = move |_| {
         cart.set(Vec::new());
         receipt.set(None);
@@ -348,6 +424,20 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                 {move || match receipt.get() {
                     Some(bill) => view! { <Receipt bill new_sale /> }.into_any(),
                     None => view! {
+                        <Show when=move || drafts.with(|d| !d.is_empty())>
+                            <div class="rounded-lg border border-amber-200 bg-amber-50 p-2 text-sm" data-testid="parked">
+                                <p class="px-2 pb-1 font-semibold text-amber-900">"Parked sales"</p>
+                                <For each=move || drafts.get() key=|d| d.id let:d>
+                                    <button
+                                        class="flex w-full justify-between rounded px-2 py-1 text-left hover:bg-amber-100"
+                                        on:click=move |_| resume(d.id)
+                                    >
+                                        <span>{format!("{} · {} line(s){}", d.parked_at, d.lines, d.customer.clone().map(|c| format!(" · {c}")).unwrap_or_default())}</span>
+                                        <span class="tabular-nums">{money(d.total)}</span>
+                                    </button>
+                                </For>
+                            </div>
+                        </Show>
                         <div class="rounded-lg border border-slate-200 bg-white">
                             <h2 class="border-b border-slate-200 px-4 py-2 font-semibold">"Sale"</h2>
                             <ul class="divide-y divide-slate-100" data-testid="cart">
@@ -448,6 +538,13 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 on:click=move |_| pay()
                             >
                                 {move || if busy.get() { "Paying…" } else { "Pay" }}
+                            </button>
+                            <button
+                                class="w-full rounded-md border border-slate-300 px-4 py-2 text-sm hover:bg-slate-100 disabled:opacity-50"
+                                disabled=move || busy.get() || cart.with(Vec::is_empty)
+                                on:click=park
+                            >
+                                "Park sale"
                             </button>
                         </div>
                     }.into_any(),
