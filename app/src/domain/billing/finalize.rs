@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{next_number, BillingError};
+use super::{insert_bill_line, next_number, BillingError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
@@ -225,27 +225,7 @@ pub async fn finalize_sale_at(
 
     for (i, (line, t)) in sale.lines.iter().zip(&totals.lines).enumerate() {
         let (sku, name, price, rate, _) = &products[&line.product_id];
-        sqlx::query(
-            "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
-               quantity, line_discount, bill_discount, net, tax, total) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(tenant_id)
-        .bind(bill_id)
-        .bind(i as i32 + 1)
-        .bind(line.product_id)
-        .bind(sku)
-        .bind(name)
-        .bind(price)
-        .bind(rate)
-        .bind(line.quantity)
-        .bind(t.line_discount)
-        .bind(t.bill_discount)
-        .bind(t.net)
-        .bind(t.tax)
-        .bind(t.total)
-        .execute(tx.conn())
-        .await?;
+        insert_bill_line(tx, bill_id, i as i32 + 1, line, (sku, name, *price, *rate), t).await?;
     }
     for (seq, (method, amount, tendered)) in payments.iter().enumerate() {
         sqlx::query(

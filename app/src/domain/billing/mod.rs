@@ -74,3 +74,38 @@ pub(crate) async fn next_number(
     .fetch_one(tx.conn())
     .await
 }
+
+/// Records one line of a bill with the product as it was sold (`sku`, `name`,
+/// unit price, tax rate) and its computed totals.
+pub(crate) async fn insert_bill_line(
+    tx: &mut crate::tenancy::TenantTx,
+    bill_id: uuid::Uuid,
+    line_no: i32,
+    line: &crate::model::CartLine,
+    (sku, name, unit_price, tax_rate_bp): (&str, &str, i64, i32),
+    totals: &crate::pricing::LineTotals,
+) -> Result<(), sqlx::Error> {
+    let tenant_id = tx.tenant_id();
+    sqlx::query(
+        "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
+           quantity, line_discount, bill_discount, net, tax, total) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(tenant_id)
+    .bind(bill_id)
+    .bind(line_no)
+    .bind(line.product_id)
+    .bind(sku)
+    .bind(name)
+    .bind(unit_price)
+    .bind(tax_rate_bp)
+    .bind(line.quantity)
+    .bind(totals.line_discount)
+    .bind(totals.bill_discount)
+    .bind(totals.net)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -38,6 +38,17 @@ fn new_key() -> String {
     format!("pos-{}", Uuid::new_v4().simple())
 }
 
+/// The cart as the server takes it.
+fn cart_lines(cart: &[CartItem]) -> Vec<CartLine> {
+    cart.iter()
+        .map(|x| CartLine {
+            product_id: x.item.id,
+            quantity: x.quantity,
+            line_discount: x.discount,
+        })
+        .collect()
+}
+
 fn totals_of(cart: &[CartItem], bill_discount: i64, settings: &PosSettings) -> Option<BillTotals> {
     let lines: Vec<LineInput> = cart
         .iter()
@@ -198,15 +209,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             return;
         }
         let total = totals.get_untracked().total;
-        let lines: Vec<CartLine> = cart.with_untracked(|c| {
-            c.iter()
-                .map(|x| CartLine {
-                    product_id: x.item.id,
-                    quantity: x.quantity,
-                    line_discount: x.discount,
-                })
-                .collect()
-        });
+        let lines: Vec<CartLine> = cart.with_untracked(|c| cart_lines(c));
         if lines.is_empty() {
             message.set(Some("The cart is empty.".into()));
             return;
@@ -273,15 +276,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         });
     };
     let park = move |_| {
-        let lines: Vec<CartLine> = cart.with_untracked(|c| {
-            c.iter()
-                .map(|x| CartLine {
-                    product_id: x.item.id,
-                    quantity: x.quantity,
-                    line_discount: x.discount,
-                })
-                .collect()
-        });
+        let lines: Vec<CartLine> = cart.with_untracked(|c| cart_lines(c));
         if lines.is_empty() {
             return;
         }
