@@ -17,6 +17,9 @@ pub enum AppError {
     Unauthorized,
     #[error("You don't have permission to do that.")]
     Forbidden,
+    /// Refused by a rule about who may do what; the message names the rule.
+    #[error("{0}")]
+    Denied(String),
     #[error("{0}")]
     NotFound(String),
     /// The request clashes with existing data (e.g. a taken name).
@@ -42,7 +45,7 @@ impl AppError {
         match self {
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => S::UNAUTHORIZED,
-            AppError::Forbidden => S::FORBIDDEN,
+            AppError::Forbidden | AppError::Denied(_) => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,

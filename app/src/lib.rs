@@ -7,6 +7,7 @@
 pub mod api;
 pub mod error;
 pub mod model;
+pub mod org;
 pub mod permissions;
 pub mod pricing;
 pub mod ui;

@@ -44,12 +44,15 @@ impl Role {
 pub enum Site {
     Apex,
     Tenant(TenantView),
+    /// The platform console (`admin.` host).
+    Platform,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TenantView {
     pub slug: String,
     pub name: String,
+    pub business_type: crate::org::BusinessType,
 }
 
 /// The signed-in person as the page shows them.
@@ -454,6 +457,11 @@ pub struct BillView {
     pub change: i64,
     pub finalized_at: String,
     pub credit_notes: Vec<CreditNoteSummary>,
+    /// The business's receipt texts (settings), printed above and below.
+    #[serde(default)]
+    pub receipt_header: String,
+    #[serde(default)]
+    pub receipt_footer: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,10 +19,16 @@ pub enum Permission {
     Sell,
     IssueCreditNote,
     GiveLargeDiscount,
+    ViewMembers,
+    ManageMembers,
+    InviteMembers,
+    ManageSettings,
+    ViewAudit,
+    ExportTenant,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -35,6 +41,12 @@ impl Permission {
         Permission::Sell,
         Permission::IssueCreditNote,
         Permission::GiveLargeDiscount,
+        Permission::ViewMembers,
+        Permission::ManageMembers,
+        Permission::InviteMembers,
+        Permission::ManageSettings,
+        Permission::ViewAudit,
+        Permission::ExportTenant,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -49,8 +61,12 @@ impl Permission {
             | Permission::ImportCatalog
             | Permission::ExportCatalog
             | Permission::IssueCreditNote
-            | Permission::GiveLargeDiscount => Role::Manager,
-            Permission::ArchiveCatalog => Role::Admin,
+            | Permission::GiveLargeDiscount
+            | Permission::ViewMembers
+            | Permission::ManageMembers
+            | Permission::InviteMembers => Role::Manager,
+            Permission::ArchiveCatalog | Permission::ManageSettings | Permission::ViewAudit => Role::Admin,
+            Permission::ExportTenant => Role::Owner,
         }
     }
 
@@ -68,12 +84,33 @@ impl Permission {
             Permission::Sell => "sell",
             Permission::IssueCreditNote => "issue credit notes",
             Permission::GiveLargeDiscount => "give discounts above the cashier limit",
+            Permission::ViewMembers => "see the team",
+            Permission::ManageMembers => "change members",
+            Permission::InviteMembers => "invite people",
+            Permission::ManageSettings => "change the business settings",
+            Permission::ViewAudit => "read the audit trail",
+            Permission::ExportTenant => "export all of the business's data",
         }
     }
 }
 
 pub fn allows(role: Role, permission: Permission) -> bool {
     role >= permission.least_role()
+}
+
+/// Whether `granter` may give someone the role `role` (by invitation or by a
+/// role change): never above one's own, and only owners give owner or admin.
+pub fn may_grant(granter: Role, role: Role) -> bool {
+    allows(granter, Permission::ManageMembers)
+        && role <= granter
+        && (role < Role::Admin || granter == Role::Owner)
+}
+
+/// Whether `actor` may change (role, deactivate, reactivate) a member who now
+/// holds `current`: the same rule as granting, applied to what they hold now,
+/// so an admin cannot demote an owner nor a manager an admin.
+pub fn may_manage(actor: Role, current: Role) -> bool {
+    may_grant(actor, current)
 }
 
 /// The member doing something, as the domain sees them.
@@ -110,6 +147,7 @@ mod tests {
             }
         };
         expect(Role::Cashier, &[ViewCatalog, Sell]);
+        let above_manager = [ArchiveCatalog, ManageSettings, ViewAudit, ExportTenant];
         expect(
             Role::Manager,
             &[
@@ -124,9 +162,44 @@ mod tests {
                 ExportCatalog,
                 IssueCreditNote,
                 GiveLargeDiscount,
+                ViewMembers,
+                ManageMembers,
+                InviteMembers,
             ],
         );
-        expect(Role::Admin, &Permission::ALL);
+        let admin: Vec<_> = Permission::ALL
+            .into_iter()
+            .filter(|p| *p != ExportTenant)
+            .collect();
+        expect(Role::Admin, &admin);
         expect(Role::Owner, &Permission::ALL);
+        for p in above_manager {
+            assert!(!allows(Role::Manager, p));
+        }
+    }
+
+    #[test]
+    fn grant_rules() {
+        use Role::*;
+        // (granter, role) pairs that are allowed; everything else is refused.
+        let allowed = [
+            (Owner, Owner),
+            (Owner, Admin),
+            (Owner, Manager),
+            (Owner, Cashier),
+            (Admin, Manager),
+            (Admin, Cashier),
+            (Manager, Manager),
+            (Manager, Cashier),
+        ];
+        for granter in Role::ALL {
+            for role in Role::ALL {
+                assert_eq!(
+                    may_grant(granter, role),
+                    allowed.contains(&(granter, role)),
+                    "{granter:?} grants {role:?}"
+                );
+            }
+        }
     }
 }

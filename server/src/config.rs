@@ -28,11 +28,26 @@ pub enum Command {
     Migrate,
     /// Create the demo businesses and accounts (idempotent) and exit.
     SeedDemo,
+    /// Platform administration (operators of the `admin.` console).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Start only the private PostgreSQL cluster, print its superuser URL on the
     /// first line of standard output, and keep it running until SIGINT/SIGTERM
     /// (used by the test command).
     #[command(hide = true)]
     EmbeddedDb,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdminCommand {
+    /// Make an account a platform operator (creating it when new). The password
+    /// of a new account is read from SHOPFLOOR_OPERATOR_PASSWORD or, when unset,
+    /// from the first line of standard input. Operators are never made by sign-up.
+    CreateOperator {
+        email: String,
+        #[arg(long, default_value = "Platform operator")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -3,7 +3,7 @@ use std::{net::SocketAddr, process::ExitCode};
 use app::{domain::demo::seed_demo, state::SiteConfig};
 use clap::Parser;
 use server::{
-    config::{Cli, Command, Options},
+    config::{AdminCommand, Cli, Command, Options},
     database, embedded, telemetry,
 };
 
@@ -15,6 +15,9 @@ async fn main() -> ExitCode {
         Command::Serve => serve(cli.options).await,
         Command::Migrate => migrate(cli.options).await,
         Command::SeedDemo => seed(cli.options).await,
+        Command::Admin(AdminCommand::CreateOperator { email, name }) => {
+            create_operator(cli.options, email, name).await
+        }
         Command::EmbeddedDb => embedded_db(cli.options).await,
     };
     match result {
@@ -86,6 +89,27 @@ async fn seed(options: Options) -> Result<(), AnyError> {
     }
     result?;
     tracing::info!("demo businesses ready");
+    Ok(())
+}
+
+async fn create_operator(options: Options, email: String, name: String) -> Result<(), AnyError> {
+    let password = match std::env::var("SHOPFLOOR_OPERATOR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {email} (used only if the account is new):");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let opened = database::open(&options).await?;
+    let result = app::domain::org::platform::create_operator(&opened.db, &email, &name, &password).await;
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        pg.stop();
+    }
+    let id = result.map_err(|e| e.to_string())?;
+    println!("{email} is a platform operator (user {id}); sign in at admin.<your domain>.");
     Ok(())
 }
 

@@ -74,6 +74,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/auth/handoff", get(app::api::auth::handoff))
         .route("/api/catalog/export", get(app::api::export::export_csv))
+        .route("/api/audit/export", get(app::api::org_export::audit_csv))
+        .route("/api/export/tenant", get(app::api::org_export::tenant_jsonl))
         .route("/api/events", get(app::realtime::events))
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = options.clone();

@@ -23,7 +23,9 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
                 SiteCtx::Tenant(t) => Site::Tenant(TenantView {
                     slug: t.slug.clone(),
                     name: t.name.clone(),
+                    business_type: t.business_type,
                 }),
+                SiteCtx::Platform => Site::Platform,
             },
             user: ctx.user.as_ref().map(|u| UserView {
                 id: u.id,
@@ -62,7 +64,7 @@ pub async fn login(email: String, password: String) -> Result<String, AppError> 
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            let (user_id, tenant_id, next) = match &ctx.site {
+            let (user_id, tenant_id, operator, next) = match &ctx.site {
                 SiteCtx::Tenant(tenant) => {
                     let id = accounts::log_in_to_tenant(
                         &ctx.state.db,
@@ -73,18 +75,39 @@ pub async fn login(email: String, password: String) -> Result<String, AppError> 
                         ctx.request_id.as_deref(),
                     )
                     .await?;
-                    (id, Some(tenant.id), "/")
+                    (id, Some(tenant.id), false, "/")
+                }
+                SiteCtx::Platform => {
+                    let id =
+                        accounts::authenticate(&ctx.state.db, &email, &password, ctx.client_addr.as_deref())
+                            .await?;
+                    let operator = crate::domain::org::platform::is_operator(&ctx.state.db, id)
+                        .await
+                        .map_err(super::context::db_error)?;
+                    if !operator {
+                        // Said the same way as a wrong password: the console
+                        // does not tell who has an account.
+                        return Err(accounts::AccountError::BadCredentials.into());
+                    }
+                    (id, None, true, "/")
                 }
                 SiteCtx::Apex => {
                     let id =
                         accounts::authenticate(&ctx.state.db, &email, &password, ctx.client_addr.as_deref())
                             .await?;
-                    (id, None, "/orgs")
+                    (id, None, false, "/orgs")
                 }
             };
-            session::sign_in(&ctx.session, SessionAuth { user_id, tenant_id })
-                .await
-                .map_err(session_error)?;
+            session::sign_in(
+                &ctx.session,
+                SessionAuth {
+                    user_id,
+                    tenant_id,
+                    operator,
+                },
+            )
+            .await
+            .map_err(session_error)?;
             ctx.redirect_plain_form(next);
             Ok(next.to_string())
         }
@@ -101,7 +124,7 @@ pub async fn logout() -> Result<String, AppError> {
             let ctx = RequestCtx::load()?;
             session::sign_out(&ctx.session).await.map_err(session_error)?;
             let next = match ctx.site {
-                SiteCtx::Tenant(_) => "/login",
+                SiteCtx::Tenant(_) | SiteCtx::Platform => "/login",
                 SiteCtx::Apex => "/",
             };
             ctx.redirect_plain_form(next);
@@ -148,6 +171,7 @@ pub async fn signup(
                 SessionAuth {
                     user_id: signed_up.user_id,
                     tenant_id: None,
+                    operator: false,
                 },
             )
             .await
@@ -244,6 +268,7 @@ pub async fn handoff(
             let auth = SessionAuth {
                 user_id,
                 tenant_id: Some(tenant.id),
+                operator: false,
             };
             if let Err(error) = session::sign_in(&session, auth).await {
                 tracing::error!(%error, "session store error");

@@ -7,5 +7,11 @@ pub mod catalog;
 pub mod context;
 pub mod dashboard;
 #[cfg(feature = "ssr")]
+pub mod download;
+#[cfg(feature = "ssr")]
 pub mod export;
+pub mod org;
+#[cfg(feature = "ssr")]
+pub mod org_export;
+pub mod platform;
 pub mod pos;

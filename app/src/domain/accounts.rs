@@ -12,6 +12,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{OrgChoice, Role},
+    org::BusinessType,
     tenancy::{slug::validate_slug, Db, PlatformTx, ResolvedTenant, TenantTx},
 };
 
@@ -191,6 +192,7 @@ pub async fn sign_up(
             id: tenant_id,
             slug,
             name: business_name,
+            business_type: BusinessType::Retail,
         },
     })
 }
@@ -328,13 +330,13 @@ pub async fn issue_handoff(
     slug: &str,
 ) -> Result<(String, ResolvedTenant), AccountError> {
     let mut ptx = db.platform_tx().await?;
-    let tenant: Option<(Uuid, String, String, String)> =
-        sqlx::query_as("SELECT id, slug, name, status FROM tenants WHERE slug = $1")
+    let tenant: Option<(Uuid, String, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name, status, business_type FROM tenants WHERE slug = $1")
             .bind(slug.trim().to_lowercase())
             .fetch_optional(ptx.conn())
             .await?;
     ptx.commit().await?;
-    let Some((tenant_id, slug, name, status)) = tenant else {
+    let Some((tenant_id, slug, name, status, business_type)) = tenant else {
         return Err(AccountError::NotMember);
     };
     if status != "active" {
@@ -367,6 +369,7 @@ pub async fn issue_handoff(
             id: tenant_id,
             slug,
             name,
+            business_type: BusinessType::parse(&business_type).unwrap_or(BusinessType::Retail),
         },
     ))
 }

@@ -1,4 +1,5 @@
-//! The demo seed: two businesses, three accounts and a catalog for each,
+//! The demo seed: two businesses, their accounts, a catalog and sales for each,
+//! and a platform operator,
 //! through the same domain functions the app uses. Idempotent.
 use super::{
     accounts::{self, AccountError, SignupInput},
@@ -9,6 +10,8 @@ use super::{
 use crate::{model::Role, tenancy::Db};
 
 pub const DEMO_PASSWORD: &str = "shopfloor-demo";
+/// The demo platform operator (signs in on `admin.<base domain>`).
+pub const DEMO_OPERATOR: &str = "operator@shopfloor.test";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -20,6 +23,8 @@ pub enum SeedError {
     Billing(#[from] super::billing::BillingError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("demo operator: {0}")]
+    Operator(String),
 }
 
 pub async fn seed_demo(db: &Db) -> Result<(), SeedError> {
@@ -36,6 +41,9 @@ pub async fn seed_demo(db: &Db) -> Result<(), SeedError> {
     let globex = ensure_business(db, "Globex Market", "globex", "Greta Owner", "owner@globex.test").await?;
     seed_catalog_for(db, acme, "owner@acme.test", &demo_catalog::CORNER_SHOP).await?;
     seed_catalog_for(db, globex, "owner@globex.test", &demo_catalog::MARKET).await?;
+    super::org::platform::create_operator(db, DEMO_OPERATOR, "Olga Operator", DEMO_PASSWORD)
+        .await
+        .map_err(|e| SeedError::Operator(e.to_string()))?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_catalog;
 pub mod demo_sales;
 pub mod inventory;
+pub mod org;
 pub mod password;
 pub use crate::permissions;
 pub mod throttle;

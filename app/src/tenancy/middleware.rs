@@ -10,7 +10,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{classify_host, csrf::is_same_origin_request, session, HostClass, PlatformTx, TenantTx};
-use crate::{model::Role, state::AppState, ui::error_page};
+use crate::{model::Role, org::BusinessType, state::AppState, ui::error_page};
 
 /// The tenant a request's host resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,7 @@ pub struct ResolvedTenant {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
+    pub business_type: BusinessType,
 }
 
 /// Which site the request is for; always present after [`resolve_site`].
@@ -25,13 +26,15 @@ pub struct ResolvedTenant {
 pub enum SiteCtx {
     Apex,
     Tenant(ResolvedTenant),
+    /// The reserved `admin` subdomain: the platform console, operators only.
+    Platform,
 }
 
 impl SiteCtx {
     pub fn tenant(&self) -> Option<&ResolvedTenant> {
         match self {
             SiteCtx::Tenant(t) => Some(t),
-            SiteCtx::Apex => None,
+            SiteCtx::Apex | SiteCtx::Platform => None,
         }
     }
 }
@@ -55,6 +58,9 @@ pub fn host_of(headers: &http::HeaderMap, uri: &http::Uri) -> String {
         .or_else(|| uri.authority().map(|a| a.to_string()))
         .unwrap_or_default()
 }
+
+/// The reserved subdomain the platform console lives on.
+pub const PLATFORM_LABEL: &str = "admin";
 
 /// Refuses non-GET requests that do not prove they come from the same origin.
 pub async fn require_same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -88,6 +94,7 @@ pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next:
                 return error_page::internal(&apex);
             }
         },
+        HostClass::Reserved(label) if label == PLATFORM_LABEL => SiteCtx::Platform,
         HostClass::Reserved(_) | HostClass::Unknown => return unknown_site(&apex),
     };
     if let SiteCtx::Tenant(t) = &site {
@@ -113,14 +120,19 @@ struct FoundTenant {
 
 async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
     let mut tx: PlatformTx = state.db.platform_tx().await?;
-    let row: Option<(Uuid, String, String, String)> =
-        sqlx::query_as("SELECT id, slug, name, status FROM tenants WHERE slug = $1")
+    let row: Option<(Uuid, String, String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name, status, business_type FROM tenants WHERE slug = $1")
             .bind(slug)
             .fetch_optional(tx.conn())
             .await?;
     tx.commit().await?;
-    Ok(row.map(|(id, slug, name, status)| FoundTenant {
-        tenant: ResolvedTenant { id, slug, name },
+    Ok(row.map(|(id, slug, name, status, business_type)| FoundTenant {
+        tenant: ResolvedTenant {
+            id,
+            slug,
+            name,
+            business_type: BusinessType::parse(&business_type).unwrap_or(BusinessType::Retail),
+        },
         suspended: status == "suspended",
     }))
 }
@@ -147,7 +159,12 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
     };
     let loaded = match &site {
         SiteCtx::Tenant(t) if auth.tenant_id == Some(t.id) => load_member(&state, t.id, auth.user_id).await,
-        SiteCtx::Apex if auth.tenant_id.is_none() => load_apex_user(&state, auth.user_id).await,
+        SiteCtx::Apex if auth.tenant_id.is_none() && !auth.operator => {
+            load_apex_user(&state, auth.user_id).await
+        }
+        SiteCtx::Platform if auth.tenant_id.is_none() && auth.operator => {
+            load_operator(&state, auth.user_id).await
+        }
         _ => Ok(None),
     };
     match loaded {
@@ -182,6 +199,9 @@ async fn load_member(
     .bind(user_id)
     .fetch_optional(tx.conn())
     .await?;
+    if row.is_some() {
+        crate::domain::org::members::touch_last_seen(&mut tx, user_id).await?;
+    }
     tx.commit().await?;
     Ok(row.and_then(|(id, email, display_name, role)| {
         Some(CurrentUser {
@@ -197,6 +217,24 @@ async fn load_apex_user(state: &AppState, user_id: Uuid) -> Result<Option<Curren
     let mut tx: PlatformTx = state.db.platform_tx().await?;
     let row: Option<(Uuid, String, String)> =
         sqlx::query_as("SELECT id, email, display_name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    tx.commit().await?;
+    Ok(row.map(|(id, email, display_name)| CurrentUser {
+        id,
+        email,
+        display_name,
+        role: None,
+    }))
+}
+
+/// An operator on the console host: the flag is checked on every request, so
+/// an operator whose flag is removed is out at the next request.
+async fn load_operator(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let mut tx: PlatformTx = state.db.platform_tx().await?;
+    let row: Option<(Uuid, String, String)> =
+        sqlx::query_as("SELECT id, email, display_name FROM users WHERE id = $1 AND is_platform_operator")
             .bind(user_id)
             .fetch_optional(tx.conn())
             .await?;

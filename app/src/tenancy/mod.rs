@@ -15,4 +15,4 @@ pub mod tx;
 pub use host::{classify_host, HostClass};
 pub use middleware::{CurrentUser, ResolvedTenant, SiteCtx};
 pub use pool::{Db, TENANT_ROLE};
-pub use tx::{PlatformTx, TenantTx};
+pub use tx::{ConsoleTx, PlatformTx, TenantTx};

@@ -2,7 +2,7 @@
 use sqlx::{postgres::PgPoolOptions, Executor, PgPool, Row};
 use uuid::Uuid;
 
-use super::tx::{PlatformTx, TenantTx};
+use super::tx::{ConsoleTx, PlatformTx, TenantTx};
 
 /// The role every tenant transaction switches to: not a superuser, not
 /// BYPASSRLS, owner of nothing (created by the first migration).
@@ -36,6 +36,11 @@ impl Db {
     /// seeding). Keep its uses few and named.
     pub async fn platform_tx(&self) -> Result<PlatformTx, sqlx::Error> {
         PlatformTx::begin(&self.platform_pool).await
+    }
+
+    /// The platform console's transaction (aggregates only; see [`ConsoleTx`]).
+    pub async fn console_tx(&self) -> Result<ConsoleTx, sqlx::Error> {
+        ConsoleTx::begin(&self.platform_pool).await
     }
 
     /// The pool sessions are stored through (the tenant login role; the session

@@ -12,6 +12,9 @@ const AUTH_KEY: &str = "auth";
 pub struct SessionAuth {
     pub user_id: Uuid,
     pub tenant_id: Option<Uuid>,
+    /// Made on the platform console's host by an operator.
+    #[serde(default)]
+    pub operator: bool,
 }
 
 /// Signs in: a new session id (against fixation), then the identity.

@@ -77,3 +77,33 @@ impl PlatformTx {
         self.tx.commit().await
     }
 }
+
+/// The role console requests run as: it may execute the platform functions
+/// (aggregates, suspend, plan) and read no table at all.
+pub const CONSOLE_ROLE: &str = "shopfloor_platform";
+
+/// A transaction for the platform console: on the owner pool, switched to
+/// [`CONSOLE_ROLE`] for its whole life, so even a wrong query in the console can
+/// read no tenant's rows; it sees what the SECURITY DEFINER functions return.
+pub struct ConsoleTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl ConsoleTx {
+    pub(super) async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT set_config('role', $1, true)")
+            .bind(CONSOLE_ROLE)
+            .execute(&mut *tx)
+            .await?;
+        Ok(ConsoleTx { tx })
+    }
+
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}

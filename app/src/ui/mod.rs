@@ -68,6 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bills/:id") view=pages::bills::BillPage />
                     <Route path=path!("/customers") view=pages::customers::CustomersPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
+                    <Route path=path!("/members") view=pages::members::MembersPage />
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage />
+                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                 </Routes>
             </main>
         </Router>

@@ -11,5 +11,7 @@ mod http_catalog;
 mod http_tenancy;
 mod inventory;
 mod isolation;
+mod organizations;
 mod pool_hygiene;
 mod realtime;
+mod roles;

@@ -167,7 +167,7 @@ pub async fn finalize_sale_at(
     if totals.discount > 0 && actor.require(Permission::GiveLargeDiscount).is_err() {
         let limit = totals.gross as i128 * settings.cashier_discount_limit_bp as i128 / 10_000;
         if totals.discount as i128 > limit {
-            return Err(BillingError::invalid(format!(
+            return Err(BillingError::NotAllowed(format!(
                 "Discounts above {}.{:02} % need a manager.",
                 settings.cashier_discount_limit_bp / 100,
                 settings.cashier_discount_limit_bp % 100

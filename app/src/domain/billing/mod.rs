@@ -14,6 +14,9 @@ pub enum BillingError {
     Forbidden(#[from] Forbidden),
     #[error("{0}")]
     Invalid(String),
+    /// Refused by a role rule; the message says which (answered 403).
+    #[error("{0}")]
+    NotAllowed(String),
     #[error("{0} not found.")]
     NotFound(&'static str),
     #[error(transparent)]
@@ -46,6 +49,7 @@ impl From<BillingError> for AppError {
                 AppError::Forbidden
             }
             BillingError::Invalid(m) => AppError::Invalid(m),
+            BillingError::NotAllowed(m) => AppError::Denied(m),
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
             BillingError::Stock(s) => s.into(),
             BillingError::Db(error) => {

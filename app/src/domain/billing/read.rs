@@ -84,7 +84,16 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .bind(id)
     .fetch_all(tx.conn())
     .await?;
+    // The receipt's texts are the business's current ones (a reprint shows
+    // today's address and terms; the bill's figures never change).
+    let (receipt_header, receipt_footer): (String, String) = sqlx::query_as(
+        "SELECT coalesce(settings->>'receipt_header', ''), coalesce(settings->>'receipt_footer', '') FROM tenants",
+    )
+    .fetch_one(tx.conn())
+    .await?;
     Ok(BillView {
+        receipt_header,
+        receipt_footer,
         id,
         number: bill_number(number),
         business,

@@ -5,7 +5,8 @@ use leptos_router::components::A;
 use crate::{
     api::auth::Logout,
     model::{PageContext, Site},
-    ui::{go_to, use_page_context},
+    permissions::Permission,
+    ui::{go_to, role_can, use_page_context},
 };
 
 #[component]
@@ -32,6 +33,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
     let title = match &ctx.site {
         Site::Apex => "Shopfloor".to_string(),
         Site::Tenant(t) => t.name.clone(),
+        Site::Platform => "Shopfloor platform".to_string(),
     };
     let orgs_href = format!("{}/orgs", ctx.apex_origin);
     let logout = ServerAction::<Logout>::new();
@@ -41,19 +43,34 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
         }
     });
     let user = ctx.user.clone();
-    let member_nav = (matches!(ctx.site, Site::Tenant(_)) && user.is_some()).then(|| {
-        let link = "rounded px-2 py-1 text-slate-700 hover:bg-slate-100 hover:text-indigo-700";
-        view! {
-            <nav class="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
-                <A href="/pos" attr:class=link>"Till"</A>
-                <A href="/bills" attr:class=link>"Bills"</A>
-                <A href="/customers" attr:class=link>"Customers"</A>
-                <A href="/products" attr:class=link>"Products"</A>
-                <A href="/stock/low" attr:class=link>"Low stock"</A>
-                <A href="/catalog/lists" attr:class=link>"Lists"</A>
-            </nav>
+    let member_nav = match (&ctx.site, &user) {
+        (Site::Tenant(tenant), Some(_)) => {
+            let link = "rounded px-2 py-1 text-slate-700 hover:bg-slate-100 hover:text-indigo-700";
+            let business = tenant.business_type;
+            // The business type picks the modules; the role picks the admin pages.
+            let admin: Vec<(&str, &str)> = [
+                (Permission::ViewMembers, "/members", "Team"),
+                (Permission::ManageSettings, "/settings", "Settings"),
+                (Permission::ViewAudit, "/audit", "Audit"),
+            ]
+            .into_iter()
+            .filter(|(p, _, _)| role_can(&ctx, *p))
+            .map(|(_, href, label)| (href, label))
+            .collect();
+            Some(view! {
+                <nav class="flex flex-wrap items-center gap-1 text-sm" aria-label="Main">
+                    {business.modules().iter().map(|m| view! {
+                        <A href=m.href() attr:class=link>{m.label(business)}</A>
+                    }).collect_view()}
+                    {(!admin.is_empty()).then(|| view! { <span class="mx-1 h-4 w-px bg-slate-200"></span> })}
+                    {admin.into_iter().map(|(href, label)| view! {
+                        <A href=href attr:class=link>{label}</A>
+                    }).collect_view()}
+                </nav>
+            })
         }
-    });
+        _ => None,
+    };
     view! {
         <div class="flex items-center gap-4">
             <A href="/" attr:class="text-lg font-bold tracking-tight text-slate-900 hover:text-indigo-700">
@@ -72,7 +89,9 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
                             </span>
                         })}
                     </span>
-                    <a href=orgs_href class="text-indigo-600 hover:underline">"Switch business"</a>
+                    {(!matches!(ctx.site, Site::Platform)).then(|| view! {
+                        <a href=orgs_href.clone() class="text-indigo-600 hover:underline">"Switch business"</a>
+                    })}
                     <ActionForm action=logout>
                         <button type="submit" class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100">
                             "Log out"

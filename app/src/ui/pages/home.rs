@@ -24,10 +24,14 @@ pub fn HomePage() -> impl IntoView {
 }
 
 fn home_for(ctx: PageContext) -> AnyView {
+    if matches!(ctx.site, Site::Platform) {
+        return super::platform::console_home(&ctx);
+    }
     match (ctx.site, ctx.user) {
         (Site::Tenant(tenant), Some(user)) => view! { <Dashboard tenant user /> }.into_any(),
         (Site::Tenant(_), None) => view! { <Redirect path="/login" /> }.into_any(),
         (Site::Apex, user) => view! { <Landing signed_in=user.is_some() /> }.into_any(),
+        (Site::Platform, _) => view! { <Redirect path="/login" /> }.into_any(),
     }
 }
 

@@ -44,6 +44,7 @@ fn LoginForm(ctx: PageContext) -> impl IntoView {
     let heading = match &ctx.site {
         Site::Apex => "Log in to Shopfloor".to_string(),
         Site::Tenant(t) => format!("Log in to {}", t.name),
+        Site::Platform => "Platform console: operators only".to_string(),
     };
     view! {
         <div class="mx-auto max-w-md rounded-lg border border-slate-200 bg-white p-6 shadow-sm">

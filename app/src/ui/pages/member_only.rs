@@ -19,7 +19,7 @@ pub fn MemberOnly(children: fn(PageContext) -> AnyView) -> impl IntoView {
                     Ok(ctx) => match (&ctx.site, &ctx.user) {
                         (Site::Tenant(_), Some(_)) => children(ctx),
                         (Site::Tenant(_), None) => view! { <Redirect path="/login" /> }.into_any(),
-                        (Site::Apex, _) => view! { <Redirect path="/" /> }.into_any(),
+                        (Site::Apex | Site::Platform, _) => view! { <Redirect path="/" /> }.into_any(),
                     },
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                 }

@@ -561,6 +561,9 @@ fn Receipt(
     view! {
         <div class="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt">
             <p class="text-center font-semibold">{bill.business.clone()}</p>
+            {(!bill.receipt_header.is_empty()).then(|| view! {
+                <p class="whitespace-pre-line text-center text-xs text-slate-600" data-testid="receipt-header">{bill.receipt_header.clone()}</p>
+            })}
             <p class="text-center text-slate-500">
                 <span data-testid="bill-number">{bill.number.clone()}</span>" · "{bill.finalized_at.clone()}
             </p>
@@ -581,6 +584,9 @@ fn Receipt(
                 </p>
             }).collect_view()}
             <p class="flex justify-between font-semibold"><span>"Change"</span><span class="tabular-nums" data-testid="receipt-change">{money(bill.change)}</span></p>
+            {(!bill.receipt_footer.is_empty()).then(|| view! {
+                <p class="mt-3 whitespace-pre-line text-center text-xs text-slate-600" data-testid="receipt-footer">{bill.receipt_footer.clone()}</p>
+            })}
             <div class="mt-4 flex gap-2 print:hidden">
                 <button class="flex-1 rounded-md border border-slate-300 px-3 py-2 hover:bg-slate-100" on:click=print>"Print"</button>
                 <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone()>"New sale"</button>

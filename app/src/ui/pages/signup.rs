@@ -21,7 +21,7 @@ pub fn SignupPage() -> impl IntoView {
                 match page_ctx.await {
                     Ok(ctx) => match ctx.site {
                         Site::Apex => view! { <SignupForm /> }.into_any(),
-                        Site::Tenant(_) => view! {
+                        Site::Tenant(_) | Site::Platform => view! {
                             <p class="text-slate-700">
                                 "New businesses are created on the main site: "
                                 <a class="text-indigo-600 hover:underline" href=format!("{}/signup", ctx.apex_origin)>

@@ -1,0 +1,326 @@
+//! The organization's shapes shared by the server and the browser: business
+//! types and the modules they show, currencies, settings, members,
+//! invitations, audit rows and the platform console's tenant overview.
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{model::Role, pricing::TaxMode};
+
+/// What kind of business a tenant is; it decides which modules the navigation
+/// shows (every route still checks permissions on its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusinessType {
+    Retail,
+    Restaurant,
+    Supermarket,
+    AutoService,
+    Dealership,
+}
+
+/// A part of the product with its own navigation entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Module {
+    Till,
+    Bills,
+    Customers,
+    Products,
+    LowStock,
+    Lists,
+}
+
+impl BusinessType {
+    pub const ALL: [BusinessType; 5] = [
+        BusinessType::Retail,
+        BusinessType::Restaurant,
+        BusinessType::Supermarket,
+        BusinessType::AutoService,
+        BusinessType::Dealership,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusinessType::Retail => "retail",
+            BusinessType::Restaurant => "restaurant",
+            BusinessType::Supermarket => "supermarket",
+            BusinessType::AutoService => "auto_service",
+            BusinessType::Dealership => "dealership",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BusinessType> {
+        BusinessType::ALL.into_iter().find(|b| b.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BusinessType::Retail => "Retail shop",
+            BusinessType::Restaurant => "Restaurant",
+            BusinessType::Supermarket => "Supermarket",
+            BusinessType::AutoService => "Auto service",
+            BusinessType::Dealership => "Dealership",
+        }
+    }
+
+    /// The modules the navigation shows, in order. A restaurant sells from a
+    /// menu to walk-in guests (no customer book, no shelf stock alerts); a
+    /// dealership sells a few high-value items to known customers (no stock
+    /// alerts); shops, supermarkets and garages use everything.
+    pub fn modules(self) -> &'static [Module] {
+        use Module::*;
+        match self {
+            BusinessType::Retail | BusinessType::Supermarket | BusinessType::AutoService => {
+                &[Till, Bills, Customers, Products, LowStock, Lists]
+            }
+            BusinessType::Restaurant => &[Till, Bills, Products, Lists],
+            BusinessType::Dealership => &[Till, Bills, Customers, Products, Lists],
+        }
+    }
+
+    /// What this business calls its catalog.
+    pub fn products_label(self) -> &'static str {
+        match self {
+            BusinessType::Restaurant => "Menu",
+            BusinessType::AutoService => "Parts & services",
+            BusinessType::Dealership => "Vehicles",
+            BusinessType::Retail | BusinessType::Supermarket => "Products",
+        }
+    }
+}
+
+impl Module {
+    pub fn href(self) -> &'static str {
+        match self {
+            Module::Till => "/pos",
+            Module::Bills => "/bills",
+            Module::Customers => "/customers",
+            Module::Products => "/products",
+            Module::LowStock => "/stock/low",
+            Module::Lists => "/catalog/lists",
+        }
+    }
+
+    pub fn label(self, business: BusinessType) -> &'static str {
+        match self {
+            Module::Till => "Till",
+            Module::Bills => "Bills",
+            Module::Customers => "Customers",
+            Module::Products => business.products_label(),
+            Module::LowStock => "Low stock",
+            Module::Lists => "Lists",
+        }
+    }
+}
+
+/// ISO 4217 currencies offered in the settings, with their minor units.
+/// Amounts are stored in minor units; Shopfloor formats with two minor digits
+/// today, so only two-digit currencies can be chosen (the others are listed so
+/// the refusal can say why).
+pub const CURRENCIES: &[(&str, &str, u32)] = &[
+    ("AED", "UAE dirham", 2),
+    ("ARS", "Argentine peso", 2),
+    ("AUD", "Australian dollar", 2),
+    ("BHD", "Bahraini dinar", 3),
+    ("BRL", "Brazilian real", 2),
+    ("CAD", "Canadian dollar", 2),
+    ("CHF", "Swiss franc", 2),
+    ("CLP", "Chilean peso", 0),
+    ("CNY", "Chinese yuan", 2),
+    ("COP", "Colombian peso", 2),
+    ("CZK", "Czech koruna", 2),
+    ("DKK", "Danish krone", 2),
+    ("EGP", "Egyptian pound", 2),
+    ("EUR", "Euro", 2),
+    ("GBP", "Pound sterling", 2),
+    ("HKD", "Hong Kong dollar", 2),
+    ("HUF", "Hungarian forint", 2),
+    ("IDR", "Indonesian rupiah", 2),
+    ("ILS", "Israeli new shekel", 2),
+    ("INR", "Indian rupee", 2),
+    ("JPY", "Japanese yen", 0),
+    ("KES", "Kenyan shilling", 2),
+    ("KRW", "South Korean won", 0),
+    ("KWD", "Kuwaiti dinar", 3),
+    ("MAD", "Moroccan dirham", 2),
+    ("MXN", "Mexican peso", 2),
+    ("MYR", "Malaysian ringgit", 2),
+    ("NGN", "Nigerian naira", 2),
+    ("NOK", "Norwegian krone", 2),
+    ("NZD", "New Zealand dollar", 2),
+    ("OMR", "Omani rial", 3),
+    ("PHP", "Philippine peso", 2),
+    ("PKR", "Pakistani rupee", 2),
+    ("PLN", "Polish złoty", 2),
+    ("RON", "Romanian leu", 2),
+    ("SAR", "Saudi riyal", 2),
+    ("SEK", "Swedish krona", 2),
+    ("SGD", "Singapore dollar", 2),
+    ("THB", "Thai baht", 2),
+    ("TND", "Tunisian dinar", 3),
+    ("TRY", "Turkish lira", 2),
+    ("TWD", "New Taiwan dollar", 2),
+    ("UAH", "Ukrainian hryvnia", 2),
+    ("USD", "US dollar", 2),
+    ("VND", "Vietnamese đồng", 0),
+    ("ZAR", "South African rand", 2),
+];
+
+/// The minor units of an ISO 4217 code we know.
+pub fn currency_minor_units(code: &str) -> Option<u32> {
+    CURRENCIES.iter().find(|(c, _, _)| *c == code).map(|(_, _, m)| *m)
+}
+
+/// The minor units every amount is formatted with.
+pub const SUPPORTED_MINOR_UNITS: u32 = 2;
+
+/// The business profile and rules an owner or admin sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessSettings {
+    pub name: String,
+    pub business_type: BusinessType,
+    pub currency: String,
+    pub tax_mode: TaxMode,
+    /// The tax rate new products start with (None: the first one listed).
+    pub default_tax_rate_id: Option<Uuid>,
+    /// IANA time zone (e.g. `Europe/Paris`): day boundaries of reports and filters.
+    pub timezone: String,
+    pub receipt_header: String,
+    pub receipt_footer: String,
+    /// Largest discount a cashier may give, in basis points of the gross.
+    pub cashier_discount_limit_bp: i64,
+}
+
+/// One member of the team, as the members page shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub user_id: Uuid,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub is_active: bool,
+    pub last_seen_at: Option<String>,
+    pub joined_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+impl InvitationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "pending",
+            InvitationStatus::Accepted => "accepted",
+            InvitationStatus::Revoked => "revoked",
+            InvitationStatus::Expired => "expired",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub status: InvitationStatus,
+    pub invited_by: String,
+    pub expires_at: String,
+    pub created_at: String,
+}
+
+/// What the inviter gets back once: the link carries the only copy of the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedInvitation {
+    pub invitation: InvitationView,
+    pub link: String,
+}
+
+/// What the invitation page shows to the person invited (before accepting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationPreview {
+    pub business: String,
+    pub email: String,
+    pub role: Role,
+    pub status: InvitationStatus,
+    /// Whether an account exists for the email: sign in rather than sign up.
+    pub has_account: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: Uuid,
+    pub at: String,
+    pub actor: Option<String>,
+    pub action: String,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Filters of the audit page and its CSV export (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    pub actor: Option<Uuid>,
+    /// Exact action, or a prefix ending in `.` (e.g. `bill.`).
+    pub action: String,
+    pub entity: String,
+    /// Inclusive dates (YYYY-MM-DD) in the tenant's time zone.
+    pub from: String,
+    pub to: String,
+}
+
+/// One tenant in the platform console: aggregates only, never contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantOverview {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub business_type: String,
+    pub plan: String,
+    pub status: String,
+    pub max_users: i32,
+    pub created_at: String,
+    pub member_count: i64,
+    pub product_count: i64,
+    pub bill_count: i64,
+    pub storage_bytes: i64,
+    pub last_activity: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn business_types_round_trip_and_show_the_till() {
+        for b in BusinessType::ALL {
+            assert_eq!(BusinessType::parse(b.as_str()), Some(b));
+            assert!(b.modules().contains(&Module::Till));
+            assert!(b.modules().contains(&Module::Bills));
+        }
+        assert!(!BusinessType::Restaurant.modules().contains(&Module::Customers));
+    }
+
+    #[test]
+    fn currencies_are_iso_codes_listed_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, _, minor) in CURRENCIES {
+            assert!(
+                code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase()),
+                "{code}"
+            );
+            assert!(seen.insert(*code), "{code} listed twice");
+            assert!(*minor <= 3);
+        }
+        assert_eq!(currency_minor_units("JPY"), Some(0));
+        assert_eq!(currency_minor_units("EUR"), Some(2));
+        assert_eq!(currency_minor_units("XXX"), None);
+    }
+}

@@ -1,0 +1,201 @@
+//! `/members`: the team, invitations and who may do what.
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::org::{
+        list_invitations, list_members, ChangeMemberRole, CreateInvitation, RevokeInvitation, SetMemberActive,
+    },
+    model::Role,
+    org::InvitationStatus,
+    permissions::{may_grant, may_manage, Permission},
+    ui::{
+        components::form::{FormError, SubmitButton},
+        pages::member_only::MemberOnly,
+        role_can,
+    },
+};
+
+const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    view! {
+        <Title text="Team · Shopfloor" />
+        <MemberOnly children=|ctx| {
+            let me = ctx.user.as_ref().map(|u| (u.id, u.role.unwrap_or(Role::Cashier)));
+            match me {
+                Some((me, role)) if role_can(&ctx, Permission::ViewMembers) => view! { <Members me role /> }.into_any(),
+                _ => view! { <p role="alert" class="text-red-700">"Only managers and above can see the team."</p> }.into_any(),
+            }
+        } />
+    }
+}
+
+#[component]
+fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
+    let change_role = ServerAction::<ChangeMemberRole>::new();
+    let set_active = ServerAction::<SetMemberActive>::new();
+    let invite = ServerAction::<CreateInvitation>::new();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let members = Resource::new(
+        move || {
+            (
+                change_role.version().get(),
+                set_active.version().get(),
+                invite.version().get(),
+            )
+        },
+        |_| list_members(),
+    );
+    let invitations = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                revoke.version().get(),
+                set_active.version().get(),
+            )
+        },
+        |_| list_invitations(),
+    );
+    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| may_grant(role, *r)).collect();
+    let invite_roles = grantable.clone();
+    // Marks the page once the wasm has taken over (tests wait for it).
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <div class="grid grid-cols-1 gap-6 md:grid-cols-3" data-hydrated=move || hydrated.get().to_string()>
+            <section class="space-y-3 md:col-span-2">
+                <h1 class="text-2xl font-bold tracking-tight">"Team"</h1>
+                <FormError value=change_role.value() />
+                <FormError value=set_active.value() />
+                <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                    {move || {
+                        let grantable = grantable.clone();
+                        Suspend::new(async move {
+                        match members.await {
+                            Ok(list) => view! {
+                                <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="member-rows">
+                                    <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500">
+                                        <tr>
+                                            <th class="px-3 py-2">"Name"</th>
+                                            <th class="px-3 py-2">"Role"</th>
+                                            <th class="px-3 py-2">"Last seen"</th>
+                                            <th class="px-3 py-2"></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody class="divide-y divide-slate-100">
+                                        {list.into_iter().map(|m| {
+                                            let user_id = m.user_id;
+                                            let manageable = m.user_id != me && may_manage(role, m.role);
+                                            let options = grantable.clone();
+                                            let current = m.role;
+                                            view! {
+                                                <tr class:opacity-60=!m.is_active data-testid="member-row">
+                                                    <td class="px-3 py-2">
+                                                        <p class="font-medium">{m.display_name.clone()}</p>
+                                                        <p class="text-xs text-slate-500">{m.email.clone()}</p>
+                                                    </td>
+                                                    <td class="px-3 py-2">
+                                                        {if manageable && m.is_active {
+                                                            view! {
+                                                                <select
+                                                                    class=INPUT
+                                                                    aria-label=format!("Role of {}", m.display_name)
+                                                                    on:change=move |ev| {
+                                                                        if let Some(role) = Role::parse(&event_target_value(&ev)) {
+                                                                            change_role.dispatch(ChangeMemberRole { user_id, role });
+                                                                        }
+                                                                    }
+                                                                >
+                                                                    {options.into_iter().map(|r| view! {
+                                                                        <option value=r.as_str() selected=r == current>{r.label()}</option>
+                                                                    }).collect_view()}
+                                                                </select>
+                                                            }.into_any()
+                                                        } else {
+                                                            view! { <span>{m.role.label()}</span> }.into_any()
+                                                        }}
+                                                        {(!m.is_active).then(|| view! { <span class="ml-2 text-xs text-slate-500">"deactivated"</span> })}
+                                                    </td>
+                                                    <td class="px-3 py-2 text-slate-600">{m.last_seen_at.clone().unwrap_or_else(|| "never".into())}</td>
+                                                    <td class="px-3 py-2 text-right">
+                                                        {manageable.then(|| {
+                                                            let active = m.is_active;
+                                                            view! {
+                                                                <button
+                                                                    class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                                    on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: !active }); }
+                                                                >
+                                                                    {if active { "Deactivate" } else { "Reactivate" }}
+                                                                </button>
+                                                            }
+                                                        })}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}}
+                </Transition>
+                <h2 class="pt-4 text-lg font-semibold">"Invitations"</h2>
+                <FormError value=revoke.value() />
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match invitations.await {
+                            Ok(list) if list.is_empty() => view! { <p class="text-sm text-slate-500">"No invitations in the last 30 days."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="invitation-rows">
+                                    {list.into_iter().map(|i| {
+                                        let id = i.id;
+                                        let pending = i.status == InvitationStatus::Pending;
+                                        let can_revoke = pending && may_grant(role, i.role);
+                                        view! {
+                                            <li class="flex items-center justify-between gap-3 px-3 py-2">
+                                                <div>
+                                                    <p><span class="font-medium">{i.email.clone()}</span>" as "{i.role.label()}</p>
+                                                    <p class="text-xs text-slate-500">{format!("{} · by {} · expires {}", i.status.label(), i.invited_by, i.expires_at)}</p>
+                                                </div>
+                                                {can_revoke.then(|| view! {
+                                                    <button class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                        on:click=move |_| { revoke.dispatch(RevokeInvitation { id }); }>
+                                                        "Withdraw"
+                                                    </button>
+                                                })}
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <aside class="h-fit space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+                <h2 class="font-semibold">"Invite someone"</h2>
+                <ActionForm action=invite attr:class="space-y-2">
+                    <input name="email" type="email" required placeholder="name@example.com" aria-label="Email to invite" class=format!("{INPUT} w-full") />
+                    <select name="role" aria-label="Role" class=format!("{INPUT} w-full")>
+                        {invite_roles.into_iter().rev().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                    <FormError value=invite.value() />
+                    <SubmitButton label="Create invitation" busy_label="Creating…" pending=Memo::new(move |_| invite.pending().get()) />
+                </ActionForm>
+                {move || invite.value().get().and_then(Result::ok).map(|created| view! {
+                    <div class="space-y-1 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm" role="status">
+                        <p>{format!("Send this link to {}. It works once, for 7 days.", created.invitation.email)}</p>
+                        <input readonly class=format!("{INPUT} w-full font-mono text-xs") data-testid="invite-link" prop:value=created.link.clone() />
+                    </div>
+                })}
+                <p class="text-xs text-slate-500">
+                    "Nobody can grant a role above their own; only owners make owners and admins. See who may do what in the roles guide (docs/roles.md)."
+                </p>
+            </aside>
+        </div>
+    }
+}
