@@ -6,10 +6,7 @@
 //! a superuser URL, or starts a private cluster in target/bench-db; the data is
 //! loaded once and kept). Prints p50/p95 latency per query kind and the
 //! throughput ratio tenant-path / explicit. This is a measurement, not a test.
-use std::{
-    str::FromStr,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use app::{
     domain::inventory::catalog,
@@ -19,7 +16,10 @@ use app::{
 use server::database::{
     connect_admin_pool, connect_pool, ensure_app_login_role, ensure_database, APP_LOGIN_ROLE, MIGRATOR,
 };
-use sqlx::{postgres::PgConnectOptions, PgPool};
+use sqlx::PgPool;
+
+mod common;
+use common::{admin_options, ms, percentile, total};
 use uuid::Uuid;
 
 const TENANTS: i64 = 100;
@@ -180,33 +180,6 @@ async fn time_explicit(owner: &PgPool, tenant: Uuid, search: &str) -> Duration {
     tx.commit().await.unwrap();
     std::hint::black_box((total, rows));
     start.elapsed()
-}
-
-fn total(samples: &[Duration]) -> Duration {
-    samples.iter().sum()
-}
-
-fn percentile(samples: &mut [Duration], p: usize) -> Duration {
-    samples.sort();
-    samples[((samples.len() - 1) * p) / 100]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn admin_options() -> PgConnectOptions {
-    match std::env::var("SHOPFLOOR_BENCH_DATABASE_URL") {
-        Ok(url) => PgConnectOptions::from_str(&url).expect("SHOPFLOOR_BENCH_DATABASE_URL parses"),
-        Err(_) => {
-            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-db");
-            let pg = server::embedded::EmbeddedPostgres::start(&dir).expect("start a private PostgreSQL");
-            let options = pg.connect_options(server::embedded::SUPERUSER, "postgres");
-            // Kept running for the next run; `pg_ctl -D target/bench-db/pg stop` stops it.
-            std::mem::forget(pg);
-            options
-        }
-    }
 }
 
 /// Loads the tenants and products once (as the owner, triggers off for speed).

@@ -4,25 +4,13 @@ use uuid::Uuid;
 
 use crate::{
     error::AppError,
-    model::{BillSummary, BillView, PosItem, PosSettings, SaleInput},
+    model::{BillFilter, BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
 };
 
 #[cfg(feature = "ssr")]
 use super::context::{finish, RequestCtx};
 #[cfg(feature = "ssr")]
 use crate::domain::billing::{credit, finalize, read};
-
-#[cfg(feature = "ssr")]
-#[derive(sqlx::FromRow)]
-struct PosItemRow {
-    id: Uuid,
-    sku: String,
-    barcode: Option<String>,
-    name: String,
-    sale_price: i64,
-    rate_bp: i32,
-    on_hand: i64,
-}
 
 /// What the POS needs of the business (tax mode, currency, discount limit).
 #[server(endpoint = "pos/settings", prefix = "/api")]
@@ -37,53 +25,20 @@ pub async fn load_pos_settings() -> Result<PosSettings, AppError> {
     )
 }
 
-/// Items for the till: an exact barcode or SKU first, then names containing
-/// the text. Never the whole catalog: at most `limit` (≤ 50) items.
+/// Items for the till: an exact barcode or SKU first, then products with a
+/// word starting with what was typed. Never the whole catalog: at most
+/// `limit` (≤ 50) items, from indexes alone.
 #[server(endpoint = "pos/search", prefix = "/api")]
 pub async fn pos_search(query: String, #[server(default)] limit: u32) -> Result<Vec<PosItem>, AppError> {
+    use crate::domain::inventory::till_search::{self, TillSearchError};
     finish(
         async {
-            let raw = query.trim().to_owned();
-            let query = raw.to_lowercase();
-            if query.is_empty() {
-                return Ok(Vec::new());
-            }
-            if query.chars().count() > 100 {
-                return Err(AppError::invalid("Search: at most 100 characters."));
-            }
-            let limit = if limit == 0 { 12 } else { limit.min(50) } as i64;
             RequestCtx::load()?
                 .in_tenant(async |tx, _| {
-                    let pattern = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                    let rows: Vec<PosItemRow> = sqlx::query_as(
-                        "SELECT p.id, p.sku, p.barcode, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.on_hand \
-                         FROM (SELECT p.id, (p.barcode = $2 OR p.sku_search = $1) AS exact FROM products p \
-                               WHERE p.is_active AND (p.barcode = $2 OR p.sku_search = $1 \
-                                     OR p.name_search LIKE '%' || $3 || '%' OR p.sku_search LIKE $3 || '%') \
-                               ORDER BY exact DESC, p.name_search LIMIT $4) hit \
-                         JOIN products p ON p.id = hit.id \
-                         LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
-                         ORDER BY hit.exact DESC, p.name_search",
-                    )
-                    .bind(&query)
-                    .bind(&raw)
-                    .bind(&pattern)
-                    .bind(limit)
-                    .fetch_all(tx.conn())
-                    .await
-                    .map_err(super::context::db_error)?;
-                    Ok(rows
-                        .into_iter()
-                        .map(|r| PosItem {
-                            id: r.id,
-                            sku: r.sku,
-                            barcode: r.barcode,
-                            name: r.name,
-                            unit_price: r.sale_price,
-                            tax_rate_bp: r.rate_bp,
-                            on_hand: r.on_hand,
-                        })
-                        .collect())
+                    till_search::search(tx, &query, limit).await.map_err(|e| match e {
+                        TillSearchError::TooLong => AppError::invalid(e.to_string()),
+                        TillSearchError::Db(e) => super::context::db_error(e),
+                    })
                 })
                 .await
         }
@@ -119,14 +74,42 @@ pub async fn get_bill(id: Uuid) -> Result<BillView, AppError> {
     )
 }
 
-/// Finalized bills, newest first; `search` is a number (`INV-000012` or `12`)
-/// or part of a customer's name.
+/// Finalized bills, newest first (at most 200): `search` is a number
+/// (`INV-000012` or `12`) or part of a customer's name; `from` and `to` are
+/// days (`2026-01-31`, inclusive) in the business's time zone; `cashier` and
+/// `customer` are ids.
 #[server(endpoint = "bills/list", prefix = "/api")]
-pub async fn list_bills(#[server(default)] search: String) -> Result<Vec<BillSummary>, AppError> {
+pub async fn list_bills(
+    #[server(default)] search: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] cashier: Option<Uuid>,
+    #[server(default)] customer: Option<Uuid>,
+) -> Result<Vec<BillSummary>, AppError> {
+    let filter = BillFilter {
+        search,
+        from,
+        to,
+        cashier,
+        customer,
+    };
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(read::list_bills(tx, &search, 200).await?))
+                .in_tenant(async |tx, _| Ok(read::list_bills(tx, &filter, 200).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// The business's people, for the bill list's cashier filter.
+#[server(endpoint = "bills/cashiers", prefix = "/api")]
+pub async fn list_bill_cashiers() -> Result<Vec<PersonOption>, AppError> {
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, _| Ok(read::cashiers(tx).await?))
                 .await
         }
         .await,
@@ -190,6 +173,19 @@ pub async fn list_customers(
         async {
             RequestCtx::load()?
                 .in_tenant(async |tx, _| Ok(customers::list_customers(tx, &search, archived).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "customers/get", prefix = "/api")]
+pub async fn get_customer(id: Uuid) -> Result<crate::model::CustomerView, AppError> {
+    use crate::domain::billing::customers;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx, _| Ok(customers::get_customer(tx, id).await?))
                 .await
         }
         .await,

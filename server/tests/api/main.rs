@@ -15,3 +15,4 @@ mod organizations;
 mod pool_hygiene;
 mod realtime;
 mod roles;
+mod till_search;

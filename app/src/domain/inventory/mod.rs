@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod import;
 pub mod lookups;
 pub mod stock;
+pub mod till_search;
 
 use uuid::Uuid;
 
