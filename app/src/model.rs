@@ -471,7 +471,28 @@ pub struct BillSummary {
     pub customer: Option<String>,
     pub cashier: String,
     pub total: i64,
+    /// In the business's time zone.
     pub finalized_at: String,
+}
+
+/// Which finalized bills to list. Dates are whole days (`2026-01-31`) in the
+/// business's time zone; empty means open.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BillFilter {
+    /// A bill number (`INV-000012` or `12`) or part of the customer's name.
+    pub search: String,
+    pub from: String,
+    pub to: String,
+    pub cashier: Option<Uuid>,
+    pub customer: Option<Uuid>,
+}
+
+/// Someone to pick in a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonOption {
+    pub id: Uuid,
+    pub name: String,
 }
 
 /// What the POS needs of a product to sell it.

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod dashboard;
+pub mod dates;
 pub mod demo;
 pub mod demo_catalog;
 pub mod demo_sales;

@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/bills") view=pages::bills::BillsPage />
                     <Route path=path!("/bills/:id") view=pages::bills::BillPage />
                     <Route path=path!("/customers") view=pages::customers::CustomersPage />
+                    <Route path=path!("/customers/:id") view=pages::customers::CustomerPage />
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                     <Route path=path!("/members") view=pages::members::MembersPage />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage />

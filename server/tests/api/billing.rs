@@ -374,7 +374,10 @@ async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
         read::get_bill(&mut tx, bill).await,
         Err(BillingError::NotFound(_))
     ));
-    assert!(read::list_bills(&mut tx, "", 50).await.unwrap().is_empty());
+    assert!(read::list_bills(&mut tx, &Default::default(), 50)
+        .await
+        .unwrap()
+        .is_empty());
     let input = credit::CreditInput {
         bill_id: bill,
         lines: vec![(1, 1)],
@@ -465,4 +468,154 @@ async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
     .unwrap();
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert_eq!(read::get_bill(&mut tx, id).await.unwrap().number, "INV-000001");
+}
+
+/// Moves a finalized bill's time (test fixture only: the immutability trigger
+/// is switched off for this one superuser transaction).
+async fn backdate(app: &TestApp, bill: Uuid, at: &str) {
+    let mut tx = app.admin.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE bills SET finalized_at = $2::timestamptz WHERE id = $1")
+        .bind(bill)
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn bills_filter_by_day_in_the_business_time_zone_by_cashier_and_by_customer() {
+    use app::{domain::billing::customers, model::BillFilter};
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
+    let globex = actor(&app, GLOBEX_OWNER, Role::Owner).await;
+    // Auckland is UTC+13 in March: 11:30 UTC on the 1st is 00:30 on the 2nd.
+    sqlx::query(
+        "UPDATE tenants SET settings = settings || '{\"timezone\": \"Pacific/Auckland\"}' WHERE id = $1",
+    )
+    .bind(app.acme)
+    .execute(&app.admin)
+    .await
+    .unwrap();
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let input = customers::CustomerInput {
+        name: "Rangi Parata".into(),
+        ..Default::default()
+    };
+    let rangi = customers::save_customer(&mut tx, &cashier, None, &input)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut with_customer = cash_sale(vec![line(tea, 1)], 250, 250);
+    with_customer.customer_id = Some(rangi);
+    let late = finalize(&app, app.acme, &cashier, &with_customer).await.unwrap();
+    let early = finalize(&app, app.acme, &owner, &cash_sale(vec![line(tea, 2)], 500, 500))
+        .await
+        .unwrap();
+    backdate(&app, late, "2026-03-01 11:30:00+00").await;
+    backdate(&app, early, "2026-03-01 10:30:00+00").await;
+    // A globex bill on the same day never shows in acme's list.
+    let globex_tea = product(&app, app.globex, &globex, "TEA", 250, 10).await;
+    let other = finalize(
+        &app,
+        app.globex,
+        &globex,
+        &cash_sale(vec![line(globex_tea, 1)], 250, 250),
+    )
+    .await
+    .unwrap();
+    backdate(&app, other, "2026-03-01 11:45:00+00").await;
+
+    let list = |filter: BillFilter| {
+        let app = &app;
+        async move {
+            let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+            let result = read::list_bills(&mut tx, &filter, 50).await;
+            tx.commit().await.unwrap();
+            result.map(|bills| {
+                bills
+                    .into_iter()
+                    .map(|b| (b.id, b.finalized_at))
+                    .collect::<Vec<_>>()
+            })
+        }
+    };
+    let day = |from: &str, to: &str| BillFilter {
+        from: from.into(),
+        to: to.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(day("2026-03-02", "2026-03-02")).await.unwrap(),
+        [(late, "2026-03-02 00:30".to_owned())]
+    );
+    assert_eq!(
+        list(day("2026-03-01", "2026-03-01")).await.unwrap(),
+        [(early, "2026-03-01 23:30".to_owned())]
+    );
+    assert_eq!(list(day("2026-03-01", "")).await.unwrap().len(), 2);
+    assert!(list(day("", "2026-02-28")).await.unwrap().is_empty());
+    assert!(matches!(
+        list(day("2026-03-02", "2026-03-01")).await,
+        Err(BillingError::Invalid(_))
+    ));
+    assert!(matches!(
+        list(day("1/3/2026", "")).await,
+        Err(BillingError::Invalid(_))
+    ));
+
+    let by_cashier = list(BillFilter {
+        cashier: Some(cashier.user_id),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(by_cashier.iter().map(|b| b.0).collect::<Vec<_>>(), [late]);
+    let by_customer = list(BillFilter {
+        customer: Some(rangi),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(by_customer.iter().map(|b| b.0).collect::<Vec<_>>(), [late]);
+    let by_name = list(BillFilter {
+        search: "parata".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(by_name.iter().map(|b| b.0).collect::<Vec<_>>(), [late]);
+    // Globex's own cashier filter finds nothing of acme's; its customer
+    // lookup does not find acme's customer.
+    let mut tx = app.db.tenant_tx(app.globex).await.unwrap();
+    let theirs = read::list_bills(
+        &mut tx,
+        &BillFilter {
+            cashier: Some(cashier.user_id),
+            ..Default::default()
+        },
+        50,
+    )
+    .await
+    .unwrap();
+    assert!(theirs.is_empty());
+    assert!(matches!(
+        customers::get_customer(&mut tx, rangi).await,
+        Err(BillingError::NotFound(_))
+    ));
+    let people = read::cashiers(&mut tx).await.unwrap();
+    assert!(people.iter().all(|p| p.id != cashier.user_id));
+    tx.commit().await.unwrap();
+
+    // The customer's page figures.
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let seen = customers::get_customer(&mut tx, rangi).await.unwrap();
+    assert_eq!((seen.bills, seen.spent), (1, 250));
+    tx.commit().await.unwrap();
 }

@@ -43,6 +43,37 @@ struct CustomerRow {
     spent: i64,
 }
 
+impl CustomerRow {
+    fn into_view(self) -> CustomerView {
+        CustomerView {
+            id: self.id,
+            name: self.name,
+            phone: self.phone,
+            email: self.email,
+            tax_id: self.tax_id,
+            notes: self.notes,
+            is_active: self.is_active,
+            bills: self.bills,
+            spent: self.spent,
+        }
+    }
+}
+
+/// One customer, archived or not, with what they have bought.
+pub async fn get_customer(tx: &mut TenantTx, id: Uuid) -> Result<CustomerView, BillingError> {
+    let row: Option<CustomerRow> = sqlx::query_as(
+        "SELECT c.id, c.name, c.phone, c.email, c.tax_id, c.notes, c.is_active, \
+                count(b.id) AS bills, coalesce(sum(b.total), 0)::bigint AS spent \
+         FROM customers c LEFT JOIN bills b ON b.tenant_id = c.tenant_id AND b.customer_id = c.id AND b.status = 'finalized' \
+         WHERE c.id = $1 GROUP BY c.tenant_id, c.id",
+    )
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await?;
+    row.map(CustomerRow::into_view)
+        .ok_or(BillingError::NotFound("Customer"))
+}
+
 pub async fn list_customers(
     tx: &mut TenantTx,
     search: &str,
@@ -66,20 +97,7 @@ pub async fn list_customers(
     .bind(&search)
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CustomerView {
-            id: r.id,
-            name: r.name,
-            phone: r.phone,
-            email: r.email,
-            tax_id: r.tax_id,
-            notes: r.notes,
-            is_active: r.is_active,
-            bills: r.bills,
-            spent: r.spent,
-        })
-        .collect())
+    Ok(rows.into_iter().map(CustomerRow::into_view).collect())
 }
 
 /// Creates (id None) or updates a customer.
@@ -104,6 +122,15 @@ pub async fn save_customer(
     let tax_id = field(&input.tax_id, "Tax id", 40)?;
     let notes = field(&input.notes, "Notes", 2000)?;
     let tenant_id = tx.tenant_id();
+    let before = match id {
+        Some(id) => {
+            let c = get_customer(tx, id).await?;
+            Some(
+                json!({ "name": c.name, "phone": c.phone, "email": c.email, "tax_id": c.tax_id, "notes": c.notes }),
+            )
+        }
+        None => None,
+    };
     let id = match id {
         None => {
             let id = Uuid::now_v7();
@@ -140,13 +167,13 @@ pub async fn save_customer(
             id
         }
     };
-    audit::record(
-        tx,
-        AuditEntry::new(Some(actor.user_id), "customer.saved", "customer")
-            .entity_id(id)
-            .after(json!({ "name": name })),
-    )
-    .await?;
+    let mut entry = AuditEntry::new(Some(actor.user_id), "customer.saved", "customer")
+        .entity_id(id)
+        .after(json!({ "name": name, "phone": phone, "email": email, "tax_id": tax_id, "notes": notes }));
+    if let Some(before) = before {
+        entry = entry.before(before);
+    }
+    audit::record(tx, entry).await?;
     Ok(id)
 }
 

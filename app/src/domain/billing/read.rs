@@ -3,9 +3,10 @@ use uuid::Uuid;
 
 use super::BillingError;
 use crate::{
+    domain::dates::DayRange,
     model::{
-        bill_number, credit_note_number, BillLineView, BillSummary, BillView, CreditNoteSummary,
-        PaymentMethod, PaymentView,
+        bill_number, credit_note_number, BillFilter, BillLineView, BillSummary, BillView, CreditNoteSummary,
+        PaymentMethod, PaymentView, PersonOption,
     },
     pricing::TaxMode,
     tenancy::TenantTx,
@@ -25,14 +26,15 @@ type BillRow = (
     i64,
     i64,
     i64,
-    chrono::DateTime<chrono::Utc>,
+    String,
     String,
 );
 
 pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingError> {
     let row: Option<BillRow> = sqlx::query_as(
         "SELECT b.id, b.number, u.email, c.name, b.currency, b.tax_mode, b.gross, b.discount, b.net, b.tax, b.total, \
-                b.paid, b.change_given, b.finalized_at, t.name \
+                b.paid, b.change_given, \
+                to_char(b.finalized_at AT TIME ZONE coalesce(t.settings->>'timezone', 'UTC'), 'YYYY-MM-DD HH24:MI'), t.name \
          FROM bills b JOIN tenants t ON t.id = b.tenant_id \
          LEFT JOIN users u ON u.id = b.cashier_id \
          LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
@@ -78,8 +80,10 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .bind(id)
     .fetch_all(tx.conn())
     .await?;
-    let credits: Vec<(Uuid, i64, i64, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT id, number, total, reason, created_at FROM credit_notes WHERE bill_id = $1 ORDER BY number",
+    let credits: Vec<(Uuid, i64, i64, String, String)> = sqlx::query_as(
+        "SELECT n.id, n.number, n.total, n.reason, \
+                to_char(n.created_at AT TIME ZONE coalesce(t.settings->>'timezone', 'UTC'), 'YYYY-MM-DD HH24:MI') \
+         FROM credit_notes n JOIN tenants t ON t.id = n.tenant_id WHERE n.bill_id = $1 ORDER BY n.number",
     )
     .bind(id)
     .fetch_all(tx.conn())
@@ -122,7 +126,7 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
         total,
         paid,
         change,
-        finalized_at: at.format("%Y-%m-%d %H:%M").to_string(),
+        finalized_at: at,
         credit_notes: credits
             .into_iter()
             .map(|(id, number, total, reason, at)| CreditNoteSummary {
@@ -130,33 +134,54 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
                 number: credit_note_number(number),
                 total,
                 reason,
-                at: at.format("%Y-%m-%d %H:%M").to_string(),
+                at,
             })
             .collect(),
     })
 }
 
-/// Finalized bills, newest first; `search` matches the number or the customer.
+/// Finalized bills matching `filter`, newest first, at most `limit`.
 pub async fn list_bills(
     tx: &mut TenantTx,
-    search: &str,
+    filter: &BillFilter,
     limit: i64,
 ) -> Result<Vec<BillSummary>, BillingError> {
-    let search = search.trim().to_lowercase();
+    let days = DayRange::parse(&filter.from, &filter.to).map_err(BillingError::invalid)?;
+    let search = filter.search.trim().to_lowercase();
+    if search.chars().count() > 100 {
+        return Err(BillingError::invalid("Search: at most 100 characters."));
+    }
     let number: Option<i64> = search
         .trim_start_matches("inv-")
         .trim_start_matches('0')
         .parse()
         .ok();
+    let pattern = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "SELECT b.id, b.number, c.name AS customer, u.email AS cashier, b.total, b.finalized_at FROM bills b \
+        "WITH tz AS (SELECT coalesce(settings->>'timezone', 'UTC') AS name FROM tenants) \
+         SELECT b.id, b.number, c.name AS customer, coalesce(nullif(u.display_name, ''), u.email) AS cashier, b.total, \
+                to_char(b.finalized_at AT TIME ZONE tz.name, 'YYYY-MM-DD HH24:MI') AS finalized_at \
+         FROM bills b CROSS JOIN tz \
          LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
          LEFT JOIN users u ON u.id = b.cashier_id \
-         WHERE b.status = 'finalized' AND ($1 = '' OR b.number = $2 OR lower(c.name) LIKE '%' || $1 || '%') \
-         ORDER BY b.finalized_at DESC, b.number DESC LIMIT $3",
+         WHERE b.status = 'finalized' \
+           AND ($1 = '' OR b.number = $2 OR lower(c.name) LIKE '%' || $3 || '%') \
+           AND ($4::date IS NULL OR b.finalized_at >= ($4::date)::timestamp AT TIME ZONE tz.name) \
+           AND ($5::date IS NULL OR b.finalized_at < ($5::date + 1)::timestamp AT TIME ZONE tz.name) \
+           AND ($6::uuid IS NULL OR b.cashier_id = $6) \
+           AND ($7::uuid IS NULL OR b.customer_id = $7) \
+         ORDER BY b.finalized_at DESC, b.number DESC LIMIT $8",
     )
     .bind(&search)
     .bind(number)
+    .bind(&pattern)
+    .bind(days.from)
+    .bind(days.to)
+    .bind(filter.cashier)
+    .bind(filter.customer)
     .bind(limit.clamp(1, 500))
     .fetch_all(tx.conn())
     .await?;
@@ -168,8 +193,22 @@ pub async fn list_bills(
             customer: r.customer,
             cashier: r.cashier,
             total: r.total,
-            finalized_at: r.finalized_at.format("%Y-%m-%d %H:%M").to_string(),
+            finalized_at: r.finalized_at,
         })
+        .collect())
+}
+
+/// The business's people, to filter bills by who rang them up.
+pub async fn cashiers(tx: &mut TenantTx) -> Result<Vec<PersonOption>, BillingError> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT u.id, coalesce(nullif(u.display_name, ''), u.email) AS name \
+         FROM memberships m JOIN users u ON u.id = m.user_id ORDER BY 2, 1",
+    )
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| PersonOption { id, name })
         .collect())
 }
 
@@ -180,7 +219,7 @@ struct SummaryRow {
     customer: Option<String>,
     cashier: String,
     total: i64,
-    finalized_at: chrono::DateTime<chrono::Utc>,
+    finalized_at: String,
 }
 
 #[derive(sqlx::FromRow)]

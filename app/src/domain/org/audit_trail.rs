@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::OrgError;
 use crate::{
+    domain::dates::DayRange,
     org::{AuditFilter, AuditRow},
     permissions::{Actor, Permission},
     tenancy::TenantTx,
@@ -24,24 +25,8 @@ pub struct CheckedFilter {
     to: Option<NaiveDate>,
 }
 
-fn date(text: &str, what: &str) -> Result<Option<NaiveDate>, OrgError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| OrgError::invalid(format!("The {what} date must look like 2026-01-31.")))
-}
-
 pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, OrgError> {
-    let from = date(&filter.from, "from")?;
-    let to = date(&filter.to, "to")?;
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            return Err(OrgError::invalid("The from date is after the to date."));
-        }
-    }
+    let DayRange { from, to } = DayRange::parse(&filter.from, &filter.to).map_err(OrgError::invalid)?;
     let short = |s: &str, what: &str| {
         let s = s.trim();
         if s.chars().count() > 80 {

@@ -5,8 +5,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{get_bill, list_bills, CreateCreditNote},
-    model::{BillView, PageContext},
+    api::pos::{get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
+    model::{BillFilter, BillView, PageContext, PersonOption},
     permissions::Permission,
     ui::{
         components::{catalog::money, form::FormError},
@@ -23,62 +23,117 @@ pub fn BillsPage() -> impl IntoView {
     }
 }
 
+const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
+
 #[component]
 fn BillList() -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let bills = Resource::new(move || search.get(), list_bills);
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let cashier = RwSignal::new(String::new());
+    let filter = Memo::new(move |_| BillFilter {
+        search: search.get(),
+        from: from.get(),
+        to: to.get(),
+        cashier: Uuid::parse_str(&cashier.get()).ok(),
+        customer: None,
+    });
+    // The cashier choices are loaded after hydration, so the server-rendered
+    // select and the hydrated one match.
+    let people = RwSignal::new(Vec::<PersonOption>::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = list_bill_cashiers().await {
+                people.set(list);
+            }
+        });
+    });
     view! {
         <div class="space-y-4">
             <h1 class="text-2xl font-bold tracking-tight">"Bills"</h1>
-            <input
-                type="search"
-                placeholder="Bill number or customer"
-                aria-label="Search bills"
-                class="w-full max-w-md rounded-md border border-slate-300 bg-white px-3 py-1.5"
-                prop:value=move || search.get()
-                on:input=move |ev| search.set(event_target_value(&ev))
-            />
-            <Transition fallback=|| view! { <p class="text-slate-500">"Loading bills…"</p> }>
-                {move || Suspend::new(async move {
-                    match bills.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">
-                                "No bills yet. Sales made at the till appear here."
-                            </p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                                <table class="min-w-full divide-y divide-slate-200 text-sm">
-                                    <thead class="bg-slate-50 text-left text-slate-600">
-                                        <tr>
-                                            <th class="px-3 py-2 font-medium">"Number"</th>
-                                            <th class="px-3 py-2 font-medium">"When"</th>
-                                            <th class="px-3 py-2 font-medium">"Customer"</th>
-                                            <th class="px-3 py-2 font-medium">"Cashier"</th>
-                                            <th class="px-3 py-2 text-right font-medium">"Total"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody class="divide-y divide-slate-100" data-testid="bill-rows">
-                                        {list.into_iter().map(|b| view! {
-                                            <tr class="hover:bg-slate-50">
-                                                <td class="px-3 py-2">
-                                                    <A href=format!("/bills/{}", b.id) attr:class="font-mono text-indigo-700 hover:underline">{b.number}</A>
-                                                </td>
-                                                <td class="px-3 py-2 text-slate-600">{b.finalized_at}</td>
-                                                <td class="px-3 py-2">{b.customer.unwrap_or_default()}</td>
-                                                <td class="px-3 py-2 text-slate-600">{b.cashier}</td>
-                                                <td class="px-3 py-2 text-right tabular-nums">{money(b.total)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <div class="flex flex-wrap items-end gap-2 text-sm">
+                <label class="space-y-1">
+                    <span class="block text-xs text-slate-500">"Number or customer"</span>
+                    <input
+                        type="search"
+                        placeholder="INV-000012 or a name"
+                        aria-label="Search bills"
+                        class=INPUT
+                        prop:value=move || search.get()
+                        on:input=move |ev| search.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="space-y-1">
+                    <span class="block text-xs text-slate-500">"From"</span>
+                    <input type="date" class=INPUT aria-label="From" data-testid="bills-from" on:change=move |ev| from.set(event_target_value(&ev)) />
+                </label>
+                <label class="space-y-1">
+                    <span class="block text-xs text-slate-500">"To"</span>
+                    <input type="date" class=INPUT aria-label="To" data-testid="bills-to" on:change=move |ev| to.set(event_target_value(&ev)) />
+                </label>
+                <label class="space-y-1">
+                    <span class="block text-xs text-slate-500">"Cashier"</span>
+                    <select class=INPUT aria-label="Cashier" data-testid="bills-cashier" on:change=move |ev| cashier.set(event_target_value(&ev))>
+                        <option value="">"Anyone"</option>
+                        <For each=move || people.get() key=|p| p.id let(p)>
+                            <option value=p.id.to_string()>{p.name}</option>
+                        </For>
+                    </select>
+                </label>
+            </div>
+            <BillTable filter=filter.into() empty="No bills match. Sales made at the till appear here." />
         </div>
+    }
+}
+
+/// Finalized bills matching a filter, newest first (bills page, customer page).
+#[component]
+pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoView {
+    let bills = Resource::new(
+        move || filter.get(),
+        |f| list_bills(f.search, f.from, f.to, f.cashier, f.customer),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading bills…"</p> }>
+            {move || Suspend::new(async move {
+                match bills.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">
+                            {empty}
+                        </p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                            <table class="min-w-full divide-y divide-slate-200 text-sm">
+                                <thead class="bg-slate-50 text-left text-slate-600">
+                                    <tr>
+                                        <th class="px-3 py-2 font-medium">"Number"</th>
+                                        <th class="px-3 py-2 font-medium">"When"</th>
+                                        <th class="px-3 py-2 font-medium">"Customer"</th>
+                                        <th class="px-3 py-2 font-medium">"Cashier"</th>
+                                        <th class="px-3 py-2 text-right font-medium">"Total"</th>
+                                    </tr>
+                                </thead>
+                                <tbody class="divide-y divide-slate-100" data-testid="bill-rows">
+                                    {list.into_iter().map(|b| view! {
+                                        <tr class="hover:bg-slate-50">
+                                            <td class="px-3 py-2">
+                                                <A href=format!("/bills/{}", b.id) attr:class="font-mono text-indigo-700 hover:underline">{b.number}</A>
+                                            </td>
+                                            <td class="px-3 py-2 text-slate-600">{b.finalized_at}</td>
+                                            <td class="px-3 py-2">{b.customer.unwrap_or_default()}</td>
+                                            <td class="px-3 py-2 text-slate-600">{b.cashier}</td>
+                                            <td class="px-3 py-2 text-right tabular-nums">{money(b.total)}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
+                    Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
@@ -128,6 +183,9 @@ fn BillCard(bill: BillView) -> impl IntoView {
     };
     view! {
         <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+            {(!bill.receipt_header.is_empty()).then(|| view! {
+                <p class="whitespace-pre-line text-center text-slate-700" data-testid="receipt-header">{bill.receipt_header.clone()}</p>
+            })}
             <div class="flex items-start justify-between">
                 <div>
                     <h1 class="font-mono text-xl font-bold" data-testid="bill-title">{bill.number.clone()}</h1>
@@ -169,6 +227,9 @@ fn BillCard(bill: BillView) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 </div>
+            })}
+            {(!bill.receipt_footer.is_empty()).then(|| view! {
+                <p class="whitespace-pre-line border-t border-slate-200 pt-2 text-center text-slate-600" data-testid="receipt-footer">{bill.receipt_footer.clone()}</p>
             })}
         </div>
     }
