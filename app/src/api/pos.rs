@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::{
     error::AppError,
-    model::{BillFilter, BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
+    model::{BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
 };
 
 #[cfg(feature = "ssr")]
@@ -86,7 +86,7 @@ pub async fn list_bills(
     #[server(default)] cashier: Option<Uuid>,
     #[server(default)] customer: Option<Uuid>,
 ) -> Result<Vec<BillSummary>, AppError> {
-    let filter = BillFilter {
+    let filter = crate::model::BillFilter {
         search,
         from,
         to,

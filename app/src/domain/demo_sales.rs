@@ -37,6 +37,19 @@ pub async fn seed_sales(
     if existing > 0 {
         return Ok(0);
     }
+    // The business's cashiers ring up every other sale (when it has any), so
+    // the bill list's cashier filter has something to show.
+    let cashiers: Vec<Actor> = sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE role = 'cashier' AND is_active ORDER BY user_id",
+    )
+    .fetch_all(tx.conn())
+    .await?
+    .into_iter()
+    .map(|user_id| Actor {
+        user_id,
+        role: crate::model::Role::Cashier,
+    })
+    .collect();
     let mut customer_ids = Vec::new();
     for (name, phone) in CUSTOMERS {
         let input = CustomerInput {
@@ -134,7 +147,12 @@ pub async fn seed_sales(
             payments,
         };
         let at = start + Duration::minutes((i as i64 * 21 * 24 * 60) / bills as i64 + next(50) as i64);
-        let bill_id = finalize::finalize_sale_at(tx, owner, &sale, Some(at)).await?;
+        let seller = match cashiers.len() {
+            0 => owner,
+            n if i % 2 == 1 => &cashiers[(i / 2) % n],
+            _ => owner,
+        };
+        let bill_id = finalize::finalize_sale_at(tx, seller, &sale, Some(at)).await?;
         made += 1;
         if i % 12 == 5 {
             let credit = CreditInput {
