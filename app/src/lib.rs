@@ -15,6 +15,8 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod domain;
 #[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
 pub mod realtime;
 #[cfg(feature = "ssr")]
 pub mod state;

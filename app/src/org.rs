@@ -237,6 +237,9 @@ pub struct InvitationView {
 pub struct CreatedInvitation {
     pub invitation: InvitationView,
     pub link: String,
+    /// Whether the link also went out by email (SMTP configured and accepted).
+    #[serde(default)]
+    pub emailed: bool,
 }
 
 /// What the invitation page shows to the person invited (before accepting).

@@ -50,6 +50,8 @@ pub struct AppState {
     pub events: crate::realtime::Realtime,
     pub site: Arc<SiteConfig>,
     pub leptos_options: LeptosOptions,
+    /// Invitation emails (disabled unless SMTP is configured).
+    pub mailer: crate::mail::Mailer,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -105,6 +105,17 @@ pub struct Options {
     #[arg(long, env = "SHOPFLOOR_SKIP_MIGRATIONS", global = true)]
     pub skip_migrations: bool,
 
+    /// SMTP server for invitation emails, e.g. `smtps://user:pass@mail.example.com`
+    /// (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtp://localhost:25`. Unset: the invite link is shown to the inviter and
+    /// logged at info level.
+    #[arg(long, env = "SHOPFLOOR_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of invitation emails. Default: `Shopfloor <no-reply@BASE_DOMAIN>`.
+    #[arg(long, env = "SHOPFLOOR_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG.
     #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

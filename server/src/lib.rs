@@ -31,6 +31,7 @@ pub fn app_state(db: app::tenancy::Db, site: SiteConfig, leptos_options: LeptosO
         events: app::realtime::Realtime::start(db.session_pool().clone()),
         db,
         site: Arc::new(site),
+        mailer: app::mail::Mailer::disabled(),
         leptos_options,
     }
 }

@@ -39,7 +39,7 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             seed_demo(&opened.db).await?;
             tracing::info!("demo businesses ready: acme, globex (password: shopfloor-demo)");
         }
-        let state = server::app_state(
+        let mut state = server::app_state(
             opened.db.clone(),
             SiteConfig {
                 base_domain: options.base_domain.clone(),
@@ -47,6 +47,14 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             },
             server::leptos_options(options.site_addr),
         );
+        if let Some(url) = &options.smtp_url {
+            let from = options
+                .mail_from
+                .clone()
+                .unwrap_or_else(|| format!("Shopfloor <no-reply@{}>", options.base_domain));
+            state.mailer = app::mail::Mailer::smtp(url, &from)?;
+            tracing::info!(%from, "invitation emails go out over SMTP");
+        }
         let cleanup = server::routes::spawn_session_cleanup(&state);
         let app = server::router(state);
         let listener = tokio::net::TcpListener::bind(options.site_addr).await?;

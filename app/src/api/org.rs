@@ -111,8 +111,8 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
 }
 
 /// Invites someone by email. The answer holds the link, the only copy of the
-/// token: show it to the inviter to pass on. Without SMTP configured the link
-/// is also logged at info level (never the token's hash).
+/// token, to show the inviter. With SMTP configured it is also emailed to the
+/// invitee (`emailed`); without, it is logged at info level (never the hash).
 #[server(endpoint = "invites/create", prefix = "/api")]
 pub async fn create_invitation(email: String, role: Role) -> Result<CreatedInvitation, AppError> {
     finish(
@@ -129,14 +129,37 @@ pub async fn create_invitation(email: String, role: Role) -> Result<CreatedInvit
                 "{}/invite/{token}",
                 ctx.state.site.tenant_origin(&tenant.slug, &ctx.host)
             );
-            tracing::info!(
-                tenant = %tenant.slug,
-                email = %invitation.email,
-                role = invitation.role.as_str(),
-                %link,
-                "invitation created (no SMTP configured: pass the link on by hand)"
-            );
-            Ok(CreatedInvitation { invitation, link })
+            let emailed = match ctx
+                .state
+                .mailer
+                .send_invitation(&invitation.email, &tenant.name, invitation.role.as_str(), &link)
+                .await
+            {
+                Ok(true) => {
+                    tracing::info!(tenant = %tenant.slug, email = %invitation.email, "invitation emailed");
+                    true
+                }
+                Ok(false) => {
+                    tracing::info!(
+                        tenant = %tenant.slug,
+                        email = %invitation.email,
+                        role = invitation.role.as_str(),
+                        %link,
+                        "invitation created (no SMTP configured: pass the link on by hand)"
+                    );
+                    false
+                }
+                Err(error) => {
+                    // The invitation stands; the inviter is shown the link to pass on.
+                    tracing::warn!(tenant = %tenant.slug, email = %invitation.email, %error, "invitation email not sent");
+                    false
+                }
+            };
+            Ok(CreatedInvitation {
+                invitation,
+                link,
+                emailed,
+            })
         }
         .await,
     )

@@ -101,6 +101,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
+    spawn(tenant_pool_size, app::mail::Mailer::disabled()).await
+}
+
+/// An app that sends its invitation emails through `mailer`.
+pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
+    spawn(10, mailer).await
+}
+
+async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
     prepare_template().await;
     let admin_opts = admin_options();
     let name = format!("test_{}", Uuid::new_v4().simple());
@@ -139,7 +148,7 @@ pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
         .tenant
         .id;
 
-    let state = server::app_state(
+    let mut state = server::app_state(
         db.clone(),
         SiteConfig {
             base_domain: "localhost".into(),
@@ -151,6 +160,7 @@ pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
             .site_pkg_dir("pkg")
             .build(),
     );
+    state.mailer = mailer;
     let router = server::router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
     TestApp {
         db,

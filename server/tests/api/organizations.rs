@@ -661,3 +661,116 @@ async fn the_console_is_for_operators_and_shows_counts_not_contents() {
         .await;
     assert!(refused.is_err(), "platform_audit is append-only");
 }
+
+/// A bare SMTP server for one test: accepts every message and hands each
+/// one's DATA to the test.
+async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sent, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            sent.send(data.take().unwrap()).ok();
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split(' ').next().unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+#[tokio::test]
+async fn with_smtp_configured_the_invitation_is_emailed_and_its_link_works() {
+    let (port, mut mails) = fake_smtp().await;
+    let mailer = app::mail::Mailer::smtp(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shopfloor <no-reply@localhost>",
+    )
+    .unwrap();
+    let app = crate::helpers::spawn_app_with_mailer(mailer).await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let res = app
+        .post_form(
+            ACME,
+            "/api/invites/create",
+            &[("email", "mailed@example.test"), ("role", "cashier")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["emailed"], true);
+    let link = res.json()["link"].as_str().unwrap().to_owned();
+
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the mail arrives")
+        .unwrap();
+    // Undo quoted-printable soft line breaks before looking for the link.
+    let text = mail.replace("=\n", "");
+    assert!(text.contains("To: mailed@example.test"), "{mail}");
+    assert!(
+        text.contains("Acme Corner Shop") && text.contains("as cashier"),
+        "{mail}"
+    );
+    assert!(text.contains(&link), "the link is in the mail: {mail}");
+    let token = link.rsplit('/').next().unwrap();
+    let res = accept(&app, ACME, token, "mailed@example.test", "a-long-password").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+#[tokio::test]
+async fn an_unreachable_smtp_server_still_leaves_the_link_to_pass_on() {
+    // A port nobody listens on (bound, then released).
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mailer = app::mail::Mailer::smtp(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shopfloor <no-reply@localhost>",
+    )
+    .unwrap();
+    let app = crate::helpers::spawn_app_with_mailer(mailer).await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let res = app
+        .post_form(
+            ACME,
+            "/api/invites/create",
+            &[("email", "unmailed@example.test"), ("role", "cashier")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["emailed"], false);
+    assert!(res.json()["link"].as_str().unwrap().contains("/invite/"));
+}

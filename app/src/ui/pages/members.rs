@@ -188,7 +188,11 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                 </ActionForm>
                 {move || invite.value().get().and_then(Result::ok).map(|created| view! {
                     <div class="space-y-1 rounded-md border border-emerald-200 bg-emerald-50 p-3 text-sm" role="status">
-                        <p>{format!("Send this link to {}. It works once, for 7 days.", created.invitation.email)}</p>
+                        <p data-testid="invite-sent">{if created.emailed {
+                            format!("Emailed to {}. You can also pass this link on; it works once, for 7 days.", created.invitation.email)
+                        } else {
+                            format!("Send this link to {}. It works once, for 7 days.", created.invitation.email)
+                        }}</p>
                         <input readonly class=format!("{INPUT} w-full font-mono text-xs") data-testid="invite-link" prop:value=created.link.clone() />
                     </div>
                 })}
