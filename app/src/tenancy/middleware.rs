@@ -160,10 +160,10 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
     let loaded = match &site {
         SiteCtx::Tenant(t) if auth.tenant_id == Some(t.id) => load_member(&state, t.id, auth.user_id).await,
         SiteCtx::Apex if auth.tenant_id.is_none() && !auth.operator => {
-            load_apex_user(&state, auth.user_id).await
+            load_account(&state, auth.user_id, false).await
         }
         SiteCtx::Platform if auth.tenant_id.is_none() && auth.operator => {
-            load_operator(&state, auth.user_id).await
+            load_account(&state, auth.user_id, true).await
         }
         _ => Ok(None),
     };
@@ -213,31 +213,22 @@ async fn load_member(
     }))
 }
 
-async fn load_apex_user(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
+/// An account outside any tenant (the apex), or an operator on the console
+/// host when `operator` is set: the flag is checked on every request, so an
+/// operator whose flag is removed is out at the next request.
+async fn load_account(
+    state: &AppState,
+    user_id: Uuid,
+    operator: bool,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
     let mut tx: PlatformTx = state.db.platform_tx().await?;
-    let row: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, email, display_name FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(tx.conn())
-            .await?;
-    tx.commit().await?;
-    Ok(row.map(|(id, email, display_name)| CurrentUser {
-        id,
-        email,
-        display_name,
-        role: None,
-    }))
-}
-
-/// An operator on the console host: the flag is checked on every request, so
-/// an operator whose flag is removed is out at the next request.
-async fn load_operator(state: &AppState, user_id: Uuid) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let mut tx: PlatformTx = state.db.platform_tx().await?;
-    let row: Option<(Uuid, String, String)> =
-        sqlx::query_as("SELECT id, email, display_name FROM users WHERE id = $1 AND is_platform_operator")
-            .bind(user_id)
-            .fetch_optional(tx.conn())
-            .await?;
+    let row: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, email, display_name FROM users WHERE id = $1 AND (NOT $2 OR is_platform_operator)",
+    )
+    .bind(user_id)
+    .bind(operator)
+    .fetch_optional(tx.conn())
+    .await?;
     tx.commit().await?;
     Ok(row.map(|(id, email, display_name)| CurrentUser {
         id,

@@ -709,15 +709,20 @@ async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
     (port, received)
 }
 
-#[tokio::test]
-async fn with_smtp_configured_the_invitation_is_emailed_and_its_link_works() {
-    let (port, mut mails) = fake_smtp().await;
+/// An app whose invitation emails go to an SMTP server on `port`.
+async fn app_mailing_to(port: u16) -> TestApp {
     let mailer = app::mail::Mailer::smtp(
         &format!("smtp://127.0.0.1:{port}"),
         "Shopfloor <no-reply@localhost>",
     )
-    .unwrap();
-    let app = crate::helpers::spawn_app_with_mailer(mailer).await;
+    .expect("a valid SMTP URL");
+    crate::helpers::spawn_app_with_mailer(mailer).await
+}
+
+#[tokio::test]
+async fn with_smtp_configured_the_invitation_is_emailed_and_its_link_works() {
+    let (port, mut mails) = fake_smtp().await;
+    let app = app_mailing_to(port).await;
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
     let res = app
         .post_form(
@@ -755,12 +760,7 @@ async fn an_unreachable_smtp_server_still_leaves_the_link_to_pass_on() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let mailer = app::mail::Mailer::smtp(
-        &format!("smtp://127.0.0.1:{port}"),
-        "Shopfloor <no-reply@localhost>",
-    )
-    .unwrap();
-    let app = crate::helpers::spawn_app_with_mailer(mailer).await;
+    let app = app_mailing_to(port).await;
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
     let res = app
         .post_form(
