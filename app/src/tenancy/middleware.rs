@@ -191,17 +191,21 @@ async fn load_member(
     user_id: Uuid,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
     let mut tx: TenantTx = state.db.tenant_tx(tenant_id).await?;
+    // One round trip on every request: the member check, and "last seen"
+    // refreshed at most every 5 minutes (so it is seldom a write).
     let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.email, u.display_name, m.role \
+        "WITH seen AS ( \
+             UPDATE memberships SET last_seen_at = now() \
+             WHERE user_id = $1 AND is_active \
+               AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes') \
+         ) \
+         SELECT u.id, u.email, u.display_name, m.role \
          FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.user_id = $1 AND m.is_active",
     )
     .bind(user_id)
     .fetch_optional(tx.conn())
     .await?;
-    if row.is_some() {
-        crate::domain::org::members::touch_last_seen(&mut tx, user_id).await?;
-    }
     tx.commit().await?;
     Ok(row.and_then(|(id, email, display_name, role)| {
         Some(CurrentUser {

@@ -774,3 +774,33 @@ async fn an_unreachable_smtp_server_still_leaves_the_link_to_pass_on() {
     assert_eq!(res.json()["emailed"], false);
     assert!(res.json()["link"].as_str().unwrap().contains("/invite/"));
 }
+
+#[tokio::test]
+async fn a_member_request_marks_them_seen_at_most_every_five_minutes() {
+    let app = spawn_app().await;
+    let cashier = app.user_id(ACME_CASHIER).await;
+    let seen = |tenant: uuid::Uuid| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, Option<String>>(
+                "SELECT last_seen_at::text FROM memberships WHERE tenant_id = $1 AND user_id = $2",
+            )
+            .bind(tenant)
+            .bind(cashier)
+            .fetch_one(&app.admin)
+            .await
+            .unwrap()
+        }
+    };
+    sqlx::query("UPDATE memberships SET last_seen_at = NULL WHERE user_id = $1")
+        .bind(cashier)
+        .execute(&app.admin)
+        .await
+        .unwrap();
+    let cookie = app.login(ACME, ACME_CASHIER, PASSWORD).await;
+    assert_eq!(app.me(ACME, Some(&cookie)).await.status, StatusCode::OK);
+    let first = seen(app.acme).await.expect("seen after a request");
+    // Within five minutes a further request does not write again.
+    app.me(ACME, Some(&cookie)).await;
+    assert_eq!(seen(app.acme).await, Some(first));
+}

@@ -211,16 +211,3 @@ pub async fn set_active(
     .await?;
     Ok(())
 }
-
-/// Records that the member was here (at most every five minutes, so a busy
-/// till does not write on every request).
-pub async fn touch_last_seen(tx: &mut TenantTx, user_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE memberships SET last_seen_at = now() \
-         WHERE user_id = $1 AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes')",
-    )
-    .bind(user_id)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
