@@ -190,6 +190,82 @@ pub struct BusinessSettings {
     pub cashier_discount_limit_bp: i64,
 }
 
+/// A new business's settings (the columns' defaults).
+impl Default for BusinessSettings {
+    fn default() -> Self {
+        BusinessSettings {
+            name: String::new(),
+            business_type: BusinessType::Retail,
+            currency: "USD".into(),
+            tax_mode: TaxMode::Inclusive,
+            default_tax_rate_id: None,
+            timezone: "UTC".into(),
+            receipt_header: String::new(),
+            receipt_footer: String::new(),
+            cashier_discount_limit_bp: 1000,
+        }
+    }
+}
+
+impl BusinessSettings {
+    /// The minor digits of the business's currency (2 for an unknown code,
+    /// which settings validation never lets in).
+    pub fn minor_digits(&self) -> u32 {
+        currency_minor_units(&self.currency).unwrap_or(SUPPORTED_MINOR_UNITS)
+    }
+
+    /// An amount in minor units as the business writes it: `12.40 EUR`.
+    pub fn money(&self, minor: i64) -> String {
+        format!(
+            "{} {}",
+            crate::pricing::format_amount(minor, self.minor_digits()),
+            self.currency
+        )
+    }
+
+    /// An amount in minor units without the currency code: `12.40`.
+    pub fn amount(&self, minor: i64) -> String {
+        crate::pricing::format_amount(minor, self.minor_digits())
+    }
+}
+
+/// The columns of `tenants` that [`BusinessSettings::from_row`] decodes, for
+/// `SELECT {SETTINGS_COLUMNS} FROM tenants`.
+#[cfg(feature = "ssr")]
+pub const SETTINGS_COLUMNS: &str = "name, business_type, currency, tax_mode, default_tax_rate_id, timezone, \
+     receipt_header, receipt_footer, cashier_discount_limit_bp";
+
+#[cfg(feature = "ssr")]
+impl BusinessSettings {
+    /// The one place a tenant's settings are decoded from its row (the columns
+    /// in [`SETTINGS_COLUMNS`]); the database's CHECKs keep them valid.
+    pub fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row;
+        let decode = |column: &str, what: &str| sqlx::Error::ColumnDecode {
+            index: column.into(),
+            source: format!("unknown {what}").into(),
+        };
+        let business_type: String = row.try_get("business_type")?;
+        let tax_mode: String = row.try_get("tax_mode")?;
+        Ok(BusinessSettings {
+            name: row.try_get("name")?,
+            business_type: BusinessType::parse(&business_type)
+                .ok_or_else(|| decode("business_type", "business type"))?,
+            currency: row.try_get("currency")?,
+            tax_mode: match tax_mode.as_str() {
+                "inclusive" => TaxMode::Inclusive,
+                "exclusive" => TaxMode::Exclusive,
+                _ => return Err(decode("tax_mode", "tax mode")),
+            },
+            default_tax_rate_id: row.try_get("default_tax_rate_id")?,
+            timezone: row.try_get("timezone")?,
+            receipt_header: row.try_get("receipt_header")?,
+            receipt_footer: row.try_get("receipt_footer")?,
+            cashier_discount_limit_bp: i64::from(row.try_get::<i32, _>("cashier_discount_limit_bp")?),
+        })
+    }
+}
+
 /// One member of the team, as the members page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {

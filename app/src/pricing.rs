@@ -150,6 +150,16 @@ pub enum TaxMode {
     Exclusive,
 }
 
+impl TaxMode {
+    /// The name stored in the database and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaxMode::Inclusive => "inclusive",
+            TaxMode::Exclusive => "exclusive",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineInput {
     pub unit_price: i64,

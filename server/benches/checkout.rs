@@ -197,7 +197,7 @@ fn sale(t: &Terminal) -> SaleInput {
 
 async fn checkout_sql(db: &Db, t: &Terminal) {
     let mut tx = db.tenant_tx(t.tenant).await.unwrap();
-    let id = finalize::finalize_sale(&mut tx, &t.cashier, &sale(t))
+    let id = finalize::finalize_sale(&mut tx.acting(t.cashier), &sale(t))
         .await
         .unwrap();
     let bill = read::get_bill(&mut tx, id).await.unwrap();
@@ -284,10 +284,11 @@ async fn setup(db: &Db) -> Vec<Terminal> {
                 sale_price: price,
                 ..Default::default()
             };
-            products[n] = catalog::create_product(&mut tx, &owner, input, 1_000_000, &Reference::none())
-                .await
-                .unwrap()
-                .id;
+            products[n] =
+                catalog::create_product(&mut tx.acting(owner), input, 1_000_000, &Reference::none())
+                    .await
+                    .unwrap()
+                    .id;
             tx.commit().await.unwrap();
         }
         shops.push((slug, tenant, products));

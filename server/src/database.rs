@@ -19,6 +19,9 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
 /// The login role the tenant pool uses on the embedded cluster.
 pub const APP_LOGIN_ROLE: &str = "shopfloor_app";
+/// Connections of the owner pool: host resolution, sign-in paths and the
+/// session store run through it.
+pub const OWNER_POOL_SIZE: u32 = 10;
 /// The application database on the embedded cluster.
 pub const APP_DATABASE: &str = "shopfloor";
 
@@ -54,7 +57,7 @@ async fn open_embedded(options: &Options) -> Result<OpenDb, DbStartError> {
         .map_err(|e| DbStartError::Config(e.to_string()))??;
     tracing::info!(data = %pg.data_dir().display(), "using the embedded PostgreSQL cluster");
     ensure_database(pg.connect_options(SUPERUSER, "postgres"), APP_DATABASE).await?;
-    let owner = connect_pool(pg.connect_options(SUPERUSER, APP_DATABASE), 5).await?;
+    let owner = connect_pool(pg.connect_options(SUPERUSER, APP_DATABASE), OWNER_POOL_SIZE).await?;
     if !options.skip_migrations {
         MIGRATOR.run(&owner).await?;
     }
@@ -79,7 +82,7 @@ async fn open_external(options: &Options, url: &str) -> Result<OpenDb, DbStartEr
             tenant_opts.clone()
         }
     };
-    let owner = connect_pool(owner_opts, 5).await?;
+    let owner = connect_pool(owner_opts, OWNER_POOL_SIZE).await?;
     if !options.skip_migrations {
         MIGRATOR.run(&owner).await?;
     }
@@ -120,12 +123,16 @@ pub async fn ensure_database(admin: PgConnectOptions, name: &str) -> Result<(), 
 }
 
 /// Creates the tenant pool's login role on a cluster we provision ourselves:
-/// it can log in and become `shopfloor_tenant`, and nothing more.
+/// it can log in and become `shopfloor_tenant`, and nothing more. NOINHERIT:
+/// by itself it reads nothing, so `RESET ROLE` inside a tenant transaction
+/// leaves a role that is refused every tenant table.
 pub async fn ensure_app_login_role(owner: &PgPool) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "DO $$ BEGIN \
            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_LOGIN_ROLE}') THEN \
-             CREATE ROLE {APP_LOGIN_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT; \
+             CREATE ROLE {APP_LOGIN_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT; \
+           ELSE \
+             ALTER ROLE {APP_LOGIN_ROLE} NOINHERIT; \
            END IF; \
          END $$"
     ))
@@ -157,6 +164,30 @@ async fn check_roles(tenant: &PgPool, owner: &PgPool) -> Result<(), DbStartError
         tracing::warn!(
             "the tenant pool logs in as a role that can bypass RLS; tenant transactions still switch role"
         );
+        return Ok(());
+    }
+    // The role switch is a barrier only if the login role reads nothing by
+    // itself (it must not inherit the tenant role's grants).
+    let readable: Vec<String> = sqlx::query_scalar(LOGIN_ROLE_READABLE_TABLES)
+        .fetch_all(tenant)
+        .await?;
+    if !readable.is_empty() {
+        return Err(DbStartError::Config(format!(
+            "the tenant pool's login role can read {} by itself; make it NOINHERIT \
+             (ALTER ROLE <login> NOINHERIT) so only the tenant transaction's role switch grants access",
+            readable.join(", ")
+        )));
     }
     Ok(())
 }
+
+/// Tables the current (login) role may read or change with its own rights.
+pub const LOGIN_ROLE_READABLE_TABLES: &str = "SELECT n.nspname || '.' || c.relname FROM pg_class c \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+       AND (has_table_privilege(current_user, c.oid, 'SELECT') \
+            OR has_table_privilege(current_user, c.oid, 'INSERT') \
+            OR has_table_privilege(current_user, c.oid, 'UPDATE') \
+            OR has_table_privilege(current_user, c.oid, 'DELETE') \
+            OR has_any_column_privilege(current_user, c.oid, 'SELECT')) \
+     ORDER BY 1";

@@ -16,6 +16,8 @@ use crate::{
 use super::context::{finish, RequestCtx};
 #[cfg(feature = "ssr")]
 use crate::domain::inventory::{catalog, lookups, stock};
+#[cfg(feature = "ssr")]
+use crate::tenancy::TenantCtx;
 
 /// Decimal places of the tenant's currency (per-tenant currency comes with the
 /// settings page; every demo tenant uses a 2-decimal currency).
@@ -57,7 +59,7 @@ pub async fn list_products(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(catalog::list_products(tx, &query).await?))
+                .in_tenant(async |tx| Ok(catalog::list_products(tx, &query).await?))
                 .await
         }
         .await,
@@ -69,7 +71,7 @@ pub async fn get_product(id: Uuid) -> Result<ProductView, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(catalog::get_product(tx, id).await?))
+                .in_tenant(async |tx| Ok(catalog::get_product(tx, id).await?))
                 .await
         }
         .await,
@@ -156,8 +158,8 @@ pub async fn create_product(
                 parse_quantity("Opening stock", &initial_stock)?
             };
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    Ok(catalog::create_product(tx, actor, input, initial, &stock::Reference::none()).await?)
+                .in_tenant(async |tx| {
+                    Ok(catalog::create_product(tx, input, initial, &stock::Reference::none()).await?)
                 })
                 .await
         }
@@ -172,7 +174,7 @@ pub async fn update_product(id: Uuid, product: ProductForm) -> Result<ProductVie
         async {
             let input = product.into_input()?;
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(catalog::update_product(tx, actor, id, input).await?))
+                .in_tenant(async |tx| Ok(catalog::update_product(tx, id, input).await?))
                 .await
         }
         .await,
@@ -185,7 +187,7 @@ pub async fn archive_product(id: Uuid) -> Result<ProductView, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(catalog::set_product_active(tx, actor, id, false).await?))
+                .in_tenant(async |tx| Ok(catalog::set_product_active(tx, id, false).await?))
                 .await
         }
         .await,
@@ -197,7 +199,7 @@ pub async fn restore_product(id: Uuid) -> Result<ProductView, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(catalog::set_product_active(tx, actor, id, true).await?))
+                .in_tenant(async |tx| Ok(catalog::set_product_active(tx, id, true).await?))
                 .await
         }
         .await,
@@ -215,8 +217,8 @@ pub async fn restock(
         async {
             let quantity = parse_quantity("Quantity", &quantity)?;
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    stock::restock(tx, actor, id, quantity, Some(&note)).await?;
+                .in_tenant(async |tx| {
+                    stock::restock(tx, id, quantity, Some(&note)).await?;
                     Ok(catalog::get_product(tx, id).await?)
                 })
                 .await
@@ -232,8 +234,8 @@ pub async fn adjust_stock(id: Uuid, delta: String, reason: String) -> Result<Pro
         async {
             let delta = parse_quantity("Change", &delta)?;
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    stock::adjust(tx, actor, id, delta, &reason).await?;
+                .in_tenant(async |tx| {
+                    stock::adjust(tx, id, delta, &reason).await?;
                     Ok(catalog::get_product(tx, id).await?)
                 })
                 .await
@@ -249,8 +251,8 @@ pub async fn count_stock(id: Uuid, counted: String) -> Result<ProductView, AppEr
         async {
             let counted = parse_quantity("Counted", &counted)?;
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    stock::count(tx, actor, id, counted).await?;
+                .in_tenant(async |tx| {
+                    stock::count(tx, id, counted).await?;
                     Ok(catalog::get_product(tx, id).await?)
                 })
                 .await
@@ -266,7 +268,7 @@ pub async fn stock_movements(id: Uuid, #[server(default)] limit: u32) -> Result<
         async {
             let limit = if limit == 0 { 100 } else { limit.min(500) } as i64;
             RequestCtx::load()?
-                .in_tenant(async |tx, _| {
+                .in_tenant(async |tx| {
                     catalog::get_product(tx, id).await?;
                     Ok(stock::movements(tx, id, limit).await?)
                 })
@@ -282,7 +284,7 @@ pub async fn low_stock() -> Result<Vec<LowStockItem>, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(catalog::low_stock(tx).await?))
+                .in_tenant(async |tx| Ok(catalog::low_stock(tx).await?))
                 .await
         }
         .await,
@@ -295,7 +297,7 @@ pub async fn load_catalog_choices() -> Result<CatalogChoices, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(lookups::choices(tx).await?))
+                .in_tenant(async |tx| Ok(lookups::choices(tx).await?))
                 .await
         }
         .await,
@@ -307,7 +309,7 @@ pub async fn list_categories(#[server(default)] archived: bool) -> Result<Vec<Ca
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(lookups::list_categories(tx, archived).await?))
+                .in_tenant(async |tx| Ok(lookups::list_categories(tx, archived).await?))
                 .await
         }
         .await,
@@ -320,7 +322,7 @@ pub async fn save_category(#[server(default)] id: Option<Uuid>, name: String) ->
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(lookups::save_category(tx, actor, id, &name).await?))
+                .in_tenant(async |tx| Ok(lookups::save_category(tx, id, &name).await?))
                 .await
         }
         .await,
@@ -332,7 +334,7 @@ pub async fn list_suppliers(#[server(default)] archived: bool) -> Result<Vec<Sup
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(lookups::list_suppliers(tx, archived).await?))
+                .in_tenant(async |tx| Ok(lookups::list_suppliers(tx, archived).await?))
                 .await
         }
         .await,
@@ -349,9 +351,7 @@ pub async fn save_supplier(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    Ok(lookups::save_supplier(tx, actor, id, &name, &contact, &notes).await?)
-                })
+                .in_tenant(async |tx| Ok(lookups::save_supplier(tx, id, &name, &contact, &notes).await?))
                 .await
         }
         .await,
@@ -363,7 +363,7 @@ pub async fn list_tax_rates(#[server(default)] archived: bool) -> Result<Vec<Tax
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(lookups::list_tax_rates(tx, archived).await?))
+                .in_tenant(async |tx| Ok(lookups::list_tax_rates(tx, archived).await?))
                 .await
         }
         .await,
@@ -388,9 +388,7 @@ pub async fn save_tax_rate(
                 })?;
             let is_default = is_default.is_some_and(|v| v == "on" || v == "true");
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    Ok(lookups::save_tax_rate(tx, actor, id, &name, rate_bp, is_default).await?)
-                })
+                .in_tenant(async |tx| Ok(lookups::save_tax_rate(tx, id, &name, rate_bp, is_default).await?))
                 .await
         }
         .await,
@@ -410,9 +408,7 @@ pub async fn set_lookup_active(kind: String, id: Uuid, active: bool) -> Result<(
                 _ => return Err(AppError::invalid("Unknown list.")),
             };
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    Ok(lookups::set_lookup_active(tx, actor, lookup, id, active).await?)
-                })
+                .in_tenant(async |tx| Ok(lookups::set_lookup_active(tx, lookup, id, active).await?))
                 .await
         }
         .await,
@@ -439,6 +435,8 @@ pub async fn import_catalog(
     actor
         .require(Permission::ImportCatalog)
         .map_err(|_| fail(AppError::Forbidden))?;
+    let request_id = ctx.request_id.clone();
+    let digits = ctx.tenant().map_err(fail)?.settings.minor_digits();
     let (sender, receiver) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();
     let send = move |event: ImportEvent| {
         let line = serde_json::to_string(&event).unwrap_or_default() + "\n";
@@ -449,7 +447,7 @@ pub async fn import_catalog(
         errors,
         ..Default::default()
     };
-    match import::parse(&csv, CURRENCY_DECIMALS) {
+    match import::parse(&csv, digits) {
         Err(errors) => send(ImportEvent::Report(report_of(errors))),
         Ok(rows) => {
             let db = ctx.state.db.clone();
@@ -473,7 +471,7 @@ pub async fn import_catalog(
                 };
                 send(ImportEvent::Progress { done: 0, total });
                 let mut last = 0;
-                let result = import::apply(&mut tx, &actor, &rows, |done| {
+                let result = import::apply(&mut TenantCtx::new(&mut tx, actor, request_id), &rows, |done| {
                     if done - last >= 100 || done == total {
                         last = done;
                         send(ImportEvent::Progress { done, total });

@@ -12,7 +12,7 @@ use crate::{
     domain::permissions::Actor,
     error::AppError,
     state::AppState,
-    tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx, TenantTx},
+    tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx, TenantCtx},
 };
 
 pub struct RequestCtx {
@@ -100,15 +100,19 @@ impl RequestCtx {
         ))
     }
 
-    /// Runs `work` in this tenant's transaction as the signed-in member and
-    /// commits it; any error rolls everything back.
+    /// Runs `work` in this request's tenant context (the tenant's
+    /// transaction, its settings read with the tenant, the signed-in member and
+    /// the request id) and commits it; any error rolls everything back.
     pub async fn in_tenant<T>(
         &self,
-        work: impl AsyncFnOnce(&mut TenantTx, &Actor) -> Result<T, AppError>,
+        work: impl AsyncFnOnce(&mut TenantCtx<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let (tenant_id, actor) = self.actor()?;
-        let mut tx = self.state.db.tenant_tx(tenant_id).await.map_err(db_error)?;
-        let out = work(&mut tx, &actor).await?;
+        let (_, actor) = self.actor()?;
+        let tenant = self.tenant()?;
+        let mut tx = self.state.db.tenant_tx(tenant.id).await.map_err(db_error)?;
+        let mut cx =
+            TenantCtx::new(&mut tx, actor, self.request_id.clone()).with_settings(tenant.settings.clone());
+        let out = work(&mut cx).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(out)
     }

@@ -105,8 +105,8 @@ pub async fn export_csv(
         format!("{}-{what}.csv", tenant.slug),
         "text/csv; charset=utf-8",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx(tenant.id).await?;
-            let money = |minor: i64| crate::pricing::format_amount(minor, 2);
+            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
+            let money = |minor: i64| tenant.settings.amount(minor);
             if movements {
                 sink.csv_record(MOVEMENTS_HEADER).await?;
                 let mut rows = sqlx::query_as::<_, MovementRow>(MOVEMENTS_SQL).fetch(tx.conn());

@@ -15,3 +15,4 @@ pub mod org;
 pub mod org_export;
 pub mod platform;
 pub mod pos;
+pub mod profile;

@@ -24,9 +24,8 @@ pub async fn load_business_settings() -> Result<BusinessSettings, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    actor
-                        .require(Permission::ManageSettings)
+                .in_tenant(async |tx| {
+                    tx.require(Permission::ManageSettings)
                         .map_err(crate::domain::org::OrgError::from)?;
                     Ok(settings::load(tx).await?)
                 })
@@ -42,11 +41,8 @@ pub async fn save_business_settings(settings: BusinessSettings) -> Result<Busine
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            let request_id = ctx.request_id.clone();
-            ctx.in_tenant(async |tx, actor| {
-                Ok(settings::save(tx, actor, settings, request_id.as_deref()).await?)
-            })
-            .await
+            ctx.in_tenant(async |tx| Ok(settings::save(tx, settings).await?))
+                .await
         }
         .await,
     )
@@ -58,7 +54,7 @@ pub async fn list_members() -> Result<Vec<MemberView>, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(members::list(tx, actor).await?))
+                .in_tenant(async |tx| Ok(members::list(tx).await?))
                 .await
         }
         .await,
@@ -71,11 +67,8 @@ pub async fn change_member_role(user_id: Uuid, role: Role) -> Result<(), AppErro
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            let request_id = ctx.request_id.clone();
-            ctx.in_tenant(async |tx, actor| {
-                Ok(members::change_role(tx, actor, user_id, role, request_id.as_deref()).await?)
-            })
-            .await
+            ctx.in_tenant(async |tx| Ok(members::change_role(tx, user_id, role).await?))
+                .await
         }
         .await,
     )
@@ -87,11 +80,8 @@ pub async fn set_member_active(user_id: Uuid, active: bool) -> Result<(), AppErr
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            let request_id = ctx.request_id.clone();
-            ctx.in_tenant(async |tx, actor| {
-                Ok(members::set_active(tx, actor, user_id, active, request_id.as_deref()).await?)
-            })
-            .await
+            ctx.in_tenant(async |tx| Ok(members::set_active(tx, user_id, active).await?))
+                .await
         }
         .await,
     )
@@ -103,7 +93,7 @@ pub async fn list_invitations() -> Result<Vec<InvitationView>, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(invitations::list(tx, actor).await?))
+                .in_tenant(async |tx| Ok(invitations::list(tx).await?))
                 .await
         }
         .await,
@@ -119,10 +109,9 @@ pub async fn create_invitation(email: String, role: Role) -> Result<CreatedInvit
         async {
             let ctx = RequestCtx::load()?;
             let tenant = ctx.tenant()?.clone();
-            let request_id = ctx.request_id.clone();
             let (invitation, token) = ctx
-                .in_tenant(async |tx, actor| {
-                    Ok(invitations::create(tx, actor, &email, role, request_id.as_deref()).await?)
+                .in_tenant(async |tx| {
+                    Ok(invitations::create(tx, &email, role).await?)
                 })
                 .await?;
             let link = format!(
@@ -170,11 +159,8 @@ pub async fn revoke_invitation(id: Uuid) -> Result<(), AppError> {
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            let request_id = ctx.request_id.clone();
-            ctx.in_tenant(async |tx, actor| {
-                Ok(invitations::revoke(tx, actor, id, request_id.as_deref()).await?)
-            })
-            .await
+            ctx.in_tenant(async |tx| Ok(invitations::revoke(tx, id).await?))
+                .await
         }
         .await,
     )
@@ -247,7 +233,7 @@ pub async fn list_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, AppError> 
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(audit_trail::list(tx, actor, &filter).await?))
+                .in_tenant(async |tx| Ok(audit_trail::list(tx, &filter).await?))
                 .await
         }
         .await,
@@ -260,7 +246,7 @@ pub async fn list_audit_actions() -> Result<Vec<String>, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(audit_trail::actions(tx, actor).await?))
+                .in_tenant(async |tx| Ok(audit_trail::actions(tx).await?))
                 .await
         }
         .await,

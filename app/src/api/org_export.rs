@@ -36,7 +36,7 @@ pub async fn audit_csv(
         format!("{}-audit.csv", tenant.slug),
         "text/csv; charset=utf-8",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx(tenant.id).await?;
+            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
             sink.csv_record(audit_trail::CSV_HEADER).await?;
             {
                 let mut rows = audit_trail::stream(&mut tx, &filter);
@@ -64,8 +64,8 @@ pub async fn tenant_jsonl(
         format!("{}-export.jsonl", tenant.slug),
         "application/x-ndjson",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx(tenant.id).await?;
-            let parts = tenant_export::parts(&mut tx, &actor).await?;
+            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
+            let parts = tenant_export::parts(&mut tx.acting(actor)).await?;
             let head = serde_json::json!({
                 "export": "shopfloor",
                 "format": 1,
@@ -81,9 +81,8 @@ pub async fn tenant_jsonl(
                 }
             }
             crate::domain::audit::record(
-                &mut tx,
-                crate::domain::audit::AuditEntry::new(Some(actor.user_id), "tenant.exported", "tenant")
-                    .entity_id(tenant.id),
+                &mut tx.acting(actor),
+                crate::domain::audit::AuditEntry::new("tenant.exported", "tenant").entity_id(tenant.id),
             )
             .await?;
             tx.commit().await?;

@@ -18,7 +18,7 @@ pub async fn load_pos_settings() -> Result<PosSettings, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| finalize::pos_settings(tx).await.map_err(super::context::db_error))
+                .in_tenant(async |tx| finalize::pos_settings(tx).await.map_err(super::context::db_error))
                 .await
         }
         .await,
@@ -34,7 +34,7 @@ pub async fn pos_search(query: String, #[server(default)] limit: u32) -> Result<
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| {
+                .in_tenant(async |tx| {
                     till_search::search(tx, &query, limit).await.map_err(|e| match e {
                         TillSearchError::TooLong => AppError::invalid(e.to_string()),
                         TillSearchError::Db(e) => super::context::db_error(e),
@@ -52,8 +52,8 @@ pub async fn finalize_sale(sale: SaleInput) -> Result<BillView, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    let id = finalize::finalize_sale(tx, actor, &sale).await?;
+                .in_tenant(async |tx| {
+                    let id = finalize::finalize_sale(tx, &sale).await?;
                     Ok(read::get_bill(tx, id).await?)
                 })
                 .await
@@ -67,7 +67,7 @@ pub async fn get_bill(id: Uuid) -> Result<BillView, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(read::get_bill(tx, id).await?))
+                .in_tenant(async |tx| Ok(read::get_bill(tx, id).await?))
                 .await
         }
         .await,
@@ -96,7 +96,7 @@ pub async fn list_bills(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(read::list_bills(tx, &filter, 200).await?))
+                .in_tenant(async |tx| Ok(read::list_bills(tx, &filter, 200).await?))
                 .await
         }
         .await,
@@ -109,7 +109,7 @@ pub async fn list_bill_cashiers() -> Result<Vec<PersonOption>, AppError> {
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(read::cashiers(tx).await?))
+                .in_tenant(async |tx| Ok(read::cashiers(tx).await?))
                 .await
         }
         .await,
@@ -153,8 +153,8 @@ pub async fn create_credit_note(
                 restock: restock.is_some_and(|r| r == "on" || r == "true"),
             };
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    credit::create_credit_note(tx, actor, &input).await?;
+                .in_tenant(async |tx| {
+                    credit::create_credit_note(tx, &input).await?;
                     Ok(read::get_bill(tx, bill_id).await?)
                 })
                 .await
@@ -172,7 +172,7 @@ pub async fn list_customers(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(customers::list_customers(tx, &search, archived).await?))
+                .in_tenant(async |tx| Ok(customers::list_customers(tx, &search, archived).await?))
                 .await
         }
         .await,
@@ -185,7 +185,7 @@ pub async fn get_customer(id: Uuid) -> Result<crate::model::CustomerView, AppErr
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(customers::get_customer(tx, id).await?))
+                .in_tenant(async |tx| Ok(customers::get_customer(tx, id).await?))
                 .await
         }
         .await,
@@ -213,7 +213,7 @@ pub async fn save_customer(
                 notes,
             };
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(customers::save_customer(tx, actor, id, &input).await?))
+                .in_tenant(async |tx| Ok(customers::save_customer(tx, id, &input).await?))
                 .await
         }
         .await,
@@ -227,7 +227,7 @@ pub async fn set_customer_active(id: Uuid, active: bool) -> Result<(), AppError>
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(customers::set_customer_active(tx, actor, id, active).await?))
+                .in_tenant(async |tx| Ok(customers::set_customer_active(tx, id, active).await?))
                 .await
         }
         .await,
@@ -245,9 +245,7 @@ pub async fn park_sale(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| {
-                    Ok(drafts::park_sale(tx, actor, &lines, bill_discount, customer_id).await?)
-                })
+                .in_tenant(async |tx| Ok(drafts::park_sale(tx, &lines, bill_discount, customer_id).await?))
                 .await
         }
         .await,
@@ -260,7 +258,7 @@ pub async fn list_drafts() -> Result<Vec<crate::model::DraftSummary>, AppError> 
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(drafts::list_drafts(tx).await?))
+                .in_tenant(async |tx| Ok(drafts::list_drafts(tx).await?))
                 .await
         }
         .await,
@@ -274,7 +272,7 @@ pub async fn resume_draft(id: Uuid) -> Result<crate::model::ResumedSale, AppErro
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, actor| Ok(drafts::resume_draft(tx, actor, id).await?))
+                .in_tenant(async |tx| Ok(drafts::resume_draft(tx, id).await?))
                 .await
         }
         .await,

@@ -3,6 +3,7 @@
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 use uuid::Uuid;
 
 use super::{
@@ -12,7 +13,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{OrgChoice, Role},
-    org::BusinessType,
+    org::{BusinessSettings, SETTINGS_COLUMNS},
     tenancy::{slug::validate_slug, Db, PlatformTx, ResolvedTenant, TenantTx},
 };
 
@@ -178,32 +179,33 @@ pub async fn sign_up(
     audit::record_platform(
         &mut tx,
         tenant_id,
-        AuditEntry::new(Some(user_id), "tenant.created", "tenant")
+        Some(user_id),
+        request_id,
+        AuditEntry::new("tenant.created", "tenant")
             .entity_id(tenant_id)
-            .after(json!({ "slug": slug, "name": business_name, "owner": email }))
-            .request_id(request_id),
+            .after(json!({ "slug": slug, "name": business_name, "owner": email })),
     )
     .await?;
     tx.commit().await?;
     tracing::info!(%tenant_id, slug = %slug, "business signed up");
     Ok(SignedUp {
         user_id,
-        tenant: ResolvedTenant {
-            id: tenant_id,
+        tenant: ResolvedTenant::new(
+            tenant_id,
             slug,
-            name: business_name,
-            business_type: BusinessType::Retail,
-        },
+            BusinessSettings {
+                name: business_name,
+                ..BusinessSettings::default()
+            },
+        ),
     })
 }
 
 /// Maps a unique violation of `constraint` to `to`; anything else stays a
 /// database error (logged, never shown).
 fn on_unique(e: sqlx::Error, constraint: &str, to: AccountError) -> AccountError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.constraint() == Some(constraint) {
-            return to;
-        }
+    if crate::domain::db_errors::broke(&e, constraint) {
+        return to;
     }
     AccountError::Db(e)
 }
@@ -270,11 +272,11 @@ pub async fn log_in_to_tenant(
         .bind(user_id)
         .execute(tx.conn())
         .await?;
-    audit::record(
+    audit::record_sign_in(
         &mut tx,
-        AuditEntry::new(Some(user_id), "auth.login", "user")
-            .entity_id(user_id)
-            .request_id(request_id),
+        user_id,
+        request_id,
+        AuditEntry::new("auth.login", "user").entity_id(user_id),
     )
     .await?;
     tx.commit().await?;
@@ -330,18 +332,26 @@ pub async fn issue_handoff(
     slug: &str,
 ) -> Result<(String, ResolvedTenant), AccountError> {
     let mut ptx = db.platform_tx().await?;
-    let tenant: Option<(Uuid, String, String, String, String)> =
-        sqlx::query_as("SELECT id, slug, name, status, business_type FROM tenants WHERE slug = $1")
-            .bind(slug.trim().to_lowercase())
-            .fetch_optional(ptx.conn())
-            .await?;
+    let row = sqlx::query(&format!(
+        "SELECT id, slug, status, {SETTINGS_COLUMNS} FROM tenants WHERE slug = $1"
+    ))
+    .bind(slug.trim().to_lowercase())
+    .fetch_optional(ptx.conn())
+    .await?;
     ptx.commit().await?;
-    let Some((tenant_id, slug, name, status, business_type)) = tenant else {
+    let Some(row) = row else {
         return Err(AccountError::NotMember);
     };
+    let status: String = row.try_get("status")?;
     if status != "active" {
         return Err(AccountError::NotMember);
     }
+    let tenant = ResolvedTenant::new(
+        row.try_get("id")?,
+        row.try_get("slug")?,
+        BusinessSettings::from_row(&row)?,
+    );
+    let tenant_id = tenant.id;
     let mut tx = db.tenant_tx(tenant_id).await?;
     let member = active_role(&mut tx, user_id).await?.is_some();
     if !member {
@@ -363,15 +373,7 @@ pub async fn issue_handoff(
     .execute(tx.conn())
     .await?;
     tx.commit().await?;
-    Ok((
-        token,
-        ResolvedTenant {
-            id: tenant_id,
-            slug,
-            name,
-            business_type: BusinessType::parse(&business_type).unwrap_or(BusinessType::Retail),
-        },
-    ))
+    Ok((token, tenant))
 }
 
 /// Redeems a hand-off token on the tenant's own host: marks it used (once, and
@@ -403,12 +405,13 @@ pub async fn redeem_handoff(
         tx.rollback().await?;
         return Err(AccountError::HandoffInvalid);
     }
-    audit::record(
+    audit::record_sign_in(
         &mut tx,
-        AuditEntry::new(Some(user_id), "auth.login", "user")
+        user_id,
+        request_id,
+        AuditEntry::new("auth.login", "user")
             .entity_id(user_id)
-            .after(json!({ "via": "handoff" }))
-            .request_id(request_id),
+            .after(json!({ "via": "handoff" })),
     )
     .await?;
     tx.commit().await?;
@@ -460,7 +463,9 @@ pub async fn ensure_member_account(
         audit::record_platform(
             &mut tx,
             tenant_id,
-            AuditEntry::new(None, "member.added", "membership")
+            None,
+            None,
+            AuditEntry::new("member.added", "membership")
                 .entity_id(user_id)
                 .after(json!({ "email": email, "role": role.as_str() })),
         )

@@ -4,30 +4,27 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::tenancy::{PlatformTx, TenantTx};
+use crate::tenancy::{PlatformTx, TenantCtx, TenantTx};
 
-/// What happened, to what, by whom.
+/// What happened, to what. Who did it and in which request come from the
+/// tenant context ([`record`]).
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {
-    pub actor: Option<Uuid>,
     pub action: &'a str,
     pub entity: &'a str,
     pub entity_id: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
-    pub request_id: Option<&'a str>,
 }
 
 impl<'a> AuditEntry<'a> {
-    pub fn new(actor: Option<Uuid>, action: &'a str, entity: &'a str) -> Self {
+    pub fn new(action: &'a str, entity: &'a str) -> Self {
         AuditEntry {
-            actor,
             action,
             entity,
             entity_id: None,
             before: None,
             after: None,
-            request_id: None,
         }
     }
 
@@ -45,16 +42,26 @@ impl<'a> AuditEntry<'a> {
         self.after = Some(after);
         self
     }
-
-    pub fn request_id(mut self, request_id: Option<&'a str>) -> Self {
-        self.request_id = request_id;
-        self
-    }
 }
 
-pub async fn record(tx: &mut TenantTx, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+/// Records `entry` as done by the context's actor in the context's request.
+pub async fn record(cx: &mut TenantCtx<'_>, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+    let tenant_id = cx.tenant_id();
+    let actor = Some(cx.actor().user_id);
+    let request_id = cx.request_id().map(str::to_owned);
+    insert(cx.conn(), tenant_id, actor, request_id.as_deref(), entry).await
+}
+
+/// A sign-in, recorded before any member context exists: the person who just
+/// proved who they are is the actor.
+pub async fn record_sign_in(
+    tx: &mut TenantTx,
+    user_id: Uuid,
+    request_id: Option<&str>,
+    entry: AuditEntry<'_>,
+) -> Result<(), sqlx::Error> {
     let tenant_id = tx.tenant_id();
-    insert(tx.conn(), tenant_id, entry).await
+    insert(tx.conn(), tenant_id, Some(user_id), request_id, entry).await
 }
 
 /// For the platform paths that create a tenant (sign-up): the transaction must
@@ -62,25 +69,33 @@ pub async fn record(tx: &mut TenantTx, entry: AuditEntry<'_>) -> Result<(), sqlx
 pub async fn record_platform(
     tx: &mut PlatformTx,
     tenant_id: Uuid,
+    actor: Option<Uuid>,
+    request_id: Option<&str>,
     entry: AuditEntry<'_>,
 ) -> Result<(), sqlx::Error> {
-    insert(tx.conn(), tenant_id, entry).await
+    insert(tx.conn(), tenant_id, actor, request_id, entry).await
 }
 
-async fn insert(conn: &mut PgConnection, tenant_id: Uuid, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+async fn insert(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    actor: Option<Uuid>,
+    request_id: Option<&str>,
+    entry: AuditEntry<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO audit_log (tenant_id, id, actor_user_id, action, entity, entity_id, before, after, request_id) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(tenant_id)
     .bind(Uuid::now_v7())
-    .bind(entry.actor)
+    .bind(actor)
     .bind(entry.action)
     .bind(entry.entity)
     .bind(entry.entity_id)
     .bind(entry.before)
     .bind(entry.after)
-    .bind(entry.request_id)
+    .bind(request_id)
     .execute(conn)
     .await?;
     Ok(())

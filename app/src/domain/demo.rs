@@ -62,9 +62,13 @@ async fn seed_catalog_for(
         user_id: owner,
         role: Role::Owner,
     };
-    let created = demo_catalog::seed_catalog(&mut tx, &actor, plan).await?;
-    let sales =
-        demo_sales::seed_sales(&mut tx, &actor, 48, plan.sku_prefix.len() as u64 + created as u64).await?;
+    let created = demo_catalog::seed_catalog(&mut tx.acting(actor), plan).await?;
+    let sales = demo_sales::seed_sales(
+        &mut tx.acting(actor),
+        48,
+        plan.sku_prefix.len() as u64 + created as u64,
+    )
+    .await?;
     tx.commit().await?;
     if created > 0 || sales > 0 {
         tracing::info!(products = created, bills = sales, "demo catalog and sales loaded");

@@ -2,16 +2,13 @@
 //! functions the app uses (so it also exercises them).
 use uuid::Uuid;
 
-use super::{
-    inventory::{
-        catalog::{self, ProductInput},
-        lookups,
-        stock::{self, Reference},
-        InventoryError,
-    },
-    permissions::Actor,
+use super::inventory::{
+    catalog::{self, ProductInput},
+    lookups,
+    stock::{self, Reference},
+    InventoryError,
 };
-use crate::tenancy::TenantTx;
+use crate::tenancy::TenantCtx;
 
 /// One business's shape: its SKU prefix, categories with their items, suppliers.
 pub struct CatalogPlan {
@@ -146,22 +143,19 @@ pub const MARKET: CatalogPlan = CatalogPlan {
 
 /// Loads `plan` into the tenant unless it already has products. Returns how
 /// many products were created.
-pub async fn seed_catalog(
-    tx: &mut TenantTx,
-    owner: &Actor,
-    plan: &CatalogPlan,
-) -> Result<usize, InventoryError> {
+pub async fn seed_catalog(tx: &mut TenantCtx<'_>, plan: &CatalogPlan) -> Result<usize, InventoryError> {
+    let _owner = &tx.actor();
     let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM products")
         .fetch_one(tx.conn())
         .await?;
     if existing > 0 {
         return Ok(0);
     }
-    let standard = lookups::save_tax_rate(tx, owner, None, "Standard", 2000, true).await?;
-    let reduced = lookups::save_tax_rate(tx, owner, None, "Reduced", 500, false).await?;
+    let standard = lookups::save_tax_rate(tx, None, "Standard", 2000, true).await?;
+    let reduced = lookups::save_tax_rate(tx, None, "Reduced", 500, false).await?;
     let mut suppliers: Vec<Uuid> = Vec::new();
     for (name, contact) in plan.suppliers {
-        suppliers.push(lookups::save_supplier(tx, owner, None, name, contact, "").await?);
+        suppliers.push(lookups::save_supplier(tx, None, name, contact, "").await?);
     }
     // A fixed linear congruential sequence: the same catalog every time.
     let mut seed: u64 = plan.sku_prefix.bytes().map(u64::from).sum();
@@ -173,7 +167,7 @@ pub async fn seed_catalog(
     };
     let mut created = 0;
     for (c, (category, items)) in plan.categories.iter().enumerate() {
-        let category_id = lookups::save_category(tx, owner, None, category).await?;
+        let category_id = lookups::save_category(tx, None, category).await?;
         for (i, item) in items.iter().enumerate() {
             for (v, variant) in plan.variants.iter().enumerate() {
                 let number = (c + 1) * 1000 + i * 10 + v;
@@ -200,9 +194,9 @@ pub async fn seed_catalog(
                     ..input
                 };
                 let opening = next(40) as i64;
-                let product = catalog::create_product(tx, owner, input, opening, &Reference::none()).await?;
+                let product = catalog::create_product(tx, input, opening, &Reference::none()).await?;
                 if next(3) == 0 {
-                    stock::restock(tx, owner, product.id, 12, Some("Weekly delivery")).await?;
+                    stock::restock(tx, product.id, 12, Some("Weekly delivery")).await?;
                 }
                 created += 1;
             }

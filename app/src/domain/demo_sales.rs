@@ -12,7 +12,7 @@ use crate::{
     model::{CartLine, PaymentInput, PaymentMethod, SaleInput},
     permissions::Actor,
     pricing::{bill_totals, LineInput},
-    tenancy::TenantTx,
+    tenancy::TenantCtx,
 };
 
 const CUSTOMERS: &[(&str, &str)] = &[
@@ -25,12 +25,8 @@ const CUSTOMERS: &[(&str, &str)] = &[
 ];
 
 /// Seeds `bills` sales over the last 21 days unless the tenant already has bills.
-pub async fn seed_sales(
-    tx: &mut TenantTx,
-    owner: &Actor,
-    bills: usize,
-    seed: u64,
-) -> Result<usize, BillingError> {
+pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Result<usize, BillingError> {
+    let owner = &tx.actor();
     let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM bills")
         .fetch_one(tx.conn())
         .await?;
@@ -57,7 +53,7 @@ pub async fn seed_sales(
             phone: (*phone).into(),
             ..Default::default()
         };
-        customer_ids.push(customers::save_customer(tx, owner, None, &input).await?);
+        customer_ids.push(customers::save_customer(tx, None, &input).await?);
     }
     let products: Vec<(Uuid, i64, i32)> = sqlx::query_as(
         "SELECT p.id, p.sale_price, coalesce(t.rate_bp, 0) FROM products p \
@@ -152,7 +148,10 @@ pub async fn seed_sales(
             n if i % 2 == 1 => &cashiers[(i / 2) % n],
             _ => owner,
         };
-        let bill_id = finalize::finalize_sale_at(tx, seller, &sale, Some(at)).await?;
+        let owner_again = tx.switch_actor(*seller);
+        let sold = finalize::finalize_sale_at(tx, &sale, Some(at)).await;
+        tx.switch_actor(owner_again);
+        let bill_id = sold?;
         made += 1;
         if i % 12 == 5 {
             let credit = CreditInput {
@@ -162,7 +161,7 @@ pub async fn seed_sales(
                 refund_method: PaymentMethod::Cash,
                 restock: true,
             };
-            credit::create_credit_note(tx, owner, &credit).await?;
+            credit::create_credit_note(tx, &credit).await?;
         }
     }
     Ok(made)

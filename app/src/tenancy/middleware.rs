@@ -5,20 +5,42 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::sync::Arc;
+
 use http::StatusCode;
+use sqlx::Row;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{classify_host, csrf::is_same_origin_request, session, HostClass, PlatformTx, TenantTx};
-use crate::{model::Role, org::BusinessType, state::AppState, ui::error_page};
+use crate::{
+    model::Role,
+    org::{BusinessSettings, BusinessType, SETTINGS_COLUMNS},
+    state::AppState,
+    ui::error_page,
+};
 
-/// The tenant a request's host resolved to.
+/// The tenant a request's host resolved to, with its settings (read in the
+/// same query, so the tenant context costs no extra round trip).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedTenant {
     pub id: Uuid,
     pub slug: String,
     pub name: String,
     pub business_type: BusinessType,
+    pub settings: Arc<BusinessSettings>,
+}
+
+impl ResolvedTenant {
+    pub fn new(id: Uuid, slug: String, settings: BusinessSettings) -> Self {
+        ResolvedTenant {
+            id,
+            slug,
+            name: settings.name.clone(),
+            business_type: settings.business_type,
+            settings: Arc::new(settings),
+        }
+    }
 }
 
 /// Which site the request is for; always present after [`resolve_site`].
@@ -120,19 +142,21 @@ struct FoundTenant {
 
 async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
     let mut tx: PlatformTx = state.db.platform_tx().await?;
-    let row: Option<(Uuid, String, String, String, String)> =
-        sqlx::query_as("SELECT id, slug, name, status, business_type FROM tenants WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(tx.conn())
-            .await?;
+    let row = sqlx::query(&format!(
+        "SELECT id, slug, status, {SETTINGS_COLUMNS} FROM tenants WHERE slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(tx.conn())
+    .await?;
     tx.commit().await?;
-    Ok(row.map(|(id, slug, name, status, business_type)| FoundTenant {
-        tenant: ResolvedTenant {
-            id,
-            slug,
-            name,
-            business_type: BusinessType::parse(&business_type).unwrap_or(BusinessType::Retail),
-        },
+    let Some(row) = row else { return Ok(None) };
+    let status: String = row.try_get("status")?;
+    Ok(Some(FoundTenant {
+        tenant: ResolvedTenant::new(
+            row.try_get("id")?,
+            row.try_get("slug")?,
+            BusinessSettings::from_row(&row)?,
+        ),
         suspended: status == "suspended",
     }))
 }

@@ -4,6 +4,7 @@
 //! a membership row decides what the signed-in user may do ([`middleware`]), and
 //! row-level security decides what a query can see ([`tx`]). Everything that
 //! crosses tenants goes through [`PlatformTx`]; grep for it to audit those paths.
+pub mod context;
 pub mod csrf;
 pub mod host;
 pub mod middleware;
@@ -12,6 +13,7 @@ pub mod session;
 pub mod slug;
 pub mod tx;
 
+pub use context::TenantCtx;
 pub use host::{classify_host, HostClass};
 pub use middleware::{CurrentUser, ResolvedTenant, SiteCtx};
 pub use pool::{Db, TENANT_ROLE};

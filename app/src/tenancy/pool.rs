@@ -1,4 +1,6 @@
 //! The two connection pools and the hooks that keep them clean.
+use std::time::Duration;
+
 use sqlx::{postgres::PgPoolOptions, Executor, PgPool, Row};
 use uuid::Uuid;
 
@@ -14,7 +16,12 @@ pub const TENANT_ROLE: &str = "shopfloor_tenant";
 pub struct Db {
     tenant_pool: PgPool,
     platform_pool: PgPool,
+    statement_timeout: Duration,
 }
+
+/// How long one statement of tenant work may run before PostgreSQL cancels it,
+/// so a slow query cannot hold a connection (and its locks) for ever.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Db {
     /// `tenant_pool` should log in as a role that is a member of
@@ -24,12 +31,26 @@ impl Db {
         Db {
             tenant_pool,
             platform_pool,
+            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
         }
     }
 
-    /// Begins a transaction scoped to `tenant_id` under row-level security.
+    /// Another bound for each statement of tenant work (tests use a short one).
+    pub fn with_statement_timeout(mut self, timeout: Duration) -> Self {
+        self.statement_timeout = timeout;
+        self
+    }
+
+    /// Begins a transaction scoped to `tenant_id` under row-level security;
+    /// each statement in it is bounded by the statement timeout.
     pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
-        TenantTx::begin(&self.tenant_pool, tenant_id).await
+        TenantTx::begin(&self.tenant_pool, tenant_id, Some(self.statement_timeout)).await
+    }
+
+    /// A tenant transaction without the statement timeout, for streams and
+    /// exports whose statements last as long as the client takes to read.
+    pub async fn tenant_tx_unbounded(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        TenantTx::begin(&self.tenant_pool, tenant_id, None).await
     }
 
     /// Begins a cross-tenant transaction (tenant resolution, sign-up, log-in,
@@ -43,9 +64,17 @@ impl Db {
         ConsoleTx::begin(&self.platform_pool).await
     }
 
-    /// The pool sessions are stored through (the tenant login role; the session
-    /// table carries no tenant data).
+    /// The pool sessions are stored through: the owner's. Session ids are
+    /// bearer tokens for every tenant, so neither the tenant role nor the
+    /// tenant pool's login role has any right on the session table.
     pub fn session_pool(&self) -> &PgPool {
+        &self.platform_pool
+    }
+
+    /// The tenant pool's own connections, outside any tenant transaction. They
+    /// log in as a role that can read no table by itself, so this reaches no
+    /// data; it is for checks of the pool's hygiene.
+    pub fn login_pool(&self) -> &PgPool {
         &self.tenant_pool
     }
 

@@ -14,15 +14,26 @@ pub struct TenantTx {
 }
 
 impl TenantTx {
-    pub(super) async fn begin(pool: &PgPool, tenant_id: Uuid) -> Result<Self, sqlx::Error> {
+    /// `statement_timeout` bounds every statement of the transaction (`None`:
+    /// unbounded, for streams and exports that read while the client reads).
+    pub(super) async fn begin(
+        pool: &PgPool,
+        tenant_id: Uuid,
+        statement_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, sqlx::Error> {
         let mut tx = pool.begin().await?;
-        // One round trip: both settings are local to this transaction and vanish
-        // at COMMIT or ROLLBACK.
-        sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
-            .bind(TENANT_ROLE)
-            .bind(tenant_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // One round trip: every setting is local to this transaction and
+        // vanishes at COMMIT or ROLLBACK.
+        let timeout_ms = statement_timeout.map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128));
+        sqlx::query(
+            "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true), \
+                    set_config('statement_timeout', $3, true)",
+        )
+        .bind(TENANT_ROLE)
+        .bind(tenant_id.to_string())
+        .bind(timeout_ms.to_string())
+        .execute(&mut *tx)
+        .await?;
         Ok(TenantTx { tx, tenant_id })
     }
 

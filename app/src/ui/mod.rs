@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
                     <Route path=path!("/members") view=pages::members::MembersPage />
                     <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                    <Route path=path!("/profile") view=pages::profile::ProfilePage />
                     <Route path=path!("/audit") view=pages::audit::AuditPage />
                     <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
                 </Routes>

@@ -33,7 +33,7 @@ async fn product(app: &TestApp, tenant: Uuid, owner: &Actor, sku: &str, price: i
         sale_price: price,
         ..Default::default()
     };
-    let p = catalog::create_product(&mut tx, owner, input, stock, &Reference::none())
+    let p = catalog::create_product(&mut tx.acting(*owner), input, stock, &Reference::none())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -68,7 +68,7 @@ fn line(product_id: Uuid, quantity: i64) -> CartLine {
 
 async fn finalize(app: &TestApp, tenant: Uuid, who: &Actor, sale: &SaleInput) -> Result<Uuid, BillingError> {
     let mut tx = app.db.tenant_tx(tenant).await.unwrap();
-    let id = finalize::finalize_sale(&mut tx, who, sale).await?;
+    let id = finalize::finalize_sale(&mut tx.acting(*who), sale).await?;
     tx.commit().await.unwrap();
     Ok(id)
 }
@@ -177,7 +177,7 @@ async fn two_hundred_concurrent_finalizations_number_each_tenant_without_gaps() 
         let sale = cash_sale(vec![line(p, 1)], total, 100);
         tasks.push(tokio::spawn(async move {
             let mut tx = db.tenant_tx(tenant).await.unwrap();
-            match finalize::finalize_sale(&mut tx, &who, &sale).await {
+            match finalize::finalize_sale(&mut tx.acting(who), &sale).await {
                 Ok(_) => {
                     tx.commit().await.unwrap();
                     true
@@ -224,7 +224,9 @@ async fn the_same_checkout_sent_five_times_at_once_makes_one_bill() {
         let acme = app.acme;
         tasks.push(tokio::spawn(async move {
             let mut tx = db.tenant_tx(acme).await.unwrap();
-            let id = finalize::finalize_sale(&mut tx, &owner, &sale).await.unwrap();
+            let id = finalize::finalize_sale(&mut tx.acting(owner), &sale)
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
             id
         }));
@@ -317,7 +319,7 @@ async fn credit_notes_never_return_more_than_was_sold_and_restock_exactly() {
     };
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert!(matches!(
-        credit::create_credit_note(&mut tx, &cashier, &credit(vec![(1, 1)])).await,
+        credit::create_credit_note(&mut tx.acting(cashier), &credit(vec![(1, 1)])).await,
         Err(BillingError::Forbidden(_))
     ));
     drop(tx);
@@ -329,7 +331,7 @@ async fn credit_notes_never_return_more_than_was_sold_and_restock_exactly() {
         (vec![(1, 1)], false),
     ] {
         let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-        let result = credit::create_credit_note(&mut tx, &owner, &credit(lines.clone())).await;
+        let result = credit::create_credit_note(&mut tx.acting(owner), &credit(lines.clone())).await;
         assert_eq!(result.is_ok(), expect_ok, "{lines:?}: {result:?}");
         if result.is_ok() {
             tx.commit().await.unwrap();
@@ -386,13 +388,13 @@ async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
         restock: true,
     };
     assert!(matches!(
-        credit::create_credit_note(&mut tx, &globex, &input).await,
+        credit::create_credit_note(&mut tx.acting(globex), &input).await,
         Err(BillingError::NotFound(_))
     ));
     // Selling acme's product from globex finds nothing.
     let sale = cash_sale(vec![line(tea, 1)], 250, 250);
     assert!(matches!(
-        finalize::finalize_sale(&mut tx, &globex, &sale).await,
+        finalize::finalize_sale(&mut tx.acting(globex), &sale).await,
         Err(BillingError::NotFound(_))
     ));
 }
@@ -405,7 +407,7 @@ async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
     let globex = actor(&app, GLOBEX_OWNER, Role::Owner).await;
     let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-    let draft = app::domain::billing::drafts::park_sale(&mut tx, &cashier, &[line(tea, 3)], 0, None)
+    let draft = app::domain::billing::drafts::park_sale(&mut tx.acting(cashier), &[line(tea, 3)], 0, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -428,7 +430,7 @@ async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
         .unwrap()
         .is_empty());
     assert!(matches!(
-        app::domain::billing::drafts::resume_draft(&mut tx, &globex, draft).await,
+        app::domain::billing::drafts::resume_draft(&mut tx.acting(globex), draft).await,
         Err(BillingError::NotFound(_))
     ));
     drop(tx);
@@ -436,7 +438,7 @@ async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     let drafts = app::domain::billing::drafts::list_drafts(&mut tx).await.unwrap();
     assert_eq!((drafts.len(), drafts[0].total, drafts[0].lines), (1, 750, 1));
-    let resumed = app::domain::billing::drafts::resume_draft(&mut tx, &cashier, draft)
+    let resumed = app::domain::billing::drafts::resume_draft(&mut tx.acting(cashier), draft)
         .await
         .unwrap();
     assert_eq!(
@@ -451,7 +453,7 @@ async fn a_parked_sale_takes_no_stock_gets_no_number_and_resumes_once() {
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert!(
         matches!(
-            app::domain::billing::drafts::resume_draft(&mut tx, &cashier, draft).await,
+            app::domain::billing::drafts::resume_draft(&mut tx.acting(cashier), draft).await,
             Err(BillingError::NotFound(_))
         ),
         "a draft resumes once"
@@ -495,20 +497,18 @@ async fn bills_filter_by_day_in_the_business_time_zone_by_cashier_and_by_custome
     let cashier = actor(&app, ACME_CASHIER, Role::Cashier).await;
     let globex = actor(&app, GLOBEX_OWNER, Role::Owner).await;
     // Auckland is UTC+13 in March: 11:30 UTC on the 1st is 00:30 on the 2nd.
-    sqlx::query(
-        "UPDATE tenants SET settings = settings || '{\"timezone\": \"Pacific/Auckland\"}' WHERE id = $1",
-    )
-    .bind(app.acme)
-    .execute(&app.admin)
-    .await
-    .unwrap();
+    sqlx::query("UPDATE tenants SET timezone = 'Pacific/Auckland' WHERE id = $1")
+        .bind(app.acme)
+        .execute(&app.admin)
+        .await
+        .unwrap();
     let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     let input = customers::CustomerInput {
         name: "Rangi Parata".into(),
         ..Default::default()
     };
-    let rangi = customers::save_customer(&mut tx, &cashier, None, &input)
+    let rangi = customers::save_customer(&mut tx.acting(cashier), None, &input)
         .await
         .unwrap();
     tx.commit().await.unwrap();

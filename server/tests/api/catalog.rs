@@ -44,6 +44,16 @@ async fn isolation_findings(admin: &PgPool) -> Vec<String> {
         WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
           AND (NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%'), false)
                OR has_function_privilege('public', p.oid, 'EXECUTE'))
+        UNION ALL
+        SELECT p.proname || ': SECURITY DEFINER search_path does not start with pg_catalog'
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE p.prosecdef AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND NOT coalesce(EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=pg_catalog%'), false)
+        UNION ALL
+        SELECT r.rolname || ': a login role that inherits the tenant role''s grants'
+        FROM pg_roles r
+        WHERE r.rolcanlogin AND r.rolinherit AND NOT r.rolsuper AND NOT r.rolbypassrls
+          AND pg_has_role(r.oid, 'shopfloor_tenant', 'MEMBER')
         "#,
     )
     .fetch_all(admin)
@@ -65,6 +75,88 @@ async fn isolation_findings(admin: &PgPool) -> Vec<String> {
     .expect("role query");
     findings.extend(role_findings);
     findings
+}
+
+/// What the tenant role may do to tables without `tenant_id` (shared rows), as
+/// `schema.table: PRIVILEGE` and `schema.table.column: PRIVILEGE`.
+async fn shared_table_privileges(admin: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        r#"
+        WITH shared AS (
+            SELECT c.oid, n.nspname || '.' || c.relname AS name
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p', 'v', 'm')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+              AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                              WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+        ), table_privs(p) AS (
+            VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER')
+        ), column_privs(p) AS (
+            VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('REFERENCES')
+        )
+        SELECT s.name || ': ' || t.p FROM shared s, table_privs t
+        WHERE has_table_privilege('shopfloor_tenant', s.oid, t.p)
+        UNION ALL
+        SELECT s.name || '.' || a.attname || ': ' || c.p
+        FROM shared s JOIN pg_attribute a ON a.attrelid = s.oid AND a.attnum > 0 AND NOT a.attisdropped,
+             column_privs c
+        WHERE has_column_privilege('shopfloor_tenant', s.oid, a.attnum, c.p)
+          AND NOT has_table_privilege('shopfloor_tenant', s.oid, c.p)
+        ORDER BY 1
+        "#,
+    )
+    .fetch_all(admin)
+    .await
+    .expect("privilege query")
+}
+
+/// Everything a tenant transaction may do to shared rows: read its own tenant
+/// row and change its settings, read the name and email of its own members.
+/// Nothing on sessions, throttling, the platform audit or anyone's password.
+const SHARED_TABLE_ALLOW_LIST: &[&str] = &[
+    "public.tenants.business_type: UPDATE",
+    "public.tenants.cashier_discount_limit_bp: UPDATE",
+    "public.tenants.currency: UPDATE",
+    "public.tenants.default_tax_rate_id: UPDATE",
+    "public.tenants.name: UPDATE",
+    "public.tenants.receipt_footer: UPDATE",
+    "public.tenants.receipt_header: UPDATE",
+    "public.tenants.tax_mode: UPDATE",
+    "public.tenants.timezone: UPDATE",
+    "public.tenants: SELECT",
+    "public.users.created_at: SELECT",
+    "public.users.display_name: SELECT",
+    "public.users.email: SELECT",
+    "public.users.id: SELECT",
+];
+
+#[tokio::test]
+async fn the_tenant_role_touches_shared_rows_only_as_allowed() {
+    let app = spawn_app().await;
+    let mut granted = shared_table_privileges(&app.admin).await;
+    granted.sort();
+    let mut allowed: Vec<String> = SHARED_TABLE_ALLOW_LIST.iter().map(|s| s.to_string()).collect();
+    allowed.sort();
+    assert_eq!(granted, allowed);
+
+    // The check notices a new right on a shared table.
+    sqlx::query("GRANT SELECT ON tower_sessions.session TO shopfloor_tenant")
+        .execute(&app.admin)
+        .await
+        .unwrap();
+    sqlx::query("GRANT UPDATE (display_name) ON users TO shopfloor_tenant")
+        .execute(&app.admin)
+        .await
+        .unwrap();
+    let granted = shared_table_privileges(&app.admin).await;
+    assert!(
+        granted.contains(&"tower_sessions.session: SELECT".to_string()),
+        "{granted:#?}"
+    );
+    assert!(
+        granted.contains(&"public.users.display_name: UPDATE".to_string()),
+        "{granted:#?}"
+    );
 }
 
 #[tokio::test]
@@ -113,6 +205,17 @@ async fn catalog_check_catches_a_table_that_slips_through() {
         .execute(&app.admin)
         .await
         .unwrap();
+    sqlx::query(
+        "CREATE FUNCTION sneaky() RETURNS int LANGUAGE sql SECURITY DEFINER \
+         SET search_path = public, pg_catalog AS 'SELECT 1'",
+    )
+    .execute(&app.admin)
+    .await
+    .unwrap();
+    sqlx::query("REVOKE EXECUTE ON FUNCTION sneaky() FROM PUBLIC")
+        .execute(&app.admin)
+        .await
+        .unwrap();
 
     let findings = isolation_findings(&app.admin).await;
     let has = |s: &str| findings.iter().any(|f| f == s);
@@ -138,6 +241,10 @@ async fn catalog_check_catches_a_table_that_slips_through() {
     );
     assert!(
         has("public.leaky: TRUNCATE granted to the tenant role"),
+        "{findings:#?}"
+    );
+    assert!(
+        has("sneaky: SECURITY DEFINER search_path does not start with pg_catalog"),
         "{findings:#?}"
     );
 }

@@ -38,8 +38,7 @@ fn product(sku: &str, name: &str) -> ProductInput {
 async fn create(app: &TestApp, tenant: Uuid, actor: &Actor, sku: &str, stock: i64) -> Uuid {
     let mut tx = app.db.tenant_tx(tenant).await.unwrap();
     let p = catalog::create_product(
-        &mut tx,
-        actor,
+        &mut tx.acting(*actor),
         product(sku, &format!("Product {sku}")),
         stock,
         &Reference::none(),
@@ -93,12 +92,11 @@ async fn random_mix_of_movements_conserves_every_unit() {
         let qty = rng.gen_range(1..=8);
         let current = expected[&id];
         let result: Result<i64, InventoryError> = match rng.gen_range(0..5) {
-            0 => stock::restock(&mut tx, &who, id, qty, None)
+            0 => stock::restock(&mut tx.acting(who), id, qty, None)
                 .await
                 .map(|_| current + qty),
             1 => stock::sell(
-                &mut tx,
-                &who,
+                &mut tx.acting(who),
                 &[SaleLine {
                     product_id: id,
                     quantity: qty,
@@ -107,16 +105,16 @@ async fn random_mix_of_movements_conserves_every_unit() {
             )
             .await
             .map(|_| current - qty),
-            2 => stock::return_to_stock(&mut tx, &who, id, qty, &Reference::none())
+            2 => stock::return_to_stock(&mut tx.acting(who), id, qty, &Reference::none())
                 .await
                 .map(|_| current + qty),
             3 => {
                 let delta = if rng.gen_bool(0.5) { qty } else { -qty };
-                stock::adjust(&mut tx, &who, id, delta, "shelf check")
+                stock::adjust(&mut tx.acting(who), id, delta, "shelf check")
                     .await
                     .map(|_| current + delta)
             }
-            _ => stock::count(&mut tx, &who, id, qty).await.map(|_| qty),
+            _ => stock::count(&mut tx.acting(who), id, qty).await.map(|_| qty),
         };
         match result {
             Ok(new) => {
@@ -155,8 +153,7 @@ async fn fifty_terminals_selling_the_last_ten_units_never_oversell() {
         tasks.push(tokio::spawn(async move {
             let mut tx = db.tenant_tx(acme).await.unwrap();
             let sold = stock::sell(
-                &mut tx,
-                &cashier,
+                &mut tx.acting(cashier),
                 &[SaleLine {
                     product_id: id,
                     quantity: 1,
@@ -233,7 +230,7 @@ async fn multi_line_sales_in_opposite_order_neither_deadlock_nor_oversell() {
         tasks.push(tokio::spawn(async move {
             let mut tx = db.tenant_tx(acme).await.unwrap();
             // Hold the first row a moment so the two orders really overlap.
-            let result = stock::sell(&mut tx, &owner, &lines, &Reference::none()).await;
+            let result = stock::sell(&mut tx.acting(owner), &lines, &Reference::none()).await;
             match result {
                 Ok(_) => {
                     sqlx::query("SELECT pg_sleep(0.01)")
@@ -319,13 +316,12 @@ async fn tenant_b_cannot_reach_tenant_a_products_and_skus_do_not_collide() {
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
-        stock::restock(&mut tx, &globex, acme_product, 5, None).await,
+        stock::restock(&mut tx.acting(globex), acme_product, 5, None).await,
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
         stock::sell(
-            &mut tx,
-            &globex,
+            &mut tx.acting(globex),
             &[SaleLine {
                 product_id: acme_product,
                 quantity: 1
@@ -336,15 +332,20 @@ async fn tenant_b_cannot_reach_tenant_a_products_and_skus_do_not_collide() {
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
-        stock::count(&mut tx, &globex, acme_product, 0).await,
+        stock::count(&mut tx.acting(globex), acme_product, 0).await,
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
-        catalog::set_product_active(&mut tx, &globex, acme_product, false).await,
+        catalog::set_product_active(&mut tx.acting(globex), acme_product, false).await,
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
-        catalog::update_product(&mut tx, &globex, acme_product, product("HIJACK", "Hijacked")).await,
+        catalog::update_product(
+            &mut tx.acting(globex),
+            acme_product,
+            product("HIJACK", "Hijacked")
+        )
+        .await,
         Err(InventoryError::NotFound(_))
     ));
     let listed = catalog::list_products(
@@ -377,23 +378,29 @@ async fn a_cashier_cannot_restock_adjust_count_edit_or_archive() {
     let id = create(&app, app.acme, &owner, "ROLE-1", 5).await;
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert!(matches!(
-        stock::restock(&mut tx, &cashier, id, 1, None).await,
+        stock::restock(&mut tx.acting(cashier), id, 1, None).await,
         Err(InventoryError::Forbidden(_))
     ));
     assert!(matches!(
-        stock::adjust(&mut tx, &cashier, id, -1, "x").await,
+        stock::adjust(&mut tx.acting(cashier), id, -1, "x").await,
         Err(InventoryError::Forbidden(_))
     ));
     assert!(matches!(
-        stock::count(&mut tx, &cashier, id, 1).await,
+        stock::count(&mut tx.acting(cashier), id, 1).await,
         Err(InventoryError::Forbidden(_))
     ));
     assert!(matches!(
-        catalog::set_product_active(&mut tx, &cashier, id, false).await,
+        catalog::set_product_active(&mut tx.acting(cashier), id, false).await,
         Err(InventoryError::Forbidden(_))
     ));
     assert!(matches!(
-        catalog::create_product(&mut tx, &cashier, product("NEW", "New"), 0, &Reference::none()).await,
+        catalog::create_product(
+            &mut tx.acting(cashier),
+            product("NEW", "New"),
+            0,
+            &Reference::none()
+        )
+        .await,
         Err(InventoryError::Forbidden(_))
     ));
     // A manager may restock but not archive.
@@ -401,15 +408,14 @@ async fn a_cashier_cannot_restock_adjust_count_edit_or_archive() {
         role: Role::Manager,
         ..owner
     };
-    assert!(stock::restock(&mut tx, &manager, id, 1, None).await.is_ok());
+    assert!(stock::restock(&mut tx.acting(manager), id, 1, None).await.is_ok());
     assert!(matches!(
-        catalog::set_product_active(&mut tx, &manager, id, false).await,
+        catalog::set_product_active(&mut tx.acting(manager), id, false).await,
         Err(InventoryError::Forbidden(_))
     ));
     // A cashier sells.
     assert!(stock::sell(
-        &mut tx,
-        &cashier,
+        &mut tx.acting(cashier),
         &[SaleLine {
             product_id: id,
             quantity: 1
@@ -431,15 +437,14 @@ async fn bad_quantities_and_unknown_ids_change_nothing() {
     for qty in [0, -1, i64::MIN, 1_000_001, i64::MAX] {
         assert!(
             matches!(
-                stock::restock(&mut tx, &owner, id, qty, None).await,
+                stock::restock(&mut tx.acting(owner), id, qty, None).await,
                 Err(InventoryError::Invalid(_))
             ),
             "{qty}"
         );
         assert!(matches!(
             stock::sell(
-                &mut tx,
-                &owner,
+                &mut tx.acting(owner),
                 &[SaleLine {
                     product_id: id,
                     quantity: qty
@@ -451,29 +456,28 @@ async fn bad_quantities_and_unknown_ids_change_nothing() {
         ));
     }
     assert!(matches!(
-        stock::adjust(&mut tx, &owner, id, -1, "   ").await,
+        stock::adjust(&mut tx.acting(owner), id, -1, "   ").await,
         Err(InventoryError::Invalid(_))
     ));
     assert!(matches!(
-        stock::adjust(&mut tx, &owner, id, 0, "why").await,
+        stock::adjust(&mut tx.acting(owner), id, 0, "why").await,
         Err(InventoryError::Invalid(_))
     ));
     assert!(matches!(
-        stock::adjust(&mut tx, &owner, id, -6, "too many").await,
+        stock::adjust(&mut tx.acting(owner), id, -6, "too many").await,
         Err(InventoryError::Invalid(_))
     ));
     assert!(matches!(
-        stock::count(&mut tx, &owner, id, -1).await,
+        stock::count(&mut tx.acting(owner), id, -1).await,
         Err(InventoryError::Invalid(_))
     ));
     assert!(matches!(
-        stock::restock(&mut tx, &owner, Uuid::now_v7(), 1, None).await,
+        stock::restock(&mut tx.acting(owner), Uuid::now_v7(), 1, None).await,
         Err(InventoryError::NotFound(_))
     ));
     assert!(matches!(
         catalog::create_product(
-            &mut tx,
-            &owner,
+            &mut tx.acting(owner),
             product("BAD-1", "Duplicate"),
             0,
             &Reference::none()
@@ -488,7 +492,7 @@ async fn bad_quantities_and_unknown_ids_change_nothing() {
         ..product("BAD-2", "Bad ref")
     };
     assert!(matches!(
-        catalog::create_product(&mut tx, &owner, bad_ref, 0, &Reference::none()).await,
+        catalog::create_product(&mut tx.acting(owner), bad_ref, 0, &Reference::none()).await,
         Err(InventoryError::Invalid(_))
     ));
     let p = catalog::get_product(&mut tx, id).await.unwrap();
@@ -506,10 +510,10 @@ async fn archived_products_leave_lists_keep_history_and_free_their_barcode() {
         barcode: Some("4006381333931".into()),
         ..product("OLD-1", "Old pen")
     };
-    let old = catalog::create_product(&mut tx, &owner, with_barcode.clone(), 2, &Reference::none())
+    let old = catalog::create_product(&mut tx.acting(owner), with_barcode.clone(), 2, &Reference::none())
         .await
         .unwrap();
-    catalog::set_product_active(&mut tx, &owner, old.id, false)
+    catalog::set_product_active(&mut tx.acting(owner), old.id, false)
         .await
         .unwrap();
     let listed = catalog::list_products(&mut tx, &ProductQuery::default())
@@ -531,7 +535,7 @@ async fn archived_products_leave_lists_keep_history_and_free_their_barcode() {
         sku: "NEW-1".into(),
         ..with_barcode
     };
-    let new = catalog::create_product(&mut tx, &owner, new_input, 0, &Reference::none())
+    let new = catalog::create_product(&mut tx.acting(owner), new_input, 0, &Reference::none())
         .await
         .unwrap();
     assert_eq!(new.barcode.as_deref(), Some("4006381333931"));
@@ -539,7 +543,7 @@ async fn archived_products_leave_lists_keep_history_and_free_their_barcode() {
     tx.commit().await.unwrap();
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert!(matches!(
-        catalog::set_product_active(&mut tx, &owner, old.id, true).await,
+        catalog::set_product_active(&mut tx.acting(owner), old.id, true).await,
         Err(InventoryError::BarcodeTaken(_))
     ));
     drop(tx);
@@ -552,8 +556,7 @@ async fn archived_products_leave_lists_keep_history_and_free_their_barcode() {
     // Sales of archived products are refused.
     assert!(matches!(
         stock::sell(
-            &mut tx,
-            &owner,
+            &mut tx.acting(owner),
             &[SaleLine {
                 product_id: old.id,
                 quantity: 1
@@ -581,7 +584,7 @@ async fn search_finds_by_name_sku_and_barcode_and_filters_low_stock() {
             barcode: barcode.map(str::to_owned),
             ..product(sku, name)
         };
-        catalog::create_product(&mut tx, &owner, input, stock, &Reference::none())
+        catalog::create_product(&mut tx.acting(owner), input, stock, &Reference::none())
             .await
             .unwrap();
     }

@@ -119,6 +119,17 @@ async fn update_and_delete_of_another_tenants_rows_touch_nothing() {
 async fn no_tenant_set_sees_nothing_and_writes_nothing() {
     let app = spawn_app().await;
     let mut conn = PgConnection::connect_with(&app.tenant_login).await.unwrap();
+    // The login role by itself is refused outright (it inherits nothing) ...
+    let err = sqlx::query("SELECT count(*) FROM memberships")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("permission denied"), "{err}");
+    // ... and as the tenant role with no tenant set it sees nothing.
+    sqlx::query("SET ROLE shopfloor_tenant")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let counts: (i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM users), \
                 (SELECT count(*) FROM memberships), (SELECT count(*) FROM audit_log)",

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod accounts;
+mod barriers;
 mod billing;
 mod catalog;
 mod csv_transfer;

@@ -38,7 +38,7 @@ async fn cancelled_tenant_transaction_leaves_no_tainted_connection() {
     // outside a transaction block.
     let row = app
         .db
-        .session_pool()
+        .login_pool()
         .fetch_one("SELECT current_user::text, coalesce(current_setting('app.tenant_id', true), ''), now() <> statement_timestamp()")
         .await
         .unwrap();
@@ -51,7 +51,7 @@ async fn cancelled_tenant_transaction_leaves_no_tainted_connection() {
 #[tokio::test]
 async fn connection_left_with_session_state_is_discarded() {
     let app = spawn_app_with_pool_size(1).await;
-    let pool = app.db.session_pool().clone();
+    let pool = app.db.login_pool().clone();
     let tainted_pid: i32 = {
         let mut conn = pool.acquire().await.unwrap();
         // The classic leak: a plain SET outlives the request.

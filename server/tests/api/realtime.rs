@@ -75,7 +75,7 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
         sale_price: 100,
         ..Default::default()
     };
-    let product = catalog::create_product(&mut tx, &owner, input, 5, &Reference::none())
+    let product = catalog::create_product(&mut tx.acting(owner), input, 5, &Reference::none())
         .await
         .unwrap();
     let sale = SaleInput {
@@ -93,7 +93,9 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
             tendered: None,
         }],
     };
-    finalize::finalize_sale(&mut tx, &owner, &sale).await.unwrap();
+    finalize::finalize_sale(&mut tx.acting(owner), &sale)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let got = wait_for(&mut acme_events, &product.id.to_string(), Duration::from_secs(5)).await;

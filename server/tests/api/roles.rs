@@ -33,8 +33,7 @@ struct Fixture {
 async fn fixture(app: &TestApp, owner: &Actor) -> Fixture {
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     let product = catalog::create_product(
-        &mut tx,
-        owner,
+        &mut tx.acting(*owner),
         ProductInput {
             sku: "ROLE-1".into(),
             name: "Role probe".into(),
@@ -47,7 +46,7 @@ async fn fixture(app: &TestApp, owner: &Actor) -> Fixture {
     .await
     .unwrap()
     .id;
-    let bill = finalize::finalize_sale(&mut tx, owner, &sale(product, 0))
+    let bill = finalize::finalize_sale(&mut tx.acting(*owner), &sale(product, 0))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -80,7 +79,8 @@ fn sale(product: Uuid, discount: i64) -> SaleInput {
 /// Runs the real action that needs `permission` as `actor`, rolled back.
 async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission) -> Result<(), AppError> {
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-    let tx = &mut tx;
+    let mut cx = tx.acting(*actor);
+    let tx = &mut cx;
     let result: Result<(), AppError> = match permission {
         Permission::ViewCatalog => catalog::list_products(tx, &ProductQuery::default())
             .await
@@ -88,7 +88,6 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
             .map_err(Into::into),
         Permission::EditCatalog => catalog::create_product(
             tx,
-            actor,
             ProductInput {
                 sku: "ROLE-NEW".into(),
                 name: "New".into(),
@@ -101,29 +100,29 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
         .await
         .map(drop)
         .map_err(Into::into),
-        Permission::ArchiveCatalog => catalog::set_product_active(tx, actor, f.product, false)
+        Permission::ArchiveCatalog => catalog::set_product_active(tx, f.product, false)
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::Restock => stock::restock(tx, actor, f.product, 5, None)
+        Permission::Restock => stock::restock(tx, f.product, 5, None)
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::AdjustStock => stock::adjust(tx, actor, f.product, -1, "broken")
+        Permission::AdjustStock => stock::adjust(tx, f.product, -1, "broken")
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::CountStock => stock::count(tx, actor, f.product, 50)
+        Permission::CountStock => stock::count(tx, f.product, 50)
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::ReturnStock => stock::return_to_stock(tx, actor, f.product, 1, &Reference::none())
+        Permission::ReturnStock => stock::return_to_stock(tx, f.product, 1, &Reference::none())
             .await
             .map(drop)
             .map_err(Into::into),
         Permission::ImportCatalog => {
             let rows = import::parse("sku,name,sale_price\nROLE-IMP,Imported,2.50\n", 2).expect("valid csv");
-            match import::apply(tx, actor, &rows, |_| {}).await {
+            match import::apply(tx, &rows, |_| {}).await {
                 Ok(_) => Ok(()),
                 Err(import::ImportFailure::Refused(e)) => Err(e.into()),
                 Err(import::ImportFailure::Row(issue)) => Err(AppError::Invalid(issue.message)),
@@ -131,13 +130,12 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
         }
         // Checked at the download handler: probed over HTTP in the next test.
         Permission::ExportCatalog => unreachable!("skipped by the caller"),
-        Permission::Sell => finalize::finalize_sale(tx, actor, &sale(f.product, 0))
+        Permission::Sell => finalize::finalize_sale(tx, &sale(f.product, 0))
             .await
             .map(drop)
             .map_err(Into::into),
         Permission::IssueCreditNote => credit::create_credit_note(
             tx,
-            actor,
             &credit::CreditInput {
                 bill_id: f.bill,
                 lines: vec![(1, 1)],
@@ -150,35 +148,27 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
         .map(drop)
         .map_err(Into::into),
         // 50% off: above the cashier limit (10% by default).
-        Permission::GiveLargeDiscount => finalize::finalize_sale(tx, actor, &sale(f.product, 500))
+        Permission::GiveLargeDiscount => finalize::finalize_sale(tx, &sale(f.product, 500))
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::ViewMembers => members::list(tx, actor).await.map(drop).map_err(Into::into),
-        Permission::ManageMembers => members::change_role(tx, actor, f.cashier, Role::Cashier, None)
+        Permission::ViewMembers => members::list(tx).await.map(drop).map_err(Into::into),
+        Permission::ManageMembers => members::change_role(tx, f.cashier, Role::Cashier)
             .await
             .map_err(Into::into),
-        Permission::InviteMembers => {
-            invitations::create(tx, actor, "new.person@example.test", Role::Cashier, None)
-                .await
-                .map(drop)
-                .map_err(Into::into)
-        }
+        Permission::InviteMembers => invitations::create(tx, "new.person@example.test", Role::Cashier)
+            .await
+            .map(drop)
+            .map_err(Into::into),
         Permission::ManageSettings => match settings::load(tx).await {
-            Ok(current) => settings::save(tx, actor, current, None)
-                .await
-                .map(drop)
-                .map_err(Into::into),
+            Ok(current) => settings::save(tx, current).await.map(drop).map_err(Into::into),
             Err(e) => Err(e.into()),
         },
-        Permission::ViewAudit => audit_trail::list(tx, actor, &AuditFilter::default())
+        Permission::ViewAudit => audit_trail::list(tx, &AuditFilter::default())
             .await
             .map(drop)
             .map_err(Into::into),
-        Permission::ExportTenant => tenant_export::parts(tx, actor)
-            .await
-            .map(drop)
-            .map_err(Into::into),
+        Permission::ExportTenant => tenant_export::parts(tx).await.map(drop).map_err(Into::into),
     };
     result
 }

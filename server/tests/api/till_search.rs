@@ -33,7 +33,7 @@ async fn add(app: &TestApp, tenant: Uuid, who: &Actor, sku: &str, name: &str, ba
         sale_price: 250,
         ..Default::default()
     };
-    let p = catalog::create_product(&mut tx, who, input, 10, &Reference::none())
+    let p = catalog::create_product(&mut tx.acting(*who), input, 10, &Reference::none())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -110,13 +110,15 @@ async fn terms_follow_renames_and_archived_products_are_not_sold() {
         sale_price: 250,
         ..Default::default()
     };
-    catalog::update_product(&mut tx, &acme, id, input).await.unwrap();
+    catalog::update_product(&mut tx.acting(acme), id, input)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     assert!(names(&app, app.acme, "ging").await.is_empty());
     assert_eq!(names(&app, app.acme, "lemon").await, ["Lemonade"]);
 
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-    catalog::set_product_active(&mut tx, &acme, id, false)
+    catalog::set_product_active(&mut tx.acting(acme), id, false)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -11,8 +11,8 @@ use crate::{
         inventory::stock::{self, Reference},
     },
     model::PaymentMethod,
-    permissions::{Actor, Permission},
-    tenancy::TenantTx,
+    permissions::Permission,
+    tenancy::TenantCtx,
 };
 
 /// A bill line and what earlier credit notes returned of it.
@@ -39,11 +39,8 @@ pub struct CreditInput {
 }
 
 /// Issues a credit note (manager and above) and returns its id.
-pub async fn create_credit_note(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    input: &CreditInput,
-) -> Result<Uuid, BillingError> {
+pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> Result<Uuid, BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::IssueCreditNote)?;
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
@@ -161,13 +158,13 @@ pub async fn create_credit_note(
                 kind: Some("credit_note"),
                 id: Some(id.to_string()),
             };
-            let m = stock::return_to_stock(tx, actor, *product_id, *quantity, &reference).await?;
+            let m = stock::return_to_stock(tx, *product_id, *quantity, &reference).await?;
             stock_events.push(json!({ "product_id": m.product_id, "on_hand": m.balance_after }));
         }
     }
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "credit_note.created", "credit_note")
+        AuditEntry::new("credit_note.created", "credit_note")
             .entity_id(id)
             .after(json!({ "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total })),
     )

@@ -7,8 +7,8 @@ use super::BillingError;
 use crate::{
     domain::audit::{self, AuditEntry},
     model::CustomerView,
-    permissions::{Actor, Permission},
-    tenancy::TenantTx,
+    permissions::Permission,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 #[derive(Debug, Clone, Default)]
@@ -102,11 +102,11 @@ pub async fn list_customers(
 
 /// Creates (id None) or updates a customer.
 pub async fn save_customer(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Option<Uuid>,
     input: &CustomerInput,
 ) -> Result<Uuid, BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::Sell)?;
     let name = field(&input.name, "Name", 120)?;
     if name.is_empty() {
@@ -167,7 +167,7 @@ pub async fn save_customer(
             id
         }
     };
-    let mut entry = AuditEntry::new(Some(actor.user_id), "customer.saved", "customer")
+    let mut entry = AuditEntry::new("customer.saved", "customer")
         .entity_id(id)
         .after(json!({ "name": name, "phone": phone, "email": email, "tax_id": tax_id, "notes": notes }));
     if let Some(before) = before {
@@ -178,12 +178,8 @@ pub async fn save_customer(
 }
 
 /// Archives or restores a customer (admins and owners).
-pub async fn set_customer_active(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    id: Uuid,
-    active: bool,
-) -> Result<(), BillingError> {
+pub async fn set_customer_active(tx: &mut TenantCtx<'_>, id: Uuid, active: bool) -> Result<(), BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::ArchiveCatalog)?;
     let n = sqlx::query("UPDATE customers SET is_active = $2 WHERE id = $1")
         .bind(id)
@@ -199,10 +195,6 @@ pub async fn set_customer_active(
     } else {
         "customer.archived"
     };
-    audit::record(
-        tx,
-        AuditEntry::new(Some(actor.user_id), action, "customer").entity_id(id),
-    )
-    .await?;
+    audit::record(tx, AuditEntry::new(action, "customer").entity_id(id)).await?;
     Ok(())
 }

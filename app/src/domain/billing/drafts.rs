@@ -10,19 +10,19 @@ use super::{insert_bill_line, BillingError};
 use crate::{
     domain::audit::{self, AuditEntry},
     model::{CartLine, DraftSummary, PosItem, ResumedLine, ResumedSale},
-    permissions::{Actor, Permission},
+    permissions::Permission,
     pricing::{bill_totals, LineInput},
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 /// Parks the cart as a draft and returns its id.
 pub async fn park_sale(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     lines: &[CartLine],
     bill_discount: i64,
     customer_id: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::Sell)?;
     if lines.is_empty() {
         return Err(BillingError::invalid("The cart is empty."));
@@ -83,7 +83,7 @@ pub async fn park_sale(
     .bind(totals.total)
     .execute(tx.conn())
     .await
-    .map_err(|e| match crate::domain::inventory::constraint_of(&e) {
+    .map_err(|e| match crate::domain::db_errors::constraint_of(&e) {
         Some(c) if c.contains("customer") || c.ends_with("_fkey") => BillingError::NotFound("Customer"),
         _ => BillingError::Db(e),
     })?;
@@ -93,7 +93,7 @@ pub async fn park_sale(
     }
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "bill.parked", "bill")
+        AuditEntry::new("bill.parked", "bill")
             .entity_id(id)
             .after(json!({ "total": totals.total })),
     )
@@ -151,7 +151,8 @@ struct ResumeRow {
 /// Takes a parked sale back into the till (with today's prices and stock) and
 /// removes the draft. Two terminals cannot resume the same draft: the second
 /// finds it gone.
-pub async fn resume_draft(tx: &mut TenantTx, actor: &Actor, id: Uuid) -> Result<ResumedSale, BillingError> {
+pub async fn resume_draft(tx: &mut TenantCtx<'_>, id: Uuid) -> Result<ResumedSale, BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::Sell)?;
     let head: Option<(Option<Uuid>, i64)> = sqlx::query_as(
         "SELECT customer_id, bill_discount FROM bills WHERE id = $1 AND status = 'draft' \
@@ -179,11 +180,7 @@ pub async fn resume_draft(tx: &mut TenantTx, actor: &Actor, id: Uuid) -> Result<
         .bind(id)
         .execute(tx.conn())
         .await?;
-    audit::record(
-        tx,
-        AuditEntry::new(Some(actor.user_id), "bill.resumed", "bill").entity_id(id),
-    )
-    .await?;
+    audit::record(tx, AuditEntry::new("bill.resumed", "bill").entity_id(id)).await?;
     Ok(ResumedSale {
         customer_id,
         bill_discount,

@@ -13,36 +13,22 @@ use crate::{
         inventory::stock::{self, Reference, SaleLine},
     },
     model::{PaymentMethod, PosSettings, SaleInput},
-    permissions::{Actor, Permission},
+    permissions::Permission,
     pricing::{bill_totals, LineInput, TaxMode},
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 /// The channel stock and bill events go out on (see the realtime module).
 pub const EVENTS_CHANNEL: &str = "shopfloor_events";
 
-/// The tenant's POS settings (from its own tenants row).
-pub async fn pos_settings(tx: &mut TenantTx) -> Result<PosSettings, sqlx::Error> {
-    let (business, settings): (String, serde_json::Value) =
-        sqlx::query_as("SELECT name, settings FROM tenants")
-            .fetch_one(tx.conn())
-            .await?;
-    let tax_mode = match settings.get("tax_mode").and_then(|v| v.as_str()) {
-        Some("exclusive") => TaxMode::Exclusive,
-        _ => TaxMode::Inclusive,
-    };
+/// The tenant's POS settings (from the context's typed settings).
+pub async fn pos_settings(tx: &mut TenantCtx<'_>) -> Result<PosSettings, sqlx::Error> {
+    let settings = tx.settings().await?;
     Ok(PosSettings {
-        business,
-        currency: settings
-            .get("currency")
-            .and_then(|v| v.as_str())
-            .unwrap_or("USD")
-            .to_owned(),
-        tax_mode,
-        cashier_discount_limit_bp: settings
-            .get("cashier_discount_limit_bp")
-            .and_then(|v| v.as_i64())
-            .unwrap_or(1000),
+        business: settings.name.clone(),
+        currency: settings.currency.clone(),
+        tax_mode: settings.tax_mode,
+        cashier_discount_limit_bp: settings.cashier_discount_limit_bp,
     })
 }
 
@@ -62,18 +48,19 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// Finalizes a sale and returns the bill's id. The same `idempotency_key` again
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
-pub async fn finalize_sale(tx: &mut TenantTx, actor: &Actor, sale: &SaleInput) -> Result<Uuid, BillingError> {
-    finalize_sale_at(tx, actor, sale, None).await
+pub async fn finalize_sale(tx: &mut TenantCtx<'_>, sale: &SaleInput) -> Result<Uuid, BillingError> {
+    let _actor = &tx.actor();
+    finalize_sale_at(tx, sale, None).await
 }
 
 /// [`finalize_sale`] with the bill's time given (the demo's sales history);
 /// `None` is now.
 pub async fn finalize_sale_at(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Uuid, BillingError> {
+    let actor = &tx.actor();
     actor.require(Permission::Sell)?;
     check_key(&sale.idempotency_key)?;
     if sale.lines.is_empty() {
@@ -83,6 +70,7 @@ pub async fn finalize_sale_at(
         return Err(BillingError::invalid("A bill can have at most 500 lines."));
     }
     let settings = pos_settings(tx).await?;
+    let money = tx.settings().await?;
     let bill_id = Uuid::now_v7();
     let tenant_id = tx.tenant_id();
     // Claim the key first: a concurrent request with the same key waits here
@@ -207,8 +195,8 @@ pub async fn finalize_sale_at(
     if paid != totals.total {
         return Err(BillingError::invalid(format!(
             "The payments ({}) must add up to the total ({}).",
-            crate::pricing::format_amount(paid, 2),
-            crate::pricing::format_amount(totals.total, 2)
+            money.money(paid),
+            money.money(totals.total)
         )));
     }
 
@@ -221,7 +209,7 @@ pub async fn finalize_sale_at(
             quantity: l.quantity,
         })
         .collect();
-    let movements = stock::sell(tx, actor, &sale_lines, &Reference::bill(bill_id)).await?;
+    let movements = stock::sell(tx, &sale_lines, &Reference::bill(bill_id)).await?;
 
     for (i, (line, t)) in sale.lines.iter().zip(&totals.lines).enumerate() {
         let (sku, name, price, rate, _) = &products[&line.product_id];
@@ -267,7 +255,7 @@ pub async fn finalize_sale_at(
     .await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "bill.finalized", "bill")
+        AuditEntry::new("bill.finalized", "bill")
             .entity_id(bill_id)
             .after(json!({ "number": crate::model::bill_number(number), "total": totals.total })),
     )

@@ -34,7 +34,7 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     let row: Option<BillRow> = sqlx::query_as(
         "SELECT b.id, b.number, u.email, c.name, b.currency, b.tax_mode, b.gross, b.discount, b.net, b.tax, b.total, \
                 b.paid, b.change_given, \
-                to_char(b.finalized_at AT TIME ZONE coalesce(t.settings->>'timezone', 'UTC'), 'YYYY-MM-DD HH24:MI'), t.name \
+                to_char(b.finalized_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI'), t.name \
          FROM bills b JOIN tenants t ON t.id = b.tenant_id \
          LEFT JOIN users u ON u.id = b.cashier_id \
          LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
@@ -82,7 +82,7 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .await?;
     let credits: Vec<(Uuid, i64, i64, String, String)> = sqlx::query_as(
         "SELECT n.id, n.number, n.total, n.reason, \
-                to_char(n.created_at AT TIME ZONE coalesce(t.settings->>'timezone', 'UTC'), 'YYYY-MM-DD HH24:MI') \
+                to_char(n.created_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI') \
          FROM credit_notes n JOIN tenants t ON t.id = n.tenant_id WHERE n.bill_id = $1 ORDER BY n.number",
     )
     .bind(id)
@@ -90,11 +90,10 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .await?;
     // The receipt's texts are the business's current ones (a reprint shows
     // today's address and terms; the bill's figures never change).
-    let (receipt_header, receipt_footer): (String, String) = sqlx::query_as(
-        "SELECT coalesce(settings->>'receipt_header', ''), coalesce(settings->>'receipt_footer', '') FROM tenants",
-    )
-    .fetch_one(tx.conn())
-    .await?;
+    let (receipt_header, receipt_footer): (String, String) =
+        sqlx::query_as("SELECT receipt_header, receipt_footer FROM tenants")
+            .fetch_one(tx.conn())
+            .await?;
     Ok(BillView {
         receipt_header,
         receipt_footer,
@@ -161,7 +160,7 @@ pub async fn list_bills(
         .replace('%', "\\%")
         .replace('_', "\\_");
     let rows: Vec<SummaryRow> = sqlx::query_as(
-        "WITH tz AS (SELECT coalesce(settings->>'timezone', 'UTC') AS name FROM tenants) \
+        "WITH tz AS (SELECT timezone AS name FROM tenants) \
          SELECT b.id, b.number, c.name AS customer, coalesce(nullif(u.display_name, ''), u.email) AS cashier, b.total, \
                 to_char(b.finalized_at AT TIME ZONE tz.name, 'YYYY-MM-DD HH24:MI') AS finalized_at \
          FROM bills b CROSS JOIN tz \

@@ -6,11 +6,11 @@ use super::{constraint_of, stock, InventoryError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
-        permissions::{Actor, Permission},
+        permissions::Permission,
     },
     model::{LowStockItem, ProductPage, ProductQuery, ProductSort, ProductView, StockFilter},
     pricing::MAX_AMOUNT_MINOR,
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 /// What a person types into the product form (prices already in minor units).
@@ -183,12 +183,12 @@ async fn check_references(tx: &mut TenantTx, input: &ProductInput) -> Result<(),
 
 /// Creates a product with its opening stock (an `initial` movement, even of 0).
 pub async fn create_product(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     input: ProductInput,
     initial_stock: i64,
     reference: &stock::Reference,
 ) -> Result<ProductView, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::EditCatalog)?;
     let input = input.validated()?;
     if !(0..=super::MAX_QUANTITY).contains(&initial_stock) {
@@ -222,10 +222,10 @@ pub async fn create_product(
     .execute(tx.conn())
     .await
     .map_err(|e| product_conflict(e, &input))?;
-    stock::initial(tx, actor, id, initial_stock, reference).await?;
+    stock::initial(tx, id, initial_stock, reference).await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "product.created", "product")
+        AuditEntry::new("product.created", "product")
             .entity_id(id)
             .after(json!({ "sku": input.sku, "name": input.name, "on_hand": initial_stock })),
     )
@@ -235,11 +235,11 @@ pub async fn create_product(
 
 /// Updates a product's details. Stock is never changed here (only movements do).
 pub async fn update_product(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Uuid,
     input: ProductInput,
 ) -> Result<ProductView, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::EditCatalog)?;
     let input = input.validated()?;
     let before = get_product(tx, id).await?;
@@ -272,7 +272,7 @@ pub async fn update_product(
     let after = get_product(tx, id).await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "product.updated", "product")
+        AuditEntry::new("product.updated", "product")
             .entity_id(id)
             .before(product_json(&before))
             .after(product_json(&after)),
@@ -292,11 +292,11 @@ fn product_json(p: &ProductView) -> serde_json::Value {
 /// Archives (soft-deletes) or restores a product (admins and owners). Its
 /// history stays; restoring fails plainly if its barcode was reused meanwhile.
 pub async fn set_product_active(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Uuid,
     active: bool,
 ) -> Result<ProductView, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::ArchiveCatalog)?;
     let before = get_product(tx, id).await?;
     sqlx::query("UPDATE products SET is_active = $2, updated_at = now() WHERE id = $1")
@@ -315,11 +315,7 @@ pub async fn set_product_active(
     } else {
         "product.archived"
     };
-    audit::record(
-        tx,
-        AuditEntry::new(Some(actor.user_id), action, "product").entity_id(id),
-    )
-    .await?;
+    audit::record(tx, AuditEntry::new(action, "product").entity_id(id)).await?;
     get_product(tx, id).await
 }
 

@@ -17,11 +17,11 @@ use super::{
 use crate::{
     domain::{
         audit::{self, AuditEntry},
-        permissions::{Actor, Permission},
+        permissions::Permission,
     },
     model::{ImportIssue, ImportReport},
     pricing::parse_amount,
-    tenancy::TenantTx,
+    tenancy::TenantCtx,
 };
 
 /// Largest file accepted (the server also limits request bodies).
@@ -263,11 +263,11 @@ pub fn parse(text: &str, decimals: u32) -> Result<Vec<ImportRow>, Vec<ImportIssu
 /// goes. On the first failing row it stops and returns that row's issue; the
 /// caller rolls back.
 pub async fn apply(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     rows: &[ImportRow],
     mut progress: impl FnMut(u64),
 ) -> Result<ImportReport, ImportFailure> {
+    let actor = &tx.actor();
     actor
         .require(Permission::ImportCatalog)
         .map_err(|e| ImportFailure::Refused(e.into()))?;
@@ -303,7 +303,7 @@ pub async fn apply(
             input.category_id = Some(match categories.get(&name.to_lowercase()) {
                 Some(id) => *id,
                 None => {
-                    let id = lookups::save_category(tx, actor, None, name).await.map_err(at)?;
+                    let id = lookups::save_category(tx, None, name).await.map_err(at)?;
                     categories.insert(name.to_lowercase(), id);
                     report.categories_created += 1;
                     id
@@ -314,9 +314,7 @@ pub async fn apply(
             input.supplier_id = Some(match suppliers.get(&name.to_lowercase()) {
                 Some(id) => *id,
                 None => {
-                    let id = lookups::save_supplier(tx, actor, None, name, "", "")
-                        .await
-                        .map_err(at)?;
+                    let id = lookups::save_supplier(tx, None, name, "", "").await.map_err(at)?;
                     suppliers.insert(name.to_lowercase(), id);
                     report.suppliers_created += 1;
                     id
@@ -332,7 +330,7 @@ pub async fn apply(
         match existing {
             None => {
                 input.tax_rate_id = default_tax;
-                catalog::create_product(tx, actor, input, row.stock.unwrap_or(0), &reference)
+                catalog::create_product(tx, input, row.stock.unwrap_or(0), &reference)
                     .await
                     .map_err(at)?;
                 report.created += 1;
@@ -349,10 +347,10 @@ pub async fn apply(
             }
             Some((id, true, on_hand, tax_rate_id)) => {
                 input.tax_rate_id = tax_rate_id;
-                catalog::update_product(tx, actor, id, input).await.map_err(at)?;
+                catalog::update_product(tx, id, input).await.map_err(at)?;
                 report.updated += 1;
                 if let Some(target) = row.stock.filter(|s| *s != on_hand) {
-                    stock::count(tx, actor, id, target).await.map_err(at)?;
+                    stock::count(tx, id, target).await.map_err(at)?;
                     report.stock_changes += 1;
                 }
             }
@@ -361,7 +359,7 @@ pub async fn apply(
     }
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "catalog.imported", "catalog").after(serde_json::json!({
+        AuditEntry::new("catalog.imported", "catalog").after(serde_json::json!({
             "rows": report.rows, "created": report.created, "updated": report.updated,
             "stock_changes": report.stock_changes,
         })),

@@ -6,10 +6,10 @@ use super::{constraint_of, InventoryError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
-        permissions::{Actor, Permission},
+        permissions::Permission,
     },
     model::{CatalogChoices, CategoryView, SupplierView, TaxRateView},
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 fn clean(text: &str, label: &str, max: usize, required: bool) -> Result<String, InventoryError> {
@@ -57,11 +57,11 @@ pub async fn list_categories(
 
 /// Creates (id None) or renames a category.
 pub async fn save_category(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Option<Uuid>,
     name: &str,
 ) -> Result<Uuid, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 80, true)?;
     let id = match id {
@@ -93,7 +93,7 @@ pub async fn save_category(
     };
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "category.saved", "category")
+        AuditEntry::new("category.saved", "category")
             .entity_id(id)
             .after(json!({ "name": name })),
     )
@@ -127,13 +127,13 @@ pub async fn list_suppliers(
 }
 
 pub async fn save_supplier(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Option<Uuid>,
     name: &str,
     contact: &str,
     notes: &str,
 ) -> Result<Uuid, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 120, true)?;
     let contact = clean(contact, "Contact", 200, false)?;
@@ -173,7 +173,7 @@ pub async fn save_supplier(
     };
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "supplier.saved", "supplier")
+        AuditEntry::new("supplier.saved", "supplier")
             .entity_id(id)
             .after(json!({ "name": name })),
     )
@@ -206,13 +206,13 @@ pub async fn list_tax_rates(
 
 /// Creates or updates a tax rate; making one the default unmakes the others.
 pub async fn save_tax_rate(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     id: Option<Uuid>,
     name: &str,
     rate_bp: i32,
     is_default: bool,
 ) -> Result<Uuid, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 80, true)?;
     if !(0..=10000).contains(&rate_bp) {
@@ -260,7 +260,7 @@ pub async fn save_tax_rate(
     };
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "tax_rate.saved", "tax_rate")
+        AuditEntry::new("tax_rate.saved", "tax_rate")
             .entity_id(id)
             .after(json!({ "name": name, "rate_bp": rate_bp, "is_default": is_default })),
     )
@@ -304,12 +304,12 @@ impl Lookup {
 
 /// Archives or restores a category, supplier or tax rate (admins and owners).
 pub async fn set_lookup_active(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     lookup: Lookup,
     id: Uuid,
     active: bool,
 ) -> Result<(), InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::ArchiveCatalog)?;
     let extra = if lookup == Lookup::TaxRate && !active {
         ", is_default = false"
@@ -334,11 +334,7 @@ pub async fn set_lookup_active(
         lookup.entity(),
         if active { "restored" } else { "archived" }
     );
-    audit::record(
-        tx,
-        AuditEntry::new(Some(actor.user_id), &action, lookup.entity()).entity_id(id),
-    )
-    .await?;
+    audit::record(tx, AuditEntry::new(&action, lookup.entity()).entity_id(id)).await?;
     Ok(())
 }
 

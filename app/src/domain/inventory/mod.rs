@@ -75,13 +75,7 @@ impl From<InventoryError> for AppError {
     }
 }
 
-/// The name of the constraint a database error broke, if any.
-pub(crate) fn constraint_of(e: &sqlx::Error) -> Option<&str> {
-    match e {
-        sqlx::Error::Database(db) => db.constraint(),
-        _ => None,
-    }
-}
+pub(crate) use crate::domain::db_errors::constraint_of;
 
 /// Checks a movement quantity: 1 to [`MAX_QUANTITY`].
 pub fn check_quantity(quantity: i64) -> Result<(), InventoryError> {

@@ -7,10 +7,10 @@ use super::{check_quantity, InventoryError, MAX_QUANTITY};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
-        permissions::{Actor, Permission},
+        permissions::Permission,
     },
     model::{MovementKind, MovementView},
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 /// What a movement refers to (a bill, a credit note, a restock delivery, …).
@@ -52,8 +52,7 @@ pub struct SaleLine {
 
 #[allow(clippy::too_many_arguments)]
 async fn record(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     kind: MovementKind,
     quantity: i64,
@@ -61,6 +60,7 @@ async fn record(
     reference: &Reference,
     reason: Option<&str>,
 ) -> Result<Movement, InventoryError> {
+    let actor = &tx.actor();
     let id = Uuid::now_v7();
     let tenant_id = tx.tenant_id();
     sqlx::query(
@@ -82,13 +82,9 @@ async fn record(
     .await?;
     audit::record(
         tx,
-        AuditEntry::new(
-            Some(actor.user_id),
-            &format!("stock.{}", kind.as_str()),
-            "product",
-        )
-        .entity_id(product_id)
-        .after(json!({ "quantity": quantity, "on_hand": balance_after, "reason": reason })),
+        AuditEntry::new(&format!("stock.{}", kind.as_str()), "product")
+            .entity_id(product_id)
+            .after(json!({ "quantity": quantity, "on_hand": balance_after, "reason": reason })),
     )
     .await?;
     Ok(Movement {
@@ -123,11 +119,11 @@ async fn explain_miss(tx: &mut TenantTx, product_id: Uuid) -> Result<InventoryEr
 /// sales), and each decrement is conditional (`on_hand >= n`), so concurrent
 /// sales of the last units can never oversell: one of them gets `OutOfStock`.
 pub async fn sell(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     lines: &[SaleLine],
     reference: &Reference,
 ) -> Result<Vec<Movement>, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::Sell)?;
     if lines.is_empty() {
         return Err(InventoryError::invalid("A sale needs at least one line."));
@@ -159,7 +155,6 @@ pub async fn sell(
         movements.push(
             record(
                 tx,
-                actor,
                 product_id,
                 MovementKind::Sale,
                 -quantity,
@@ -175,12 +170,12 @@ pub async fn sell(
 
 /// Adds delivered goods (manager and above).
 pub async fn restock(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     quantity: i64,
     note: Option<&str>,
 ) -> Result<Movement, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::Restock)?;
     check_quantity(quantity)?;
     let note = clean_reason(note)?;
@@ -202,7 +197,6 @@ pub async fn restock(
     };
     record(
         tx,
-        actor,
         product_id,
         MovementKind::Restock,
         quantity,
@@ -215,12 +209,12 @@ pub async fn restock(
 
 /// Puts returned goods back (credit notes; manager and above).
 pub async fn return_to_stock(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     quantity: i64,
     reference: &Reference,
 ) -> Result<Movement, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::ReturnStock)?;
     check_quantity(quantity)?;
     // Archived products can still take their goods back.
@@ -234,7 +228,6 @@ pub async fn return_to_stock(
     let on_hand = on_hand.ok_or(InventoryError::NotFound("Product"))?;
     record(
         tx,
-        actor,
         product_id,
         MovementKind::Return,
         quantity,
@@ -248,12 +241,12 @@ pub async fn return_to_stock(
 /// Corrects stock by `delta` (positive or negative) with a required reason
 /// (manager and above). Never below zero.
 pub async fn adjust(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     delta: i64,
     reason: &str,
 ) -> Result<Movement, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::AdjustStock)?;
     if delta == 0 {
         return Err(InventoryError::invalid("An adjustment must change the stock."));
@@ -279,7 +272,6 @@ pub async fn adjust(
     };
     record(
         tx,
-        actor,
         product_id,
         MovementKind::Adjustment,
         delta,
@@ -293,11 +285,11 @@ pub async fn adjust(
 /// Records a stock count: the counted quantity in, a `count` movement for the
 /// difference out (zero when the count agrees, so the count is on record).
 pub async fn count(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     counted: i64,
 ) -> Result<Movement, InventoryError> {
+    let actor = &tx.actor();
     actor.require(Permission::CountStock)?;
     if !(0..=MAX_QUANTITY * 1000).contains(&counted) {
         return Err(InventoryError::invalid(
@@ -325,7 +317,6 @@ pub async fn count(
     };
     record(
         tx,
-        actor,
         product_id,
         MovementKind::Count,
         delta,
@@ -338,15 +329,14 @@ pub async fn count(
 
 /// The opening balance of a new product.
 pub(super) async fn initial(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     product_id: Uuid,
     quantity: i64,
     reference: &Reference,
 ) -> Result<Movement, InventoryError> {
+    let _actor = &tx.actor();
     record(
         tx,
-        actor,
         product_id,
         MovementKind::Initial,
         quantity,

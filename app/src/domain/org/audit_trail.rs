@@ -8,8 +8,8 @@ use super::OrgError;
 use crate::{
     domain::dates::DayRange,
     org::{AuditFilter, AuditRow},
-    permissions::{Actor, Permission},
-    tenancy::TenantTx,
+    permissions::Permission,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 /// Rows the page shows at most (the export has no limit).
@@ -45,7 +45,7 @@ pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, OrgError> {
 }
 
 /// An action filter ending in `.` matches every action under it (`bill.`).
-const QUERY: &str = "WITH tz AS (SELECT coalesce(settings->>'timezone', 'UTC') AS name FROM tenants) \
+const QUERY: &str = "WITH tz AS (SELECT timezone AS name FROM tenants) \
     SELECT a.id, a.created_at, u.email, a.action, a.entity, a.entity_id, a.before::text, a.after::text, a.request_id \
     FROM audit_log a CROSS JOIN tz LEFT JOIN users u ON u.id = a.actor_user_id \
     WHERE ($1::uuid IS NULL OR a.actor_user_id = $1) \
@@ -94,7 +94,8 @@ fn query(
         .bind(limit)
 }
 
-pub async fn list(tx: &mut TenantTx, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditRow>, OrgError> {
+pub async fn list(tx: &mut TenantCtx<'_>, filter: &AuditFilter) -> Result<Vec<AuditRow>, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ViewAudit)?;
     let filter = check(filter)?;
     let rows = query(&filter, PAGE_LIMIT).fetch_all(tx.conn()).await?;
@@ -110,7 +111,8 @@ pub fn stream<'t>(
 }
 
 /// The actions recorded so far (for the page's filter list).
-pub async fn actions(tx: &mut TenantTx, actor: &Actor) -> Result<Vec<String>, OrgError> {
+pub async fn actions(tx: &mut TenantCtx<'_>) -> Result<Vec<String>, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ViewAudit)?;
     Ok(
         sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")

@@ -23,8 +23,8 @@ use crate::{
     },
     model::Role,
     org::{InvitationPreview, InvitationStatus, InvitationView},
-    permissions::{may_grant, Actor, Permission},
-    tenancy::{Db, ResolvedTenant, TenantTx},
+    permissions::{may_grant, Permission},
+    tenancy::{Db, ResolvedTenant, TenantCtx},
 };
 
 pub const INVITE_TTL_DAYS: i64 = 7;
@@ -132,12 +132,11 @@ fn view_of(row: InvitationRow) -> Option<InvitationView> {
 /// the inviter once, inside the link). A pending invitation for the same
 /// email is withdrawn: only the newest link works.
 pub async fn create(
-    tx: &mut TenantTx,
-    actor: &Actor,
+    tx: &mut TenantCtx<'_>,
     email: &str,
     role: Role,
-    request_id: Option<&str>,
 ) -> Result<(InvitationView, String), OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::InviteMembers)?;
     check_may_grant(actor, role)?;
     let email = normalize_email(email).map_err(email_error)?;
@@ -196,10 +195,9 @@ pub async fn create(
     .await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "invitation.created", "invitation")
+        AuditEntry::new("invitation.created", "invitation")
             .entity_id(id)
-            .after(json!({ "email": email, "role": role, "expires_in_days": INVITE_TTL_DAYS }))
-            .request_id(request_id),
+            .after(json!({ "email": email, "role": role, "expires_in_days": INVITE_TTL_DAYS })),
     )
     .await?;
     let row: InvitationRow = sqlx::query_as(&format!("{SELECT_VIEW} WHERE i.id = $1"))
@@ -211,7 +209,8 @@ pub async fn create(
 }
 
 /// Pending invitations and those of the last 30 days.
-pub async fn list(tx: &mut TenantTx, actor: &Actor) -> Result<Vec<InvitationView>, OrgError> {
+pub async fn list(tx: &mut TenantCtx<'_>) -> Result<Vec<InvitationView>, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::InviteMembers)?;
     let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
         "{SELECT_VIEW} WHERE (i.accepted_at IS NULL AND i.revoked_at IS NULL) \
@@ -224,12 +223,8 @@ pub async fn list(tx: &mut TenantTx, actor: &Actor) -> Result<Vec<InvitationView
 }
 
 /// Withdraws a pending invitation. One may withdraw only what one could grant.
-pub async fn revoke(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    id: Uuid,
-    request_id: Option<&str>,
-) -> Result<(), OrgError> {
+pub async fn revoke(tx: &mut TenantCtx<'_>, id: Uuid) -> Result<(), OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::InviteMembers)?;
     let row: Option<InvitationState> = sqlx::query_as(
         "SELECT id, email, role, expires_at, accepted_at, revoked_at, now() AS now, 0 AS max_users \
@@ -264,10 +259,9 @@ pub async fn revoke(
         .await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "invitation.revoked", "invitation")
+        AuditEntry::new("invitation.revoked", "invitation")
             .entity_id(id)
-            .before(json!({ "email": email, "role": role }))
-            .request_id(request_id),
+            .before(json!({ "email": email, "role": role })),
     )
     .await?;
     Ok(())
@@ -463,10 +457,11 @@ pub async fn accept(
     audit::record_platform(
         &mut tx,
         tenant.id,
-        AuditEntry::new(Some(user_id), "member.joined", "membership")
+        Some(user_id),
+        request_id,
+        AuditEntry::new("member.joined", "membership")
             .entity_id(user_id)
-            .after(json!({ "email": email, "role": role, "invitation": invitation_id }))
-            .request_id(request_id),
+            .after(json!({ "email": email, "role": role, "invitation": invitation_id })),
     )
     .await?;
     tx.commit().await?;

@@ -17,7 +17,7 @@ use crate::{
     model::Role,
     org::MemberView,
     permissions::{may_grant, may_manage, Actor, Permission},
-    tenancy::TenantTx,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 type MemberRow = (
@@ -30,7 +30,8 @@ type MemberRow = (
     chrono::DateTime<chrono::Utc>,
 );
 
-pub async fn list(tx: &mut TenantTx, actor: &Actor) -> Result<Vec<MemberView>, OrgError> {
+pub async fn list(tx: &mut TenantCtx<'_>) -> Result<Vec<MemberView>, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ViewMembers)?;
     let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT u.id, u.display_name, u.email, m.role, m.is_active, m.last_seen_at, m.created_at \
@@ -122,13 +123,8 @@ pub fn check_may_grant(actor: &Actor, role: Role) -> Result<(), OrgError> {
     }
 }
 
-pub async fn change_role(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    user_id: Uuid,
-    role: Role,
-    request_id: Option<&str>,
-) -> Result<(), OrgError> {
+pub async fn change_role(tx: &mut TenantCtx<'_>, user_id: Uuid, role: Role) -> Result<(), OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ManageMembers)?;
     let (current, _) = lock_member(tx, user_id).await?;
     check_may_manage(actor, user_id, current)?;
@@ -148,23 +144,17 @@ pub async fn change_role(
         .await?;
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "member.role_changed", "membership")
+        AuditEntry::new("member.role_changed", "membership")
             .entity_id(user_id)
             .before(json!({ "role": current }))
-            .after(json!({ "role": role }))
-            .request_id(request_id),
+            .after(json!({ "role": role })),
     )
     .await?;
     Ok(())
 }
 
-pub async fn set_active(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    user_id: Uuid,
-    active: bool,
-    request_id: Option<&str>,
-) -> Result<(), OrgError> {
+pub async fn set_active(tx: &mut TenantCtx<'_>, user_id: Uuid, active: bool) -> Result<(), OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ManageMembers)?;
     let (current, was_active) = lock_member(tx, user_id).await?;
     check_may_manage(actor, user_id, current)?;
@@ -195,7 +185,6 @@ pub async fn set_active(
     audit::record(
         tx,
         AuditEntry::new(
-            Some(actor.user_id),
             if active {
                 "member.reactivated"
             } else {
@@ -205,8 +194,7 @@ pub async fn set_active(
         )
         .entity_id(user_id)
         .before(json!({ "is_active": was_active }))
-        .after(json!({ "is_active": active }))
-        .request_id(request_id),
+        .after(json!({ "is_active": active })),
     )
     .await?;
     Ok(())

@@ -54,7 +54,7 @@ pub async fn tenants(db: &Db) -> Result<Vec<TenantOverview>, OrgError> {
 }
 
 fn from_db(error: sqlx::Error) -> OrgError {
-    match error.as_database_error().and_then(|e| e.code()).as_deref() {
+    match crate::domain::db_errors::sqlstate_of(&error).as_deref() {
         Some("23514") => OrgError::Invalid(
             error
                 .as_database_error()

@@ -3,94 +3,52 @@
 //! admins. Stored on the tenant's own row: `name`, `business_type`, and the
 //! `settings` JSON object (keys below), so the till's existing reader keeps
 //! working.
-use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::OrgError;
 use crate::{
     domain::audit::{self, AuditEntry},
-    org::{currency_minor_units, BusinessSettings, BusinessType, SUPPORTED_MINOR_UNITS},
-    permissions::{Actor, Permission},
-    pricing::TaxMode,
-    tenancy::TenantTx,
+    org::{currency_minor_units, BusinessSettings, SUPPORTED_MINOR_UNITS},
+    permissions::Permission,
+    tenancy::{TenantCtx, TenantTx},
 };
 
 const MAX_RECEIPT_TEXT: usize = 500;
 
-/// The tenant's settings, with defaults for keys never set.
-pub async fn load(tx: &mut TenantTx) -> Result<BusinessSettings, OrgError> {
-    let (name, business_type, settings): (String, String, Value) =
-        sqlx::query_as("SELECT name, business_type, settings FROM tenants")
-            .fetch_one(tx.conn())
-            .await?;
-    Ok(from_row(name, &business_type, &settings))
-}
-
-fn from_row(name: String, business_type: &str, settings: &Value) -> BusinessSettings {
-    let text = |key: &str, default: &str| {
-        settings
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or(default)
-            .to_owned()
-    };
-    BusinessSettings {
-        name,
-        business_type: BusinessType::parse(business_type).unwrap_or(BusinessType::Retail),
-        currency: text("currency", "USD"),
-        tax_mode: match settings.get("tax_mode").and_then(Value::as_str) {
-            Some("exclusive") => TaxMode::Exclusive,
-            _ => TaxMode::Inclusive,
-        },
-        default_tax_rate_id: settings
-            .get("default_tax_rate_id")
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok()),
-        timezone: text("timezone", "UTC"),
-        receipt_header: text("receipt_header", ""),
-        receipt_footer: text("receipt_footer", ""),
-        cashier_discount_limit_bp: settings
-            .get("cashier_discount_limit_bp")
-            .and_then(Value::as_i64)
-            .unwrap_or(1000),
-    }
+/// The tenant's settings (decoded in one place: `BusinessSettings::from_row`).
+pub async fn load(tx: &mut TenantCtx<'_>) -> Result<BusinessSettings, OrgError> {
+    Ok((*tx.settings().await?).clone())
 }
 
 /// Checks and saves the settings; one audit row with before and after.
-pub async fn save(
-    tx: &mut TenantTx,
-    actor: &Actor,
-    input: BusinessSettings,
-    request_id: Option<&str>,
-) -> Result<BusinessSettings, OrgError> {
+pub async fn save(tx: &mut TenantCtx<'_>, input: BusinessSettings) -> Result<BusinessSettings, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ManageSettings)?;
     let clean = validate(tx, input).await?;
     let before = load(tx).await?;
     sqlx::query(
-        "UPDATE tenants SET name = $1, business_type = $2, \
-                settings = settings || $3::jsonb",
+        "UPDATE tenants SET name = $1, business_type = $2, currency = $3, tax_mode = $4, \
+                default_tax_rate_id = $5, timezone = $6, receipt_header = $7, receipt_footer = $8, \
+                cashier_discount_limit_bp = $9",
     )
     .bind(&clean.name)
     .bind(clean.business_type.as_str())
-    .bind(json!({
-        "currency": clean.currency,
-        "tax_mode": match clean.tax_mode { TaxMode::Inclusive => "inclusive", TaxMode::Exclusive => "exclusive" },
-        "default_tax_rate_id": clean.default_tax_rate_id.map(|id| id.to_string()),
-        "timezone": clean.timezone,
-        "receipt_header": clean.receipt_header,
-        "receipt_footer": clean.receipt_footer,
-        "cashier_discount_limit_bp": clean.cashier_discount_limit_bp,
-    }))
+    .bind(&clean.currency)
+    .bind(clean.tax_mode.as_str())
+    .bind(clean.default_tax_rate_id)
+    .bind(&clean.timezone)
+    .bind(&clean.receipt_header)
+    .bind(&clean.receipt_footer)
+    .bind(i32::try_from(clean.cashier_discount_limit_bp).unwrap_or(i32::MAX))
     .execute(tx.conn())
     .await?;
+    tx.settings_changed();
     let tenant_id = tx.tenant_id();
     audit::record(
         tx,
-        AuditEntry::new(Some(actor.user_id), "settings.updated", "tenant")
+        AuditEntry::new("settings.updated", "tenant")
             .entity_id(tenant_id)
             .before(serde_json::to_value(&before).unwrap_or_default())
-            .after(serde_json::to_value(&clean).unwrap_or_default())
-            .request_id(request_id),
+            .after(serde_json::to_value(&clean).unwrap_or_default()),
     )
     .await?;
     Ok(clean)
@@ -162,19 +120,4 @@ async fn validate(tx: &mut TenantTx, input: BusinessSettings) -> Result<Business
         receipt_footer: receipt(&input.receipt_footer, "footer")?,
         cashier_discount_limit_bp: input.cashier_discount_limit_bp,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_for_an_empty_settings_object() {
-        let s = from_row("Acme".into(), "restaurant", &json!({}));
-        assert_eq!(s.business_type, BusinessType::Restaurant);
-        assert_eq!(s.currency, "USD");
-        assert_eq!(s.tax_mode, TaxMode::Inclusive);
-        assert_eq!(s.timezone, "UTC");
-        assert_eq!(s.cashier_discount_limit_bp, 1000);
-    }
 }

@@ -4,10 +4,7 @@
 //! It runs in the tenant's own transaction, so row-level security guarantees
 //! no other tenant's row can appear. Token hashes are left out: they are
 //! secrets of the sign-in machinery, not business data.
-use crate::{
-    permissions::{Actor, Permission},
-    tenancy::TenantTx,
-};
+use crate::{permissions::Permission, tenancy::TenantCtx};
 
 use super::OrgError;
 
@@ -23,7 +20,8 @@ pub struct ExportPart {
 
 /// The parts in a stable order: the business itself, its members' accounts,
 /// then every table with a `tenant_id` column, alphabetically.
-pub async fn parts(tx: &mut TenantTx, actor: &Actor) -> Result<Vec<ExportPart>, OrgError> {
+pub async fn parts(tx: &mut TenantCtx<'_>) -> Result<Vec<ExportPart>, OrgError> {
+    let actor = &tx.actor();
     actor.require(Permission::ExportTenant)?;
     let strip: String = SECRET_COLUMNS.iter().map(|c| format!(" - '{c}'")).collect();
     let tables: Vec<(String, String)> = sqlx::query_as(

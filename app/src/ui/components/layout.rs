@@ -82,7 +82,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             Some(user) => view! {
                 <div class="flex items-center gap-3 text-sm">
                     <span data-testid="current-user" class="text-slate-700">
-                        {user.display_name.clone()}
+                        <a href="/profile" class="hover:text-indigo-700 hover:underline" title="Your profile">{user.display_name.clone()}</a>
                         {user.role.map(|r| view! {
                             <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">
                                 {r.label()}

@@ -18,5 +18,6 @@ pub mod product_detail;
 pub mod product_import;
 pub mod product_new;
 pub mod products;
+pub mod profile;
 pub mod settings;
 pub mod signup;

@@ -1,0 +1,43 @@
+//! `/profile`: the signed-in person's own account (their name, shown in every
+//! business they belong to).
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::{
+    api::profile::RenameMe,
+    model::PageContext,
+    ui::{
+        components::form::{Field, FormError, SubmitButton},
+        pages::member_only::MemberOnly,
+    },
+};
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    view! {
+        <Title text="Your profile · Shopfloor" />
+        <MemberOnly children=|ctx| view! { <ProfileForm ctx=ctx /> }.into_any() />
+    }
+}
+
+#[component]
+fn ProfileForm(ctx: PageContext) -> impl IntoView {
+    let rename = ServerAction::<RenameMe>::new();
+    let (name, email) = ctx.user.map(|u| (u.display_name, u.email)).unwrap_or_default();
+    view! {
+        <div class="mx-auto max-w-md">
+            <h1 class="mb-2 text-2xl font-bold">"Your profile"</h1>
+            <p class="mb-4 text-slate-600">{format!("Signed in as {email}. Your name is shown in every business you belong to.")}</p>
+            <ActionForm action=rename attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-6">
+                <Field label="Your name" name="display_name" autocomplete="name" value=name />
+                <FormError value=rename.value() />
+                {move || rename.value().get().and_then(Result::ok).map(|saved| view! {
+                    <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800" data-testid="profile-saved">
+                        {format!("Saved. You are now {saved}.")}
+                    </p>
+                })}
+                <SubmitButton label="Save" busy_label="Saving…" pending=Memo::new(move |_| rename.pending().get()) />
+            </ActionForm>
+        </div>
+    }
+}
