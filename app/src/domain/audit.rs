@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::tenancy::{PlatformTx, TenantTx};
+use crate::tenancy::TenantTx;
 
 /// What happened, to what, by whom.
 #[derive(Debug, Clone)]
@@ -54,16 +54,6 @@ impl<'a> AuditEntry<'a> {
 
 pub async fn record(tx: &mut TenantTx, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
     let tenant_id = tx.tenant_id();
-    insert(tx.conn(), tenant_id, entry).await
-}
-
-/// For the platform paths that create a tenant (sign-up): the transaction must
-/// already have entered the tenant.
-pub async fn record_platform(
-    tx: &mut PlatformTx,
-    tenant_id: Uuid,
-    entry: AuditEntry<'_>,
-) -> Result<(), sqlx::Error> {
     insert(tx.conn(), tenant_id, entry).await
 }
 

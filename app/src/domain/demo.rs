@@ -98,6 +98,7 @@ async fn ensure_business(
             password: DEMO_PASSWORD.into(),
         },
         None,
+        None,
     )
     .await?;
     Ok(signed_up.tenant.id)
