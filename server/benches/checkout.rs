@@ -72,6 +72,7 @@ async fn main() {
         SiteConfig {
             base_domain: "localhost".into(),
             https: false,
+            trusted_proxies: Vec::new(),
         },
         LeptosOptions::builder()
             .output_name("shopfloor")
@@ -266,6 +267,7 @@ async fn setup(db: &Db) -> Vec<Terminal> {
                 email: owner_email.clone(),
                 password: PASSWORD.into(),
             },
+            None,
             None,
         )
         .await

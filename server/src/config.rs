@@ -97,6 +97,13 @@ pub struct Options {
     #[arg(long, env = "SHOPFLOOR_HTTPS", global = true)]
     pub https: bool,
 
+    /// Reverse proxies (comma-separated IP addresses or CIDR networks, e.g.
+    /// `10.0.0.0/8,192.0.2.7`) whose `X-Forwarded-For` header is believed for
+    /// the client's address. Unset: the client is the socket's peer and the
+    /// header is ignored.
+    #[arg(long, env = "SHOPFLOOR_TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<app::state::IpNet>,
+
     /// Seed the demo businesses even on an external database.
     #[arg(long, env = "SHOPFLOOR_SEED_DEMO", global = true)]
     pub seed_demo: bool,
@@ -119,4 +126,18 @@ pub struct Options {
     /// Log format: `text` or `json`. Filter with RUST_LOG.
     #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_are_a_comma_separated_list() {
+        let cli = Cli::try_parse_from(["shopfloor", "--trusted-proxies", "10.0.0.0/8,192.0.2.7"]).unwrap();
+        assert_eq!(cli.options.trusted_proxies.len(), 2);
+        let none = Cli::try_parse_from(["shopfloor"]).unwrap();
+        assert!(none.options.trusted_proxies.is_empty());
+        assert!(Cli::try_parse_from(["shopfloor", "--trusted-proxies", "not-an-ip"]).is_err());
+    }
 }

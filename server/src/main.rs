@@ -44,6 +44,7 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             SiteConfig {
                 base_domain: options.base_domain.clone(),
                 https: options.https,
+                trusted_proxies: options.trusted_proxies.clone(),
             },
             server::leptos_options(options.site_addr),
         );

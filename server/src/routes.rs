@@ -28,9 +28,22 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
-/// The session cookie's name. Host-only (no Domain attribute), HttpOnly,
-/// SameSite=Lax, Secure over https.
+/// The session cookie's name over http. Host-only (no Domain attribute),
+/// HttpOnly, SameSite=Lax, Path=/.
 pub const SESSION_COOKIE: &str = "shopfloor_session";
+
+/// Its name over https: with the `__Host-` prefix a browser accepts the cookie
+/// only when it is Secure, host-only and for Path=/, so a sibling subdomain (or
+/// a plain-http response) can never set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-shopfloor_session";
+
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -38,7 +51,8 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
     let store = PostgresStore::new(state.db.session_pool().clone());
     SessionManagerLayer::new(store)
-        .with_name(SESSION_COOKIE)
+        .with_name(session_cookie_name(state.site.https))
+        .with_path("/")
         .with_secure(state.site.https)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -72,7 +86,10 @@ pub fn router(state: AppState) -> Router {
     // Everything a tenant or apex page needs. Layers run outermost-last-added:
     // same-origin check, then host → tenant, then session, then the member.
     let pages = Router::new()
-        .route("/auth/handoff", get(app::api::auth::handoff))
+        .route(
+            "/auth/handoff",
+            get(app::api::auth::handoff).post(app::api::auth::handoff_confirm),
+        )
         .route("/api/catalog/export", get(app::api::export::export_csv))
         .route("/api/audit/export", get(app::api::org_export::audit_csv))
         .route("/api/export/tenant", get(app::api::org_export::tenant_jsonl))

@@ -163,6 +163,7 @@ pub async fn signup(
                     email,
                     password,
                 },
+                ctx.client_addr.as_deref(),
                 ctx.request_id.as_deref(),
             )
             .await?;
@@ -234,57 +235,147 @@ fn session_error(error: tower_sessions::session::Error) -> AppError {
 
 /// `GET /auth/handoff?token=…` on a tenant's subdomain: redeems a hand-off
 /// token once, starts a session for this host and lands on the dashboard.
+///
+/// It completes at once only when the browser says the navigation came from
+/// our own site (`Sec-Fetch-Site: same-site` or `same-origin`: the apex's
+/// redirect in production). Anything else (a link or an image on another site,
+/// a pasted link, a browser without fetch metadata, or the apex on
+/// `localhost`, which browsers count as another site) gets a page that says
+/// whom the link signs in, with a button that posts back to this origin
+/// ([`handoff_confirm`]); a cross-site request can never complete a hand-off.
+/// Either way it never replaces another signed-in person's session.
 #[cfg(feature = "ssr")]
 pub async fn handoff(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
     axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
     axum::Extension(site): axum::Extension<crate::tenancy::SiteCtx>,
+    current: Option<axum::Extension<crate::tenancy::CurrentUser>>,
     session: tower_sessions::Session,
     headers: http::HeaderMap,
     uri: http::Uri,
 ) -> axum::response::Response {
+    use crate::{domain::accounts, ui::error_page};
+    let host = crate::tenancy::middleware::host_of(&headers, &uri);
+    let apex = state.site.apex_origin(&host);
+    let Some(tenant) = site.tenant() else {
+        return handoff_elsewhere(&apex);
+    };
+    let token = query.get("token").map(String::as_str).unwrap_or_default();
+    let current = current.map(|axum::Extension(user)| user);
+    let from_our_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"same-site" || v.as_bytes() == b"same-origin");
+    if from_our_site {
+        return complete_handoff(&state, tenant, token, current.as_ref(), &session, &headers, &apex).await;
+    }
+    match accounts::peek_handoff(&state.db, tenant.id, token).await {
+        Ok(user) if current.as_ref().is_some_and(|c| c.id != user.user_id) => {
+            other_user_signed_in(current.as_ref(), &apex)
+        }
+        Ok(user) => error_page::confirm_handoff(&tenant.name, &user.display_name, &user.email, token, &apex),
+        Err(error) => handoff_failed(error, &apex),
+    }
+}
+
+/// `POST /auth/handoff` (form field `token`): the button of the page that
+/// [`handoff`] shows. Like every POST it passed the same-origin check first.
+#[cfg(feature = "ssr")]
+pub async fn handoff_confirm(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::Extension(site): axum::Extension<crate::tenancy::SiteCtx>,
+    current: Option<axum::Extension<crate::tenancy::CurrentUser>>,
+    session: tower_sessions::Session,
+    headers: http::HeaderMap,
+    uri: http::Uri,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> axum::response::Response {
+    let host = crate::tenancy::middleware::host_of(&headers, &uri);
+    let apex = state.site.apex_origin(&host);
+    let Some(tenant) = site.tenant() else {
+        return handoff_elsewhere(&apex);
+    };
+    let token = form.get("token").map(String::as_str).unwrap_or_default();
+    let current = current.map(|axum::Extension(user)| user);
+    complete_handoff(&state, tenant, token, current.as_ref(), &session, &headers, &apex).await
+}
+
+#[cfg(feature = "ssr")]
+async fn complete_handoff(
+    state: &crate::state::AppState,
+    tenant: &crate::tenancy::ResolvedTenant,
+    token: &str,
+    current: Option<&crate::tenancy::CurrentUser>,
+    session: &tower_sessions::Session,
+    headers: &http::HeaderMap,
+    apex: &str,
+) -> axum::response::Response {
     use axum::response::{IntoResponse, Redirect};
-    use http::StatusCode;
 
     use crate::{
         domain::accounts,
         tenancy::{session, session::SessionAuth},
         ui::error_page,
     };
-    let host = crate::tenancy::middleware::host_of(&headers, &uri);
-    let apex = state.site.apex_origin(&host);
-    let Some(tenant) = site.tenant() else {
-        return error_page::response(
-            StatusCode::NOT_FOUND,
-            "Page not found",
-            "Sign-in links open on a business's own address.",
-            &apex,
-        );
-    };
-    let token = query.get("token").map(String::as_str).unwrap_or_default();
     let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
-    match accounts::redeem_handoff(&state.db, tenant.id, token, request_id).await {
+    let signed_in_as = current.map(|c| c.id);
+    match accounts::redeem_handoff(&state.db, tenant.id, token, signed_in_as, request_id).await {
         Ok(user_id) => {
             let auth = SessionAuth {
                 user_id,
                 tenant_id: Some(tenant.id),
                 operator: false,
             };
-            if let Err(error) = session::sign_in(&session, auth).await {
+            if let Err(error) = session::sign_in(session, auth).await {
                 tracing::error!(%error, "session store error");
-                return error_page::internal(&apex);
+                return error_page::internal(apex);
             }
             Redirect::to("/").into_response()
         }
-        Err(accounts::AccountError::HandoffInvalid) => error_page::response(
-            StatusCode::BAD_REQUEST,
+        Err(accounts::AccountError::HandoffOtherUser) => other_user_signed_in(current, apex),
+        Err(error) => handoff_failed(error, apex),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn handoff_elsewhere(apex: &str) -> axum::response::Response {
+    crate::ui::error_page::response(
+        http::StatusCode::NOT_FOUND,
+        "Page not found",
+        "Sign-in links open on a business's own address.",
+        apex,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn other_user_signed_in(
+    current: Option<&crate::tenancy::CurrentUser>,
+    apex: &str,
+) -> axum::response::Response {
+    let who = current.map_or_else(|| "someone else".to_owned(), |c| c.email.clone());
+    crate::ui::error_page::response(
+        http::StatusCode::CONFLICT,
+        "Someone else is signed in here",
+        &format!(
+            "This browser is signed in to this business as {who}. Log out first, then open the link again \
+             (it works for a minute)."
+        ),
+        apex,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn handoff_failed(error: crate::domain::accounts::AccountError, apex: &str) -> axum::response::Response {
+    use crate::{domain::accounts::AccountError, ui::error_page};
+    match error {
+        AccountError::HandoffInvalid => error_page::response(
+            http::StatusCode::BAD_REQUEST,
             "This sign-in link no longer works",
             "Sign-in links work once, for a minute. Log in again to continue.",
-            &apex,
+            apex,
         ),
-        Err(error) => {
+        error => {
             tracing::error!(%error, "hand-off failed");
-            error_page::internal(&apex)
+            error_page::internal(apex)
         }
     }
 }

@@ -1,5 +1,5 @@
 //! What a server function knows about its request.
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{connect_info::MockConnectInfo, ConnectInfo};
 use http::request::Parts;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::{
     domain::permissions::Actor,
     error::AppError,
-    state::AppState,
+    state::{AppState, IpNet},
     tenancy::{middleware::host_of, CurrentUser, ResolvedTenant, SiteCtx, TenantCtx},
 };
 
@@ -52,13 +52,7 @@ impl RequestCtx {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        // MockConnectInfo is what tests put in place of the socket's address.
-        let client_addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| *addr)
-            .or_else(|| parts.extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))
-            .map(|addr| addr.ip().to_string());
+        let client_addr = client_addr(&parts, &state.site.trusted_proxies).map(|ip| ip.to_string());
         let plain_form = parts
             .headers
             .get(http::header::ACCEPT)
@@ -130,6 +124,54 @@ impl RequestCtx {
     }
 }
 
+/// The client's address, decided here only: the socket's peer, unless the peer
+/// is one of the configured trusted proxies (`SHOPFLOOR_TRUSTED_PROXIES`).
+/// Then it is the nearest address in `X-Forwarded-For` that is not itself a
+/// trusted proxy: each proxy appends the address it was reached from, so
+/// everything further left was written by the client and proves nothing.
+pub fn client_addr(parts: &Parts, trusted_proxies: &[IpNet]) -> Option<IpAddr> {
+    // MockConnectInfo is what tests put in place of the socket's address.
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
+        .or_else(|| parts.extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))?
+        .ip();
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    Some(resolve_client(peer, &forwarded, trusted_proxies))
+}
+
+fn resolve_client(peer: IpAddr, forwarded: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if !is_trusted(peer) {
+        return peer;
+    }
+    for hop in forwarded.iter().rev() {
+        let hop = hop.trim();
+        let Some(ip) = hop
+            .parse::<IpAddr>()
+            .ok()
+            .or_else(|| hop.parse::<SocketAddr>().ok().map(|a| a.ip()))
+        else {
+            // Not an address: whatever wrote it was not one of our proxies;
+            // the hop that received it is the last one we know.
+            return client;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            return ip;
+        }
+    }
+    client
+}
+
 /// Sets the HTTP status for an error answer. Plain form posts keep leptos's
 /// redirect back to the form (which then shows the error).
 pub fn fail(error: AppError) -> AppError {
@@ -154,4 +196,37 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 pub fn db_error(error: sqlx::Error) -> AppError {
     tracing::error!(%error, "database error");
     AppError::Internal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxies: Vec<IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let client = ip("203.0.113.5");
+        // No proxies configured, or a peer that is not one: the peer.
+        assert_eq!(resolve_client(client, &["198.51.100.1"], &[]), client);
+        assert_eq!(resolve_client(client, &["198.51.100.1"], &proxies), client);
+        // From a trusted proxy: the nearest untrusted hop, not what the client wrote.
+        assert_eq!(
+            resolve_client(ip("10.0.0.2"), &["6.6.6.6", "203.0.113.5"], &proxies),
+            client
+        );
+        assert_eq!(
+            resolve_client(ip("10.0.0.2"), &["6.6.6.6", " 203.0.113.5", "10.0.0.1"], &proxies),
+            client
+        );
+        // Garbage or nothing: the last hop we know.
+        assert_eq!(
+            resolve_client(ip("10.0.0.2"), &["203.0.113.5", "nonsense"], &proxies),
+            ip("10.0.0.2")
+        );
+        assert_eq!(resolve_client(ip("10.0.0.2"), &[], &proxies), ip("10.0.0.2"));
+    }
 }

@@ -28,14 +28,14 @@ pub enum AccountError {
     BadCredentials,
     #[error("That address is already taken. Please choose another.")]
     SlugTaken,
-    #[error("An account with this email already exists, and the password does not match it.")]
-    EmailTaken,
     #[error("Too many failed attempts")]
     RateLimited,
     #[error("You are not a member of that business.")]
     NotMember,
     #[error("This sign-in link has expired or was already used.")]
     HandoffInvalid,
+    #[error("Someone else is signed in here. Log out first, then open the link again.")]
+    HandoffOtherUser,
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
@@ -47,10 +47,11 @@ impl From<AccountError> for AppError {
         match e {
             AccountError::Invalid(m) => AppError::Invalid(m),
             AccountError::BadCredentials => AppError::Invalid(e.to_string()),
-            AccountError::SlugTaken | AccountError::EmailTaken => AppError::Conflict(e.to_string()),
+            AccountError::SlugTaken => AppError::Conflict(e.to_string()),
             AccountError::RateLimited => AppError::RateLimited,
             AccountError::NotMember => AppError::Forbidden,
             AccountError::HandoffInvalid => AppError::Invalid(e.to_string()),
+            AccountError::HandoffOtherUser => AppError::Conflict(e.to_string()),
             AccountError::Db(error) => {
                 tracing::error!(%error, "database error in accounts");
                 AppError::Internal
@@ -120,11 +121,24 @@ pub struct SignedUp {
     pub tenant: ResolvedTenant,
 }
 
+/// Whose business a sign-up makes: an account whose password was checked, or a
+/// new one.
+enum OwnerAccount {
+    Existing(Uuid),
+    New { password_hash: String },
+}
+
 /// Creates a business: the tenant, its owner's account (or reuses the account
 /// when the password matches it) and the owner membership, in one transaction.
+///
+/// Sign-up is a password check like log-in: the address is checked first (a
+/// taken one is refused the same way for every email), then an attempt is
+/// reserved in the log-in throttle for `client` before any hashing, and a wrong
+/// password for an existing email is answered exactly as log-in answers it.
 pub async fn sign_up(
     db: &Db,
     input: SignupInput,
+    client: Option<&str>,
     request_id: Option<&str>,
 ) -> Result<SignedUp, AccountError> {
     let business_name = clean_name(&input.business_name, "the business name")?;
@@ -133,31 +147,58 @@ pub async fn sign_up(
     validate_slug(&slug).map_err(|e| AccountError::Invalid(e.to_string()))?;
     let email = normalize_email(&input.email)?;
     password::check_password_rules(&input.password).map_err(AccountError::Invalid)?;
+    let keys = throttle::keys_for(&email, client);
 
     let mut tx = db.platform_tx().await?;
+    let slug_taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tenants WHERE slug = $1)")
+        .bind(&slug)
+        .fetch_one(tx.conn())
+        .await?;
+    if slug_taken {
+        tx.rollback().await?;
+        return Err(AccountError::SlugTaken);
+    }
+    if !throttle::reserve(tx.conn(), &keys).await? {
+        tx.rollback().await?;
+        return Err(AccountError::RateLimited);
+    }
     let existing: Option<(Uuid, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE lower(email) = $1")
             .bind(&email)
             .fetch_optional(tx.conn())
             .await?;
-    let user_id = match existing {
+    // The reservation is committed before hashing, so parallel attempts see it.
+    tx.commit().await?;
+    let account = match existing {
         Some((id, hash)) => {
             if !password::verify_password(input.password.clone(), Some(hash)).await {
-                return Err(AccountError::EmailTaken);
+                return Err(AccountError::BadCredentials);
             }
+            OwnerAccount::Existing(id)
+        }
+        None => OwnerAccount::New {
+            password_hash: password::hash_password(input.password.clone()).await?,
+        },
+    };
+
+    let mut tx = db.platform_tx().await?;
+    let user_id = match account {
+        OwnerAccount::Existing(id) => {
+            throttle::record_success(tx.conn(), &keys).await?;
             id
         }
-        None => {
-            let hash = password::hash_password(input.password.clone()).await?;
+        OwnerAccount::New { password_hash } => {
             let id = Uuid::now_v7();
             sqlx::query("INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)")
                 .bind(id)
                 .bind(&email)
                 .bind(&display_name)
-                .bind(&hash)
+                .bind(&password_hash)
                 .execute(tx.conn())
                 .await
-                .map_err(|e| on_unique(e, "users_email_key", AccountError::EmailTaken))?;
+                // Someone made this account meanwhile: its password was not checked.
+                .map_err(|e| on_unique(e, "users_email_key", AccountError::BadCredentials))?;
+            throttle::record_new_account(tx.conn(), &keys).await?;
             id
         }
     };
@@ -170,15 +211,15 @@ pub async fn sign_up(
         .execute(tx.conn())
         .await
         .map_err(|e| on_unique(e, "tenants_slug_key", AccountError::SlugTaken))?;
-    tx.enter_tenant(tenant_id).await?;
+    // From here on the tenant's rows, as the tenant role under RLS.
+    let mut tx = tx.into_tenant(tenant_id).await?;
     sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, 'owner')")
         .bind(tenant_id)
         .bind(user_id)
         .execute(tx.conn())
         .await?;
-    audit::record_platform(
+    audit::record_as(
         &mut tx,
-        tenant_id,
         Some(user_id),
         request_id,
         AuditEntry::new("tenant.created", "tenant")
@@ -212,6 +253,10 @@ fn on_unique(e: sqlx::Error, constraint: &str, to: AccountError) -> AccountError
 
 /// Checks an email and password, with throttling. Returns the user id. Wrong
 /// email and wrong password are the same error.
+///
+/// The attempt is reserved (and committed) before the hash is computed, so
+/// parallel guesses are counted before any of them is checked; the hash runs
+/// outside any transaction, holding no connection.
 pub async fn authenticate(
     db: &Db,
     email: &str,
@@ -224,8 +269,8 @@ pub async fn authenticate(
     }
     let keys = throttle::keys_for(&email, client);
     let mut tx: PlatformTx = db.platform_tx().await?;
-    if throttle::is_locked(tx.conn(), &keys).await? {
-        tx.commit().await?;
+    if !throttle::reserve(tx.conn(), &keys).await? {
+        tx.rollback().await?;
         return Err(AccountError::RateLimited);
     }
     let row: Option<(Uuid, String)> =
@@ -233,6 +278,7 @@ pub async fn authenticate(
             .bind(&email)
             .fetch_optional(tx.conn())
             .await?;
+    tx.commit().await?;
     let (user_id, hash) = match row {
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
@@ -240,15 +286,13 @@ pub async fn authenticate(
     let ok = password::verify_password(password_text.to_owned(), hash).await;
     match (ok, user_id) {
         (true, Some(id)) => {
+            let mut tx: PlatformTx = db.platform_tx().await?;
             throttle::record_success(tx.conn(), &keys).await?;
             tx.commit().await?;
             Ok(id)
         }
-        _ => {
-            throttle::record_failure(tx.conn(), &keys).await?;
-            tx.commit().await?;
-            Err(AccountError::BadCredentials)
-        }
+        // The reserved attempt stays counted as a failure.
+        _ => Err(AccountError::BadCredentials),
     }
 }
 
@@ -272,9 +316,9 @@ pub async fn log_in_to_tenant(
         .bind(user_id)
         .execute(tx.conn())
         .await?;
-    audit::record_sign_in(
+    audit::record_as(
         &mut tx,
-        user_id,
+        Some(user_id),
         request_id,
         AuditEntry::new("auth.login", "user").entity_id(user_id),
     )
@@ -376,38 +420,80 @@ pub async fn issue_handoff(
     Ok((token, tenant))
 }
 
+/// Whom a hand-off token would sign in, without using it (for the page that
+/// asks before completing a hand-off that did not come from our own site).
+pub async fn peek_handoff(db: &Db, tenant_id: Uuid, token: &str) -> Result<HandoffUser, AccountError> {
+    let hash = handoff_hash(token)?;
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let row: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.display_name FROM handoff_tokens h JOIN users u ON u.id = h.user_id \
+         WHERE h.token_hash = $1 AND h.used_at IS NULL AND h.expires_at > now()",
+    )
+    .bind(hash)
+    .fetch_optional(tx.conn())
+    .await?;
+    tx.commit().await?;
+    let (user_id, email, display_name) = row.ok_or(AccountError::HandoffInvalid)?;
+    Ok(HandoffUser {
+        user_id,
+        email,
+        display_name,
+    })
+}
+
+/// The account a hand-off token is for.
+#[derive(Debug, Clone)]
+pub struct HandoffUser {
+    pub user_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+}
+
+fn handoff_hash(token: &str) -> Result<Vec<u8>, AccountError> {
+    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(AccountError::HandoffInvalid);
+    }
+    Ok(token_hash(&token.to_ascii_lowercase()))
+}
+
 /// Redeems a hand-off token on the tenant's own host: marks it used (once, and
 /// only before it expires) and returns the user, who must still be a member.
+/// When the browser is already signed in here as someone else (`signed_in_as`)
+/// nothing happens and the token stays usable: a hand-off never silently
+/// replaces another person's session.
 pub async fn redeem_handoff(
     db: &Db,
     tenant_id: Uuid,
     token: &str,
+    signed_in_as: Option<Uuid>,
     request_id: Option<&str>,
 ) -> Result<Uuid, AccountError> {
-    if token.len() != 64 || !token.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(AccountError::HandoffInvalid);
-    }
+    let hash = handoff_hash(token)?;
     let mut tx = db.tenant_tx(tenant_id).await?;
     let user_id: Option<Uuid> = sqlx::query_scalar(
         "UPDATE handoff_tokens SET used_at = now() \
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() \
          RETURNING user_id",
     )
-    .bind(token_hash(&token.to_ascii_lowercase()))
+    .bind(hash)
     .fetch_optional(tx.conn())
     .await?;
     let Some(user_id) = user_id else {
         tx.rollback().await?;
         return Err(AccountError::HandoffInvalid);
     };
+    if signed_in_as.is_some_and(|current| current != user_id) {
+        tx.rollback().await?;
+        return Err(AccountError::HandoffOtherUser);
+    }
     let member = active_role(&mut tx, user_id).await?.is_some();
     if !member {
         tx.rollback().await?;
         return Err(AccountError::HandoffInvalid);
     }
-    audit::record_sign_in(
+    audit::record_as(
         &mut tx,
-        user_id,
+        Some(user_id),
         request_id,
         AuditEntry::new("auth.login", "user")
             .entity_id(user_id)
@@ -449,7 +535,7 @@ pub async fn ensure_member_account(
             id
         }
     };
-    tx.enter_tenant(tenant_id).await?;
+    let mut tx = tx.into_tenant(tenant_id).await?;
     let inserted = sqlx::query(
         "INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
@@ -460,9 +546,8 @@ pub async fn ensure_member_account(
     .await?
     .rows_affected();
     if inserted == 1 {
-        audit::record_platform(
+        audit::record_as(
             &mut tx,
-            tenant_id,
             None,
             None,
             AuditEntry::new("member.added", "membership")

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::tenancy::{PlatformTx, TenantCtx, TenantTx};
+use crate::tenancy::{TenantCtx, TenantTx};
 
 /// What happened, to what. Who did it and in which request come from the
 /// tenant context ([`record`]).
@@ -52,27 +52,15 @@ pub async fn record(cx: &mut TenantCtx<'_>, entry: AuditEntry<'_>) -> Result<(),
     insert(cx.conn(), tenant_id, actor, request_id.as_deref(), entry).await
 }
 
-/// A sign-in, recorded before any member context exists: the person who just
-/// proved who they are is the actor.
-pub async fn record_sign_in(
+/// For the sign-in paths, before any member context exists: the person who
+/// just proved who they are (or nobody, for seeding) is the actor.
+pub async fn record_as(
     tx: &mut TenantTx,
-    user_id: Uuid,
-    request_id: Option<&str>,
-    entry: AuditEntry<'_>,
-) -> Result<(), sqlx::Error> {
-    let tenant_id = tx.tenant_id();
-    insert(tx.conn(), tenant_id, Some(user_id), request_id, entry).await
-}
-
-/// For the platform paths that create a tenant (sign-up): the transaction must
-/// already have entered the tenant.
-pub async fn record_platform(
-    tx: &mut PlatformTx,
-    tenant_id: Uuid,
     actor: Option<Uuid>,
     request_id: Option<&str>,
     entry: AuditEntry<'_>,
 ) -> Result<(), sqlx::Error> {
+    let tenant_id = tx.tenant_id();
     insert(tx.conn(), tenant_id, actor, request_id, entry).await
 }
 

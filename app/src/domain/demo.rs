@@ -102,6 +102,7 @@ async fn ensure_business(
             password: DEMO_PASSWORD.into(),
         },
         None,
+        None,
     )
     .await?;
     Ok(signed_up.tenant.id)

@@ -1,10 +1,17 @@
 //! Password hashing with argon2id (the crate's defaults: m=19 MiB, t=2, p=1).
+//!
+//! Every hash and every verification in the server goes through this module,
+//! which runs at most one per CPU core at a time (a semaphore sized by
+//! `available_parallelism`), each on a blocking thread. A burst of log-ins then
+//! queues here instead of taking every core away from other tenants' pages,
+//! and memory stays bounded (19 MiB per hash in flight).
 use std::sync::OnceLock;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
+use tokio::sync::Semaphore;
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 256;
@@ -13,11 +20,38 @@ pub const MAX_PASSWORD_LEN: usize = 256;
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
 
-/// Hashes on a blocking thread (argon2 is deliberately slow).
-pub async fn hash_password(password: String) -> Result<String, HashError> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
+/// How many hashes may run at once: the number of cores.
+pub fn max_concurrent_hashes() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn hash_slots() -> &'static Semaphore {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| Semaphore::new(max_concurrent_hashes()))
+}
+
+/// Runs `work` on a blocking thread once a hash slot is free. The slot moves
+/// into the blocking task, so a caller that gives up (a cancelled request)
+/// still holds it until the hash it started has finished.
+async fn with_hash_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, HashError> {
+    let slot = hash_slots()
+        .acquire()
         .await
-        .map_err(|e| HashError(e.to_string()))?
+        .map_err(|e| HashError(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let out = work();
+        drop(slot);
+        out
+    })
+    .await
+    .map_err(|e| HashError(e.to_string()))
+}
+
+/// Hashes a new password.
+pub async fn hash_password(password: String) -> Result<String, HashError> {
+    with_hash_slot(move || hash_now(&password)).await?
 }
 
 fn hash_now(password: &str) -> Result<String, HashError> {
@@ -32,7 +66,7 @@ fn hash_now(password: &str) -> Result<String, HashError> {
 /// does the same work against a dummy hash, so timing does not reveal which
 /// emails have accounts.
 pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    with_hash_slot(move || {
         let (hash, real) = match hash {
             Some(h) => (h, true),
             None => (dummy_hash().to_owned(), false),
@@ -81,6 +115,24 @@ mod tests {
         assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await);
         assert!(!verify_password("wrong horse battery".into(), Some(hash)).await);
         assert!(!verify_password("not-a-real-password-for-timing".into(), None).await);
+    }
+
+    #[tokio::test]
+    async fn hashes_wait_for_a_free_core() {
+        assert!(max_concurrent_hashes() >= 1);
+        let taken: Vec<_> =
+            futures::future::join_all((0..max_concurrent_hashes()).map(|_| hash_slots().acquire()))
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+        assert_eq!(hash_slots().available_permits(), 0);
+        let waiting = tokio::spawn(hash_password("correct horse battery".into()));
+        // Let the hash queue behind the taken slots: it cannot finish.
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(taken);
+        assert!(waiting.await.unwrap().is_ok());
     }
 
     #[test]

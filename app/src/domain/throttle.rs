@@ -1,24 +1,38 @@
 //! Slowing down password guessing.
 //!
-//! Failures are counted per (account, address), per address and per account in a
-//! 15-minute window. Past a key's threshold it is locked for 30 s, doubling with
-//! each further failure up to 15 minutes; locks always expire, so the real owner is
-//! never locked out for good, and a stranger's guesses from elsewhere lock only the
-//! much higher per-account threshold.
+//! Every path that checks a password (log-in, sign-up with an existing email,
+//! invitation accept) reserves an attempt here *before* hashing, in a
+//! statement of its own that commits at once: the reservation increments the
+//! key's counter and answers whether the attempt may go ahead, atomically, so
+//! parallel guesses cannot all pass a check made before any of them counted.
+//!
+//! Attempts are counted per (account, address), per address and per account
+//! in a 15-minute window. The attempt that brings a key to its threshold may
+//! still go ahead but locks the key for 30 s, doubling with each further
+//! attempt up to 15 minutes; while locked, attempts are refused without being
+//! counted. Locks always expire, so the real owner is never locked out for
+//! good, and a stranger's guesses from elsewhere reach only the much higher
+//! per-account threshold. A success clears the account's counters and gives
+//! back the address's attempt.
 use sqlx::PgConnection;
 
-/// A counter key and the number of failures it tolerates in a window.
+/// A counter key and the number of attempts it tolerates in a window.
 #[derive(Debug, Clone)]
 pub struct ThrottleKey {
     pub key: String,
     pub threshold: i32,
 }
 
+impl ThrottleKey {
+    fn is_address(&self) -> bool {
+        self.key.starts_with("addr:")
+    }
+}
+
+/// The keys of an attempt, most specific first (so a refusal by the narrowest
+/// key does not count against the wider ones).
 pub fn keys_for(email: &str, client: Option<&str>) -> Vec<ThrottleKey> {
-    let mut keys = vec![ThrottleKey {
-        key: format!("account:{email}"),
-        threshold: 50,
-    }];
+    let mut keys = Vec::with_capacity(3);
     if let Some(addr) = client {
         keys.push(ThrottleKey {
             key: format!("account-addr:{email}|{addr}"),
@@ -29,24 +43,25 @@ pub fn keys_for(email: &str, client: Option<&str>) -> Vec<ThrottleKey> {
             threshold: 30,
         });
     }
+    keys.push(ThrottleKey {
+        key: format!("account:{email}"),
+        threshold: 50,
+    });
     keys
 }
 
-/// True when any key is currently locked.
-pub async fn is_locked(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<bool, sqlx::Error> {
-    let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM login_throttle WHERE key = ANY($1) AND locked_until > now())",
-    )
-    .bind(&names)
-    .fetch_one(conn)
-    .await
-}
-
-pub async fn record_failure(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<(), sqlx::Error> {
+/// Reserves one attempt on every key. Returns false, having counted nothing
+/// on the refusing key or the keys after it, when any key is locked. The
+/// caller must commit before hashing (so others see the reservation) and
+/// roll back on a refusal (so the earlier keys are not counted either).
+pub async fn reserve(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<bool, sqlx::Error> {
     for k in keys {
-        sqlx::query(
-            "INSERT INTO login_throttle AS t (key, failures, window_start) VALUES ($1, 1, now()) \
+        // One statement per key: the upsert takes the row lock, so concurrent
+        // reservations of a key are counted one after another. With the row
+        // locked, the WHERE clause refuses without counting.
+        let allowed: Option<i32> = sqlx::query_scalar(
+            "INSERT INTO login_throttle AS t (key, failures, window_start, locked_until) \
+             VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + interval '30 seconds' END) \
              ON CONFLICT (key) DO UPDATE SET \
                failures = CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END, \
                window_start = CASE WHEN t.window_start < now() - interval '15 minutes' THEN now() ELSE t.window_start END, \
@@ -54,26 +69,75 @@ pub async fn record_failure(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Re
                  WHEN (CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) >= $2 \
                  THEN now() + make_interval(secs => least(900, 30 * power(2, least(10, \
                       (CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) - $2)))) \
-                 ELSE t.locked_until END",
+                 ELSE NULL END \
+             WHERE t.locked_until IS NULL OR t.locked_until <= now() \
+             RETURNING failures",
         )
         .bind(&k.key)
         .bind(k.threshold)
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
+        if allowed.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The password was right: the account's counters are cleared, and the
+/// address's reserved attempt is given back (many people may sign in from one
+/// office address), lifting its lock when that brings it under the threshold.
+pub async fn record_success(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<(), sqlx::Error> {
+    for k in keys {
+        if k.is_address() {
+            sqlx::query(
+                "UPDATE login_throttle SET failures = greatest(failures - 1, 0), \
+                   locked_until = CASE WHEN failures - 1 < $2 THEN NULL ELSE locked_until END \
+                 WHERE key = $1",
+            )
+            .bind(&k.key)
+            .bind(k.threshold)
+            .execute(&mut *conn)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+                .bind(&k.key)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     Ok(())
 }
 
-/// A successful log-in clears the counters of that account from that address.
-pub async fn record_success(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<(), sqlx::Error> {
-    let names: Vec<&str> = keys
-        .iter()
-        .filter(|k| !k.key.starts_with("addr:"))
-        .map(|k| k.key.as_str())
-        .collect();
-    sqlx::query("DELETE FROM login_throttle WHERE key = ANY($1)")
-        .bind(&names)
-        .execute(conn)
-        .await?;
+/// A new account was made (sign-up with an unused email): the account's
+/// counters are cleared; the address keeps the attempt, so sign-ups from one
+/// address are bounded like guesses.
+pub async fn record_new_account(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<(), sqlx::Error> {
+    for k in keys.iter().filter(|k| !k.is_address()) {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(&k.key)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrowest_key_first_and_the_account_always() {
+        let keys = keys_for("a@b.test", Some("192.0.2.1"));
+        let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "account-addr:a@b.test|192.0.2.1",
+                "addr:192.0.2.1",
+                "account:a@b.test"
+            ]
+        );
+        assert_eq!(keys_for("a@b.test", None).len(), 1);
+    }
 }

@@ -57,7 +57,9 @@ impl TenantTx {
 
 /// A transaction on the owner pool that can see every tenant. Used only for
 /// resolving a host to a tenant, sign-up, log-in, the organization picker and
-/// seeding; grep for `PlatformTx` to audit all of them.
+/// seeding; grep for `PlatformTx` to audit all of them. It writes only `users`,
+/// `tenants` and the log-in throttle; tenant rows are written after
+/// [`PlatformTx::into_tenant`].
 pub struct PlatformTx {
     tx: Transaction<'static, Postgres>,
 }
@@ -73,19 +75,32 @@ impl PlatformTx {
         &mut self.tx
     }
 
-    /// Makes `tenant_id` the current tenant for the rest of this transaction, so
-    /// rows written next pass the tenant policies' `WITH CHECK` even when the
-    /// owner role is subject to forced RLS (sign-up writes the first membership).
-    pub async fn enter_tenant(&mut self, tenant_id: Uuid) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+    /// Switches this transaction, from here to its end, to [`TENANT_ROLE`] with
+    /// `tenant_id` as its tenant: what was written so far as the owner (a new
+    /// `users` or `tenants` row) stays in the same transaction, and every row
+    /// written next is a tenant row under row-level security. There is no way
+    /// back to the owner role, so sign-up and invitation acceptance stay atomic
+    /// while the owner pool writes only `users` and `tenants` (and the log-in
+    /// throttle). The owner role must be a member of [`TENANT_ROLE`]
+    /// (migration 0009 grants it).
+    pub async fn into_tenant(mut self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        sqlx::query("SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)")
+            .bind(TENANT_ROLE)
             .bind(tenant_id.to_string())
             .execute(&mut *self.tx)
             .await?;
-        Ok(())
+        Ok(TenantTx {
+            tx: self.tx,
+            tenant_id,
+        })
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
     }
 }
 

@@ -1,5 +1,6 @@
 //! Plain HTML error pages for answers given before the app renders (unknown
-//! host, suspended tenant, internal errors in middleware).
+//! host, suspended tenant, internal errors in middleware), and the hand-off
+//! confirmation.
 use axum::response::{Html, IntoResponse, Response};
 use http::StatusCode;
 
@@ -41,4 +42,33 @@ pub fn internal(home: &str) -> Response {
         "We could not complete this request. Please try again in a moment.",
         home,
     )
+}
+
+/// Asks before completing a hand-off that did not come from our own site:
+/// whom the link signs in, and a button that posts it back to this origin.
+/// `token` is 64 hex digits (checked before this is called).
+pub fn confirm_handoff(business: &str, name: &str, email: &str, token: &str, home: &str) -> Response {
+    let page = format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Continue to {business} · Shopfloor</title><link rel="stylesheet" href="{css}"></head>
+<body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
+<main class="mx-auto max-w-xl px-4 py-24 text-center">
+<h1 class="text-3xl font-bold tracking-tight">Continue to {business}?</h1>
+<p class="mt-4 text-slate-600">This link signs this browser in as <strong>{name}</strong> ({email}).
+If you did not just ask for it, close this page.</p>
+<form method="post" action="/auth/handoff" class="mt-8">
+<input type="hidden" name="token" value="{token}">
+<button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700">Continue as {name}</button>
+</form>
+<a class="mt-6 inline-block text-sm text-slate-500 hover:text-slate-700" href="{home}/">Go to the home page</a>
+</main></body></html>"#,
+        business = escape(business),
+        name = escape(name),
+        email = escape(email),
+        token = escape(token),
+        home = escape(home),
+        css = style::href(),
+    );
+    (StatusCode::OK, Html(page)).into_response()
 }

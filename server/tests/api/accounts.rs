@@ -30,10 +30,12 @@ async fn sign_up_lands_on_the_new_subdomain_signed_in() {
     assert!(url.starts_with(prefix), "{url}");
     let token = &url[prefix.len()..];
 
+    // The apex is the same site as the business in production.
     let landed = app
-        .get(
+        .get_with(
             "bakery.localhost:3000",
             &format!("/auth/handoff?token={token}"),
+            &[("sec-fetch-site", "same-site")],
             None,
         )
         .await;
@@ -90,10 +92,12 @@ async fn sign_up_refuses_taken_reserved_and_malformed_input() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "valid email",
         ),
+        // An existing account's password is checked as at log-in, and a
+        // wrong one is answered as log-in answers it.
         (
             signup_form("bakery", GLOBEX_OWNER),
-            StatusCode::CONFLICT,
-            "already exists",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Email or password is incorrect.",
         ),
     ];
     for (form, status, text) in cases {

@@ -101,15 +101,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
-    spawn(tenant_pool_size, app::mail::Mailer::disabled()).await
+    spawn(tenant_pool_size, app::mail::Mailer::disabled(), |_| {}).await
 }
 
 /// An app that sends its invitation emails through `mailer`.
 pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
-    spawn(10, mailer).await
+    spawn(10, mailer, |_| {}).await
 }
 
-async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
+/// An app whose site configuration `configure` changes (https, trusted proxies).
+pub async fn spawn_app_with_site(configure: impl FnOnce(&mut SiteConfig)) -> TestApp {
+    spawn(10, app::mail::Mailer::disabled(), configure).await
+}
+
+async fn spawn(
+    tenant_pool_size: u32,
+    mailer: app::mail::Mailer,
+    configure: impl FnOnce(&mut SiteConfig),
+) -> TestApp {
     prepare_template().await;
     let admin_opts = admin_options();
     let name = format!("test_{}", Uuid::new_v4().simple());
@@ -134,7 +143,7 @@ async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
         .expect("tenant pool");
     let db = Db::new(tenant, owner);
 
-    let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None)
+    let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None, None)
         .await
         .expect("acme signs up")
         .tenant
@@ -142,18 +151,21 @@ async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
     accounts::ensure_member_account(&db, acme, ACME_CASHIER, "Cal Cashier", PASSWORD, Role::Cashier)
         .await
         .expect("acme cashier");
-    let globex = accounts::sign_up(&db, signup("Globex Market", "globex", GLOBEX_OWNER), None)
+    let globex = accounts::sign_up(&db, signup("Globex Market", "globex", GLOBEX_OWNER), None, None)
         .await
         .expect("globex signs up")
         .tenant
         .id;
 
+    let mut site = SiteConfig {
+        base_domain: "localhost".into(),
+        https: false,
+        trusted_proxies: Vec::new(),
+    };
+    configure(&mut site);
     let mut state = server::app_state(
         db.clone(),
-        SiteConfig {
-            base_domain: "localhost".into(),
-            https: false,
-        },
+        site,
         LeptosOptions::builder()
             .output_name("shopfloor")
             .site_root("target/site")
@@ -196,7 +208,7 @@ impl TestResponse {
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("shopfloor_session="))
+            .find(|c| c.starts_with("shopfloor_session=") || c.starts_with("__Host-shopfloor_session="))
             .map(|c| c.split(';').next().unwrap_or_default().to_string())
     }
 
@@ -205,7 +217,7 @@ impl TestResponse {
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|c| c.starts_with("shopfloor_session="))
+            .find(|c| c.starts_with("shopfloor_session=") || c.starts_with("__Host-shopfloor_session="))
             .map(str::to_owned)
     }
 
@@ -244,6 +256,59 @@ impl TestApp {
             req = req.header(header::COOKIE, c);
         }
         self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A browser navigation (GET, `Accept: text/html`) with extra headers.
+    pub async fn get_with(
+        &self,
+        host: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let mut req = Request::get(path)
+            .header(header::HOST, host)
+            .header(header::ACCEPT, "text/html");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// A form POST with exactly `headers` besides Host and Content-Type (no
+    /// Origin is added; a later `accept` overrides the JSON default).
+    pub async fn post_form_with(
+        &self,
+        host: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("accept"))
+        {
+            req = req.header(header::ACCEPT, "application/json");
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
     }
 
     /// A same-origin form POST as a hydrated page makes it (JSON answer).

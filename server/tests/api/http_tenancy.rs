@@ -201,7 +201,12 @@ async fn handoff_token_works_once_and_expires() {
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
 
     let res = app
-        .get("acme.localhost", &format!("/auth/handoff?token={token}"), None)
+        .get_with(
+            "acme.localhost",
+            &format!("/auth/handoff?token={token}"),
+            &[("sec-fetch-site", "same-site")],
+            None,
+        )
         .await;
     assert!(res.status.is_redirection(), "{}", res.status);
     let cookie = res.session_cookie().expect("hand-off signs in");
@@ -211,7 +216,12 @@ async fn handoff_token_works_once_and_expires() {
     );
 
     let again = app
-        .get("acme.localhost", &format!("/auth/handoff?token={token}"), None)
+        .get_with(
+            "acme.localhost",
+            &format!("/auth/handoff?token={token}"),
+            &[("sec-fetch-site", "same-site")],
+            None,
+        )
         .await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "a token works once");
     assert!(again.session_cookie().is_none());

@@ -16,4 +16,5 @@ mod organizations;
 mod pool_hygiene;
 mod realtime;
 mod roles;
+mod signin;
 mod till_search;

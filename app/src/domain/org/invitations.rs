@@ -318,9 +318,46 @@ pub struct AcceptInput {
     pub password: String,
 }
 
+/// The pending invitation a token opens on this host, or why it cannot be
+/// used. Nothing about accounts is looked at before this says yes.
+async fn pending_invitation(db: &Db, tenant: &ResolvedTenant, hash: &[u8]) -> Result<String, OrgError> {
+    let mut tx = db.tenant_tx(tenant.id).await?;
+    let row: Option<InvitationState> = sqlx::query_as(
+        "SELECT id, email, role, expires_at, accepted_at, revoked_at, now() AS now, 0 AS max_users \
+         FROM invitations WHERE token_hash = $1",
+    )
+    .bind(hash)
+    .fetch_optional(tx.conn())
+    .await?;
+    tx.commit().await?;
+    let state = row.ok_or_else(not_valid)?;
+    if let Some(refused) = refusal(status_of(
+        state.accepted_at,
+        state.revoked_at,
+        state.expires_at,
+        state.now,
+    )) {
+        return Err(refused);
+    }
+    Ok(state.email)
+}
+
+/// Who accepts: an account whose password was checked, or a new one.
+enum Joiner {
+    Existing(Uuid),
+    New {
+        display_name: String,
+        password_hash: String,
+    },
+}
+
 /// Accepts an invitation: signs in to the invited account (or creates it) and
 /// makes it a member with the invitation's role, in one transaction. Returns
 /// the user to sign in on this host.
+///
+/// The token is checked first: a made-up, spent or other business's token is
+/// refused the same way whatever email comes with it. Only then is the
+/// invited account's password checked, through the throttled log-in path.
 pub async fn accept(
     db: &Db,
     tenant: &ResolvedTenant,
@@ -330,97 +367,108 @@ pub async fn accept(
     request_id: Option<&str>,
 ) -> Result<Uuid, OrgError> {
     let hash = parse_token(token)?;
+    let invited_email = pending_invitation(db, tenant, &hash).await?;
     let email = normalize_email(&input.email).map_err(email_error)?;
-    // Known account: the password is checked first, through the throttled path.
-    let known_user = if account_exists(db, &email).await? {
-        Some(
-            accounts::authenticate(db, &email, &input.password, client)
-                .await
-                .map_err(|e| match e {
-                    AccountError::BadCredentials => OrgError::Invalid(
-                        "An account with this email exists and the password does not match it.".into(),
-                    ),
-                    AccountError::RateLimited => OrgError::Invalid(
-                        "Too many attempts. Please wait a few minutes and try again.".into(),
-                    ),
-                    other => email_error(other),
-                })?,
-        )
+    if invited_email != email {
+        return Err(OrgError::Invalid(
+            "This invitation is for a different email address. Use the address it was sent to.".into(),
+        ));
+    }
+    // Known account: its password, through the throttled path. A new one:
+    // its password is hashed now, before any transaction is open.
+    let user = if account_exists(db, &email).await? {
+        let id = accounts::authenticate(db, &email, &input.password, client)
+            .await
+            .map_err(|e| match e {
+                AccountError::BadCredentials => OrgError::Invalid(
+                    "An account with this email exists and the password does not match it.".into(),
+                ),
+                AccountError::RateLimited => {
+                    OrgError::Invalid("Too many attempts. Please wait a few minutes and try again.".into())
+                }
+                other => email_error(other),
+            })?;
+        Joiner::Existing(id)
     } else {
-        None
+        let display_name = input.display_name.trim().to_owned();
+        if display_name.is_empty() || display_name.chars().count() > 120 {
+            return Err(OrgError::invalid(
+                "Please enter your name (at most 120 characters).",
+            ));
+        }
+        password::check_password_rules(&input.password).map_err(OrgError::Invalid)?;
+        let password_hash = password::hash_password(input.password.clone()).await?;
+        Joiner::New {
+            display_name,
+            password_hash,
+        }
     };
 
-    // The platform path: a new user row is global, and the membership, the
-    // invitation and the audit row are written for this host's tenant only
-    // (every statement names it; the transaction enters it for the policies).
-    let mut tx = db.platform_tx().await?;
-    tx.enter_tenant(tenant.id).await?;
+    // The owner pool writes only the new `users` row; the membership, the
+    // invitation and the audit row are written as the tenant role under RLS,
+    // in the same transaction.
+    let mut owner_tx = db.platform_tx().await?;
+    let user_id = match user {
+        Joiner::Existing(id) => id,
+        Joiner::New {
+            display_name,
+            password_hash,
+        } => {
+            let id = Uuid::now_v7();
+            sqlx::query("INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&email)
+                .bind(&display_name)
+                .bind(&password_hash)
+                .execute(owner_tx.conn())
+                .await
+                .map_err(|e| match &e {
+                    sqlx::Error::Database(db) if db.constraint() == Some("users_email_key") => {
+                        OrgError::Conflict(
+                            "An account with this email was just made. Enter its password to join.".into(),
+                        )
+                    }
+                    _ => OrgError::Db(e),
+                })?;
+            id
+        }
+    };
+    let mut tx = owner_tx.into_tenant(tenant.id).await?;
+    // Locked, and checked again: another acceptance may have won meanwhile.
     let row: Option<InvitationState> = sqlx::query_as(
         "SELECT i.id, i.email, i.role, i.expires_at, i.accepted_at, i.revoked_at, now() AS now, t.max_users \
              FROM invitations i JOIN tenants t ON t.id = i.tenant_id \
-             WHERE i.tenant_id = $1 AND i.token_hash = $2 FOR UPDATE OF i, t",
+             WHERE i.token_hash = $1 FOR UPDATE OF i, t",
     )
-    .bind(tenant.id)
     .bind(&hash)
     .fetch_optional(tx.conn())
     .await?;
     let InvitationState {
         id: invitation_id,
-        email: invited_email,
         role,
         expires_at: expires,
         accepted_at: accepted,
         revoked_at: revoked,
         now,
         max_users,
+        ..
     } = row.ok_or_else(not_valid)?;
     if let Some(refused) = refusal(status_of(accepted, revoked, expires, now)) {
         return Err(refused);
     }
-    if invited_email != email {
-        return Err(OrgError::Invalid(
-            "This invitation is for a different email address. Use the address it was sent to.".into(),
-        ));
-    }
-    let user_id = match known_user {
-        Some(id) => id,
-        None => {
-            let display_name = input.display_name.trim();
-            if display_name.is_empty() || display_name.chars().count() > 120 {
-                return Err(OrgError::invalid(
-                    "Please enter your name (at most 120 characters).",
-                ));
-            }
-            password::check_password_rules(&input.password).map_err(OrgError::Invalid)?;
-            let hash = password::hash_password(input.password.clone()).await?;
-            let id = Uuid::now_v7();
-            sqlx::query("INSERT INTO users (id, email, display_name, password_hash) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(&email)
-                .bind(display_name)
-                .bind(&hash)
-                .execute(tx.conn())
-                .await?;
-            id
-        }
-    };
-    let existing: Option<bool> = sqlx::query_scalar(
-        "SELECT is_active FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
-    )
-    .bind(tenant.id)
-    .bind(user_id)
-    .fetch_optional(tx.conn())
-    .await?;
+    let existing: Option<bool> =
+        sqlx::query_scalar("SELECT is_active FROM memberships WHERE user_id = $1 FOR UPDATE")
+            .bind(user_id)
+            .fetch_optional(tx.conn())
+            .await?;
     if existing == Some(true) {
         return Err(OrgError::Conflict(
             "You are already a member of this business. Sign in instead.".into(),
         ));
     }
-    let active: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM memberships WHERE tenant_id = $1 AND is_active")
-            .bind(tenant.id)
-            .fetch_one(tx.conn())
-            .await?;
+    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM memberships WHERE is_active")
+        .fetch_one(tx.conn())
+        .await?;
     if active >= i64::from(max_users) {
         return Err(OrgError::Conflict(
             "This business has no free seat on its plan right now. Ask it to make room.".into(),
@@ -428,14 +476,11 @@ pub async fn accept(
     }
     match existing {
         Some(_) => {
-            sqlx::query(
-                "UPDATE memberships SET role = $3, is_active = true WHERE tenant_id = $1 AND user_id = $2",
-            )
-            .bind(tenant.id)
-            .bind(user_id)
-            .bind(&role)
-            .execute(tx.conn())
-            .await?;
+            sqlx::query("UPDATE memberships SET role = $2, is_active = true WHERE user_id = $1")
+                .bind(user_id)
+                .bind(&role)
+                .execute(tx.conn())
+                .await?;
         }
         None => {
             sqlx::query("INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)")
@@ -446,17 +491,13 @@ pub async fn accept(
                 .await?;
         }
     }
-    sqlx::query(
-        "UPDATE invitations SET accepted_at = now(), accepted_by = $3 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant.id)
-    .bind(invitation_id)
-    .bind(user_id)
-    .execute(tx.conn())
-    .await?;
-    audit::record_platform(
+    sqlx::query("UPDATE invitations SET accepted_at = now(), accepted_by = $2 WHERE id = $1")
+        .bind(invitation_id)
+        .bind(user_id)
+        .execute(tx.conn())
+        .await?;
+    audit::record_as(
         &mut tx,
-        tenant.id,
         Some(user_id),
         request_id,
         AuditEntry::new("member.joined", "membership")
