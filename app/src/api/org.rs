@@ -81,17 +81,24 @@ pub async fn change_member_role(user_id: Uuid, role: Role) -> Result<(), AppErro
     )
 }
 
-/// Deactivates (out at their next request) or reactivates a member.
+/// Deactivates (out at their next request, and their open event streams end)
+/// or reactivates a member.
 #[server(endpoint = "members/set-active", prefix = "/api")]
 pub async fn set_member_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     finish(
         async {
             let ctx = RequestCtx::load()?;
             let request_id = ctx.request_id.clone();
-            ctx.in_tenant(async |tx, actor| {
-                Ok(members::set_active(tx, actor, user_id, active, request_id.as_deref()).await?)
-            })
-            .await
+            let tenant_id = ctx
+                .in_tenant(async |tx, actor| {
+                    members::set_active(tx, actor, user_id, active, request_id.as_deref()).await?;
+                    Ok(tx.tenant_id())
+                })
+                .await?;
+            if !active {
+                members::end_streams(&ctx.state.db, tenant_id, user_id).await;
+            }
+            Ok(())
         }
         .await,
     )

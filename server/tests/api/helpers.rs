@@ -83,6 +83,8 @@ async fn prepare_template() {
 pub struct TestApp {
     pub db: Db,
     pub router: Router,
+    /// The app's live-event hub (to wait until it listens).
+    pub events: app::realtime::Realtime,
     /// Superuser pool on this test's database (for arranging and inspecting).
     pub admin: PgPool,
     /// Options for a tenant-role login on this test's database.
@@ -161,10 +163,12 @@ async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
             .build(),
     );
     state.mailer = mailer;
+    let events = state.events.clone();
     let router = server::router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
     TestApp {
         db,
         router,
+        events,
         admin,
         tenant_login,
         acme,
