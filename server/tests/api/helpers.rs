@@ -19,6 +19,7 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 use server::database::{connect_admin_pool, connect_pool, ensure_app_login_role, APP_LOGIN_ROLE, MIGRATOR};
+use server::HttpOptions;
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
@@ -103,15 +104,25 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
-    spawn(tenant_pool_size, app::mail::Mailer::disabled()).await
+    spawn(
+        tenant_pool_size,
+        app::mail::Mailer::disabled(),
+        HttpOptions::default(),
+    )
+    .await
 }
 
 /// An app that sends its invitation emails through `mailer`.
 pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
-    spawn(10, mailer).await
+    spawn(10, mailer, HttpOptions::default()).await
 }
 
-async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
+/// An app whose router runs with these options (e.g. a tiny request timeout).
+pub async fn spawn_app_with_http(http: HttpOptions) -> TestApp {
+    spawn(10, app::mail::Mailer::disabled(), http).await
+}
+
+async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer, http: HttpOptions) -> TestApp {
     prepare_template().await;
     let admin_opts = admin_options();
     let name = format!("test_{}", Uuid::new_v4().simple());
@@ -164,7 +175,8 @@ async fn spawn(tenant_pool_size: u32, mailer: app::mail::Mailer) -> TestApp {
     );
     state.mailer = mailer;
     let events = state.events.clone();
-    let router = server::router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
+    let router =
+        server::router_with(state, http).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
     TestApp {
         db,
         router,
