@@ -29,6 +29,10 @@ pub enum AppError {
     RateLimited,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
+    /// The server gave up on the request after its time limit
+    /// (`SHOPFLOOR_REQUEST_TIMEOUT_SECS`); answered 503.
+    #[error("The server took too long to answer. Please try again in a moment.")]
+    TimedOut,
     /// The request never got a proper answer (network, decoding).
     #[error("Could not reach the server. Check the connection and try again.")]
     Transport(String),
@@ -49,6 +53,7 @@ impl AppError {
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,
+            AppError::TimedOut => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

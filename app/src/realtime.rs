@@ -2,6 +2,11 @@
 //! domain) is read by one listener per server and fanned out to that tenant's
 //! server-sent-event streams. Because it goes through the database, a sale on
 //! any server instance reaches terminals on every instance.
+//!
+//! Access changes travel the same way, on a channel of their own: when a
+//! business is suspended or a member deactivated, a notification sent after the
+//! commit ends the open streams it concerns, on every instance. Each stream
+//! also re-checks its member now and then, in case a notification was missed.
 use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use axum::{
@@ -14,16 +19,20 @@ use axum::{
     Extension,
 };
 use futures::Stream;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgListener, PgPool};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use crate::{
     domain::billing::finalize::EVENTS_CHANNEL,
     state::AppState,
-    tenancy::{CurrentUser, SiteCtx},
+    tenancy::{CurrentUser, Db, SiteCtx},
 };
+
+/// The channel access changes are announced on (see [`end_tenant_streams`],
+/// [`end_member_streams`]).
+pub const ACCESS_CHANNEL: &str = "shopfloor_access";
 
 /// One decoded notification: which tenant it belongs to, and its JSON text.
 #[derive(Debug, Clone)]
@@ -32,15 +41,34 @@ pub struct TenantEvent {
     pub json: Arc<str>,
 }
 
+/// What the hub passes to the open streams.
+#[derive(Debug, Clone)]
+pub enum Notice {
+    /// An event for a tenant's terminals.
+    Event(TenantEvent),
+    /// Access ended: the whole tenant (suspended) when `user_id` is None, else
+    /// that member of the tenant (deactivated). Their streams end.
+    Revoked { tenant_id: Uuid, user_id: Option<Uuid> },
+}
+
 /// The fan-out hub (cheap to clone).
 #[derive(Clone, Debug)]
 pub struct Realtime {
-    sender: broadcast::Sender<TenantEvent>,
+    sender: broadcast::Sender<Notice>,
+    /// Whether the listener is currently subscribed to the channels.
+    listening: watch::Receiver<bool>,
 }
 
 #[derive(Deserialize)]
 struct Envelope {
     tenant_id: Uuid,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AccessEnvelope {
+    tenant_id: Uuid,
+    #[serde(default)]
+    user_id: Option<Uuid>,
 }
 
 impl Realtime {
@@ -53,12 +81,16 @@ impl Realtime {
             .max_connections(1)
             .connect_lazy_with(options);
         let (sender, _) = broadcast::channel(1024);
+        let (listening_tx, listening) = watch::channel(false);
         let hub = Realtime {
             sender: sender.clone(),
+            listening,
         };
         tokio::spawn(async move {
             loop {
-                match listen(&pool, &sender).await {
+                let result = listen(&pool, &sender, &listening_tx).await;
+                listening_tx.send_replace(false);
+                match result {
                     Ok(()) => return,
                     Err(_) if pool.is_closed() => return,
                     Err(error) => {
@@ -71,35 +103,93 @@ impl Realtime {
         hub
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<TenantEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
+    }
+
+    /// Resolves once the listener is subscribed to the database's channels
+    /// (notifications sent before that reach no stream).
+    pub async fn wait_until_listening(&self) {
+        let mut listening = self.listening.clone();
+        // An error means the listener task is gone: nothing more to wait for.
+        let _ = listening.wait_for(|yes| *yes).await;
     }
 }
 
-async fn listen(pool: &PgPool, sender: &broadcast::Sender<TenantEvent>) -> Result<(), sqlx::Error> {
+async fn listen(
+    pool: &PgPool,
+    sender: &broadcast::Sender<Notice>,
+    listening: &watch::Sender<bool>,
+) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(EVENTS_CHANNEL).await?;
+    listener.listen_all([EVENTS_CHANNEL, ACCESS_CHANNEL]).await?;
+    listening.send_replace(true);
     loop {
         let note = listener.recv().await?;
+        // No subscribers is fine: nobody has a terminal open.
+        if note.channel() == ACCESS_CHANNEL {
+            match serde_json::from_str::<AccessEnvelope>(note.payload()) {
+                Ok(access) => {
+                    let _ = sender.send(Notice::Revoked {
+                        tenant_id: access.tenant_id,
+                        user_id: access.user_id,
+                    });
+                }
+                Err(error) => tracing::warn!(%error, "ignored an access notice without a tenant"),
+            }
+            continue;
+        }
         match serde_json::from_str::<Envelope>(note.payload()) {
             Ok(envelope) => {
-                // No subscribers is fine: nobody has a terminal open.
-                let _ = sender.send(TenantEvent {
+                let _ = sender.send(Notice::Event(TenantEvent {
                     tenant_id: envelope.tenant_id,
                     json: note.payload().into(),
-                });
+                }));
             }
             Err(error) => tracing::warn!(%error, "ignored an event without a tenant"),
         }
     }
 }
 
-/// How often an open stream re-checks that its member still belongs.
+/// Ends every open event stream of a tenant (it was suspended), on every
+/// server instance. Call after the change is committed.
+pub async fn end_tenant_streams(db: &Db, tenant_id: Uuid) -> Result<(), sqlx::Error> {
+    announce_access(db, tenant_id, None).await
+}
+
+/// Ends a member's open event streams in a tenant (they were deactivated), on
+/// every server instance. Call after the change is committed.
+pub async fn end_member_streams(db: &Db, tenant_id: Uuid, user_id: Uuid) -> Result<(), sqlx::Error> {
+    announce_access(db, tenant_id, Some(user_id)).await
+}
+
+/// Sends the access notice from a transaction of that very tenant, so the
+/// tenant in it is the transaction's, and nothing else is held while the
+/// notification is queued.
+async fn announce_access(db: &Db, tenant_id: Uuid, user_id: Option<Uuid>) -> Result<(), sqlx::Error> {
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let payload = serde_json::to_string(&AccessEnvelope {
+        tenant_id: tx.tenant_id(),
+        user_id,
+    })
+    .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(ACCESS_CHANNEL)
+        .bind(payload)
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await
+}
+
+/// How often an open stream re-checks that its member still belongs (a backstop
+/// for a missed access notice).
 const RECHECK: Duration = Duration::from_secs(15);
 
 /// `GET /api/events`: this tenant's events as server-sent events, for a signed-in
-/// member. The tenant is checked when subscribing and on every event; the
-/// membership again at least every 15 seconds, so a removed member's stream ends.
+/// member. The tenant is checked when subscribing and on every event. The stream
+/// ends when its tenant is suspended or its member deactivated (an access notice,
+/// see [`end_tenant_streams`]), and the membership and tenant are re-checked at
+/// least every 15 seconds in case a notice was missed.
 pub async fn events(
     State(state): State<AppState>,
     Extension(site): Extension<SiteCtx>,
@@ -122,11 +212,11 @@ fn tenant_stream(
     state: AppState,
     tenant_id: Uuid,
     user_id: Uuid,
-    receiver: broadcast::Receiver<TenantEvent>,
+    receiver: broadcast::Receiver<Notice>,
 ) -> impl Stream<Item = Result<Event, Infallible>> + Send {
     struct Cursor {
         state: AppState,
-        receiver: broadcast::Receiver<TenantEvent>,
+        receiver: broadcast::Receiver<Notice>,
         checked: tokio::time::Instant,
     }
     let start = Cursor {
@@ -137,22 +227,36 @@ fn tenant_stream(
     futures::stream::unfold(Some(start), move |cursor| async move {
         let mut cursor = cursor?;
         loop {
-            let event = tokio::time::timeout(RECHECK, cursor.receiver.recv()).await;
+            let notice = tokio::time::timeout(RECHECK, cursor.receiver.recv()).await;
             if cursor.checked.elapsed() >= RECHECK {
                 if !still_member(&cursor.state, tenant_id, user_id).await {
                     return None;
                 }
                 cursor.checked = tokio::time::Instant::now();
             }
-            match event {
+            match notice {
                 Err(_) => continue, // quiet period; the membership was checked above
-                Ok(Ok(e)) if e.tenant_id == tenant_id => {
+                Ok(Ok(Notice::Event(e))) if e.tenant_id == tenant_id => {
                     let out = Event::default().event("update").data(&*e.json);
                     return Some((Ok(out), Some(cursor)));
                 }
-                Ok(Ok(_)) => continue, // another tenant's event: never sent
+                Ok(Ok(Notice::Event(_))) => continue, // another tenant's event: never sent
+                Ok(Ok(Notice::Revoked {
+                    tenant_id: revoked,
+                    user_id: who,
+                })) => {
+                    if revoked == tenant_id && who.is_none_or(|who| who == user_id) {
+                        tracing::info!(%tenant_id, %user_id, "event stream ended: access revoked");
+                        return None;
+                    }
+                }
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
-                    // Too slow to keep up: tell the terminal to reload what it shows.
+                    // Notices may have been dropped: check access now. Then tell
+                    // the terminal to reload what it shows.
+                    if !still_member(&cursor.state, tenant_id, user_id).await {
+                        return None;
+                    }
+                    cursor.checked = tokio::time::Instant::now();
                     let out = Event::default().event("update").data(r#"{"kind":"refresh"}"#);
                     return Some((Ok(out), Some(cursor)));
                 }
@@ -162,15 +266,21 @@ fn tenant_stream(
     })
 }
 
+/// Whether the member is still active in a tenant that is still active.
 async fn still_member(state: &AppState, tenant_id: Uuid, user_id: Uuid) -> bool {
     let Ok(mut tx) = state.db.tenant_tx(tenant_id).await else {
         return false;
     };
-    let active = crate::domain::accounts::active_role(&mut tx, user_id)
+    let tenant_active: Result<Option<bool>, sqlx::Error> =
+        sqlx::query_scalar("SELECT status = 'active' FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(tx.conn())
+            .await;
+    let member_active = crate::domain::accounts::active_role(&mut tx, user_id)
         .await
         .ok()
         .flatten()
         .is_some();
     let _ = tx.commit().await;
-    active
+    member_active && matches!(tenant_active, Ok(Some(true)))
 }

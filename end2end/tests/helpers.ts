@@ -17,9 +17,45 @@ export async function expectHydratedDashboard(page: Page, title: string): Promis
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
 }
 
+/// Opens a page and waits until the wasm has hydrated it: input typed before
+/// that would be reset by hydration (or posted as a plain form).
+export async function gotoHydrated(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
+}
+
 export async function logIn(page: Page, slug: string, email: string, password = DEMO_PASSWORD): Promise<void> {
-  await page.goto(tenantUrl(slug, '/login'));
+  await gotoHydrated(page, tenantUrl(slug, '/login'));
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/// Collects the Content Security Policy violations a page reports: Chromium's
+/// console messages, and the `securitypolicyviolation` events (logged by an
+/// init script, which the policy does not govern). Call before navigating.
+export async function watchCsp(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (text.includes('Content Security Policy')) violations.push(`${page.url()}: ${text}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return violations;
+}
+
+/// Opens a page and checks that its answer forbids framing and carries a
+/// nonce-based content security policy.
+export async function gotoUnderCsp(page: Page, url: string): Promise<void> {
+  const res = await page.goto(url);
+  const headers = res?.headers() ?? {};
+  expect(headers['x-frame-options']).toBe('DENY');
+  expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/);
+  // The wasm loaded and hydrated under that policy.
+  await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { logIn, tenantUrl } from './helpers';
+import { gotoHydrated, logIn, tenantUrl } from './helpers';
 
 test('an owner invites a cashier, who joins in another browser and sees only what a cashier may', async ({ browser }) => {
   const ownerContext = await browser.newContext();
@@ -20,7 +20,7 @@ test('an owner invites a cashier, who joins in another browser and sees only wha
   // The invited person, in a browser of their own.
   const guestContext = await browser.newContext();
   const guest = await guestContext.newPage();
-  await guest.goto(link);
+  await gotoHydrated(guest, link);
   await expect(guest.getByRole('heading', { name: 'Join Acme Corner Shop' })).toBeVisible();
   await guest.getByLabel('Your name').fill('Eve Example');
   await guest.getByLabel('Password').fill('a-long-password-1');

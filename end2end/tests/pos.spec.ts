@@ -1,8 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
-import { logIn, tenantUrl } from './helpers';
+import { gotoHydrated, gotoUnderCsp, logIn, tenantUrl, watchCsp } from './helpers';
 
 async function createProduct(page: Page, sku: string, price: string, stock: string): Promise<void> {
-  await page.goto(tenantUrl('acme', '/products/new'));
+  await gotoHydrated(page, tenantUrl('acme', '/products/new'));
   await page.getByLabel('Name').fill(`Till test ${sku}`);
   await page.getByLabel('SKU').fill(sku);
   await page.getByLabel('Sale price').fill(price);
@@ -13,11 +13,12 @@ async function createProduct(page: Page, sku: string, price: string, stock: stri
 
 test('a sale by keyboard alone on the hydrated till, cash with change', async ({ page }) => {
   const sku = `TILL-${Date.now().toString(36).toUpperCase()}`;
+  const cspViolations = await watchCsp(page);
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await createProduct(page, sku, '7.50', '5');
 
-  await page.goto(tenantUrl('acme', '/pos'));
+  await gotoUnderCsp(page, tenantUrl('acme', '/pos'));
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   const search = page.getByTestId('pos-search');
   await expect(search).toBeFocused();
@@ -42,9 +43,11 @@ test('a sale by keyboard alone on the hydrated till, cash with change', async ({
   await expect(search).toBeFocused();
 
   // The stock went down by exactly what was sold.
-  await page.goto(tenantUrl('acme', '/products'));
+  await gotoHydrated(page, tenantUrl('acme', '/products'));
   await page.getByTestId('product-search').fill(sku.toLowerCase());
   await expect(page.getByTestId('product-rows').locator('tr').first()).toContainText('3');
+  // The till hydrated and sold under the content security policy, unhindered.
+  expect(cspViolations).toEqual([]);
 });
 
 test('the till refuses what is not in stock', async ({ page }) => {
@@ -68,6 +71,8 @@ test('a sale on one terminal updates the stock shown on another, live', async ({
   const second = await browser.newContext();
   const a = await first.newPage();
   const b = await second.newPage();
+  const violationsA = await watchCsp(a);
+  const violationsB = await watchCsp(b);
   await logIn(a, 'acme', 'owner@acme.test');
   await a.waitForURL(tenantUrl('acme', '/'));
   await createProduct(a, sku, '2.00', '6');
@@ -91,6 +96,8 @@ test('a sale on one terminal updates the stock shown on another, live', async ({
 
   // B sees it without a reload.
   await expect(b.getByTestId('pos-stock').first()).toHaveText('4 in stock');
+  // The event stream (connect-src) and both tills ran under the policy.
+  expect([...violationsA, ...violationsB]).toEqual([]);
   await first.close();
   await second.close();
 });
@@ -116,7 +123,7 @@ test('a credit note returns goods to stock', async ({ page }) => {
   await page.getByRole('button', { name: 'Issue credit note' }).click();
   await expect(page.getByTestId('credit-notes')).toContainText('Chipped');
 
-  await page.goto(tenantUrl('acme', '/products'));
+  await gotoHydrated(page, tenantUrl('acme', '/products'));
   await page.getByTestId('product-search').fill(sku.toLowerCase());
   // 3 opening, 2 sold, 1 returned.
   await expect(page.getByTestId('product-rows').locator('tr').first().locator('td').nth(4)).toHaveText('2');

@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { apexUrl, expectHydratedDashboard, logIn, tenantUrl } from './helpers';
+import { apexUrl, expectHydratedDashboard, gotoHydrated, logIn, tenantUrl } from './helpers';
 
 test('a new business signs up and lands on its own subdomain, hydrated', async ({ page }) => {
   const slug = `shop-${Date.now().toString(36)}`;
-  await page.goto(apexUrl('/signup'));
+  await gotoHydrated(page, apexUrl('/signup'));
   await page.getByLabel('Business name').fill('Playwright Provisions');
   await page.getByLabel('Address').fill(slug);
   await page.getByLabel('Your name').fill('Pat Wright');

@@ -123,6 +123,18 @@ pub struct Options {
     #[arg(long, env = "SHOPFLOOR_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
 
+    /// Seconds a request may take before it is cancelled and answered 503 (its
+    /// transaction rolls back). The event stream, the exports and the catalog
+    /// import are exempt.
+    #[arg(
+        long,
+        env = "SHOPFLOOR_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG.
     #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

@@ -3,15 +3,17 @@
 pub mod config;
 pub mod database;
 pub mod embedded;
+pub mod headers;
 pub mod routes;
 pub mod telemetry;
+pub mod timeout;
 
 use std::{net::SocketAddr, sync::Arc};
 
 use app::state::{AppState, SiteConfig};
 use leptos::config::LeptosOptions;
 
-pub use routes::router;
+pub use routes::{router, router_with, HttpOptions};
 
 /// Leptos options from the environment cargo-leptos sets (or its defaults),
 /// with our listen address.

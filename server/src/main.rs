@@ -57,7 +57,12 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             tracing::info!(%from, "invitation emails go out over SMTP");
         }
         let cleanup = server::routes::spawn_session_cleanup(&state);
-        let app = server::router(state);
+        let app = server::router_with(
+            state,
+            server::HttpOptions {
+                request_timeout: std::time::Duration::from_secs(options.request_timeout_secs),
+            },
+        );
         let listener = tokio::net::TcpListener::bind(options.site_addr).await?;
         tracing::info!(
             "listening on http://{}  (try http://acme.{}:{})",

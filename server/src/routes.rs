@@ -28,6 +28,11 @@ use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
+use crate::{
+    headers::{security_headers, SecurityHeaders},
+    timeout::{request_timeout, RequestTimeout, DEFAULT_REQUEST_TIMEOUT},
+};
+
 /// The session cookie's name over http. Host-only (no Domain attribute),
 /// HttpOnly, SameSite=Lax, Path=/.
 pub const SESSION_COOKIE: &str = "shopfloor_session";
@@ -70,15 +75,43 @@ pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
+/// How the HTTP side behaves, beyond the app's state.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    /// Requests (other than streams and exports) still unanswered after this are
+    /// cancelled and answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+/// The router with the default [`HttpOptions`].
 pub fn router(state: AppState) -> Router {
+    router_with(state, HttpOptions::default())
+}
+
+pub fn router_with(state: AppState, http: HttpOptions) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
+    let security = SecurityHeaders::new(&state.site, std::env::var_os("LEPTOS_WATCH").is_some());
 
+    // Per-request context of both the page routes and the fallback: the state,
+    // and the CSP nonce the hydration script is rendered with.
     let fallback = {
         let state = state.clone();
         let options = options.clone();
+        let security = security.clone();
         leptos_axum::render_app_to_stream_with_context(
-            move || provide_context(state.clone()),
+            move || {
+                provide_context(state.clone());
+                security.provide_nonce();
+            },
             move || shell(options.clone()),
         )
     };
@@ -94,10 +127,18 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit/export", get(app::api::org_export::audit_csv))
         .route("/api/export/tenant", get(app::api::org_export::tenant_jsonl))
         .route("/api/events", get(app::realtime::events))
-        .leptos_routes_with_context(&state, routes, || {}, {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let security = security.clone();
+                move || security.provide_nonce()
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(fallback)
         .layer(from_fn_with_state(state.clone(), load_user))
         .layer(session_layer(&state))
@@ -112,6 +153,13 @@ pub fn router(state: AppState) -> Router {
         .route(&style::href(), get(stylesheet))
         .nest_service("/pkg", ServeDir::new(pkg_dir))
         .merge(pages)
+        .layer(from_fn_with_state(
+            RequestTimeout {
+                state: state.clone(),
+                limit: http.request_timeout,
+            },
+            request_timeout,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &axum::http::Request<_>| {
@@ -141,6 +189,9 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        // Outermost, so every answer has them: pages, server functions, assets,
+        // and the errors of the layers above.
+        .layer(from_fn_with_state(security, security_headers))
         .with_state(state)
 }
 

@@ -74,14 +74,23 @@ pub async fn change_member_role(user_id: Uuid, role: Role) -> Result<(), AppErro
     )
 }
 
-/// Deactivates (out at their next request) or reactivates a member.
+/// Deactivates (out at their next request, and their open event streams end)
+/// or reactivates a member.
 #[server(endpoint = "members/set-active", prefix = "/api")]
 pub async fn set_member_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            ctx.in_tenant(async |tx| Ok(members::set_active(tx, user_id, active).await?))
-                .await
+            let tenant_id = ctx
+                .in_tenant(async |tx| {
+                    members::set_active(tx, user_id, active).await?;
+                    Ok(tx.tenant_id())
+                })
+                .await?;
+            if !active {
+                members::end_streams(&ctx.state.db, tenant_id, user_id).await;
+            }
+            Ok(())
         }
         .await,
     )

@@ -19,6 +19,7 @@ use axum::{
 };
 use leptos::config::LeptosOptions;
 use server::database::{connect_admin_pool, connect_pool, ensure_app_login_role, APP_LOGIN_ROLE, MIGRATOR};
+use server::HttpOptions;
 use sqlx::{postgres::PgConnectOptions, Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
 use tower::ServiceExt;
@@ -83,6 +84,8 @@ async fn prepare_template() {
 pub struct TestApp {
     pub db: Db,
     pub router: Router,
+    /// The app's live-event hub (to wait until it listens).
+    pub events: app::realtime::Realtime,
     /// Superuser pool on this test's database (for arranging and inspecting).
     pub admin: PgPool,
     /// Options for a tenant-role login on this test's database.
@@ -101,23 +104,35 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
-    spawn(tenant_pool_size, app::mail::Mailer::disabled(), |_| {}).await
+    spawn(
+        tenant_pool_size,
+        app::mail::Mailer::disabled(),
+        |_| {},
+        HttpOptions::default(),
+    )
+    .await
 }
 
 /// An app that sends its invitation emails through `mailer`.
 pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
-    spawn(10, mailer, |_| {}).await
+    spawn(10, mailer, |_| {}, HttpOptions::default()).await
 }
 
 /// An app whose site configuration `configure` changes (https, trusted proxies).
 pub async fn spawn_app_with_site(configure: impl FnOnce(&mut SiteConfig)) -> TestApp {
-    spawn(10, app::mail::Mailer::disabled(), configure).await
+    spawn(10, app::mail::Mailer::disabled(), configure, HttpOptions::default()).await
+}
+
+/// An app whose router runs with these options (e.g. a tiny request timeout).
+pub async fn spawn_app_with_http(http: HttpOptions) -> TestApp {
+    spawn(10, app::mail::Mailer::disabled(), |_| {}, http).await
 }
 
 async fn spawn(
     tenant_pool_size: u32,
     mailer: app::mail::Mailer,
     configure: impl FnOnce(&mut SiteConfig),
+    http: HttpOptions,
 ) -> TestApp {
     prepare_template().await;
     let admin_opts = admin_options();
@@ -134,7 +149,7 @@ async fn spawn(
     let admin = connect_admin_pool(admin_opts.clone().database(&name), 3)
         .await
         .expect("admin pool");
-    let owner = connect_pool(admin_opts.clone().database(&name), 3)
+    let owner = connect_pool(admin_opts.clone().database(&name), server::database::OWNER_POOL_SIZE)
         .await
         .expect("owner pool");
     let tenant_login = admin_opts.clone().database(&name).username(APP_LOGIN_ROLE);
@@ -173,10 +188,13 @@ async fn spawn(
             .build(),
     );
     state.mailer = mailer;
-    let router = server::router(state).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
+    let events = state.events.clone();
+    let router =
+        server::router_with(state, http).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
     TestApp {
         db,
         router,
+        events,
         admin,
         tenant_login,
         acme,

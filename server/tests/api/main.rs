@@ -9,6 +9,7 @@ mod catalog;
 mod csv_transfer;
 mod embedded;
 mod http_catalog;
+mod http_security;
 mod http_tenancy;
 mod inventory;
 mod isolation;

@@ -8,6 +8,7 @@ use app::{
             catalog::{self, ProductInput},
             stock::Reference,
         },
+        org::platform,
     },
     model::{CartLine, PaymentInput, PaymentMethod, Role, SaleInput},
     permissions::Actor,
@@ -19,7 +20,7 @@ use axum::{
 use futures::StreamExt;
 use tower::ServiceExt;
 
-use crate::helpers::{spawn_app, TestApp, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
+use crate::helpers::{spawn_app, TestApp, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
 
 async fn open_stream(app: &TestApp, host: &str, cookie: &str) -> (StatusCode, BodyDataStream) {
     let req = Request::get("/api/events")
@@ -61,8 +62,7 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
     // Acme's cookie cannot open a stream on globex.
     let (status, _) = open_stream(&app, "globex.localhost", &acme_cookie).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    // Give the listener a moment to be subscribed.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.events.wait_until_listening().await;
 
     let owner = Actor {
         user_id: app.user_id(ACME_OWNER).await,
@@ -104,4 +104,112 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
     assert!(got.contains("event: update"), "{got}");
     let leaked = wait_for(&mut globex_events, "update", Duration::from_millis(1500)).await;
     assert!(leaked.is_none(), "globex received acme's event: {leaked:?}");
+}
+
+/// Reads the stream until it ends (true) or `within` passes while it stays
+/// open (false).
+async fn wait_for_end(stream: &mut BodyDataStream, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tokio::time::timeout(left, stream.next()).await {
+            Ok(None) | Ok(Some(Err(_))) => return true,
+            Ok(Some(Ok(_))) => continue, // an event or a keep-alive
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Sends a marker event to a tenant's terminals (as the domain does at commit).
+async fn ping(app: &TestApp, tenant_id: uuid::Uuid, marker: &str) {
+    let payload = serde_json::json!({ "tenant_id": tenant_id, "kind": "ping", "marker": marker });
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(finalize::EVENTS_CHANNEL)
+        .bind(payload.to_string())
+        .execute(&app.admin)
+        .await
+        .unwrap();
+}
+
+/// Longer than it takes a notice to arrive, shorter than the streams' own
+/// periodic re-check (15 s), so only the notice can end a stream in time.
+const ENDS_WITHIN: Duration = Duration::from_secs(8);
+
+#[tokio::test]
+async fn deactivating_a_member_ends_their_event_streams_and_no_others() {
+    let app = spawn_app().await;
+    let cashier = app.login("acme.localhost", ACME_CASHIER, PASSWORD).await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let globex = app.login("globex.localhost", GLOBEX_OWNER, PASSWORD).await;
+    let (status, mut cashier_events) = open_stream(&app, "acme.localhost", &cashier).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mut owner_events) = open_stream(&app, "acme.localhost", &owner).await;
+    let (_, mut globex_events) = open_stream(&app, "globex.localhost", &globex).await;
+    app.events.wait_until_listening().await;
+
+    let cashier_id = app.user_id(ACME_CASHIER).await;
+    let res = app
+        .post_form(
+            "acme.localhost",
+            "/api/members/set-active",
+            &[("user_id", &cashier_id.to_string()), ("active", "false")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    assert!(
+        wait_for_end(&mut cashier_events, ENDS_WITHIN).await,
+        "the deactivated cashier's stream stayed open"
+    );
+    // The owner of the same tenant, and globex, still hear their events.
+    ping(&app, app.acme, "acme-after-deactivation").await;
+    ping(&app, app.globex, "globex-after-deactivation").await;
+    let heard = wait_for(&mut owner_events, "acme-after-deactivation", ENDS_WITHIN).await;
+    assert!(heard.is_some(), "acme's owner's stream ended too");
+    let heard = wait_for(&mut globex_events, "globex-after-deactivation", ENDS_WITHIN).await;
+    assert!(heard.is_some(), "globex's stream ended");
+}
+
+#[tokio::test]
+async fn suspending_a_business_ends_its_event_streams_and_no_others() {
+    let app = spawn_app().await;
+    platform::create_operator(&app.db, "ops@platform.test", "Ops", PASSWORD)
+        .await
+        .unwrap();
+    let ops = app.login("admin.localhost", "ops@platform.test", PASSWORD).await;
+    let cashier = app.login("acme.localhost", ACME_CASHIER, PASSWORD).await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let globex = app.login("globex.localhost", GLOBEX_OWNER, PASSWORD).await;
+    let (status, mut cashier_events) = open_stream(&app, "acme.localhost", &cashier).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mut owner_events) = open_stream(&app, "acme.localhost", &owner).await;
+    let (_, mut globex_events) = open_stream(&app, "globex.localhost", &globex).await;
+    app.events.wait_until_listening().await;
+
+    let res = app
+        .post_form(
+            "admin.localhost",
+            "/api/platform/status",
+            &[("tenant_id", &app.acme.to_string()), ("suspended", "true")],
+            Some(&ops),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    assert!(
+        wait_for_end(&mut cashier_events, ENDS_WITHIN).await,
+        "a suspended business's cashier stream stayed open"
+    );
+    assert!(
+        wait_for_end(&mut owner_events, ENDS_WITHIN).await,
+        "a suspended business's owner stream stayed open"
+    );
+    // Reopening is refused while suspended.
+    let (status, _) = open_stream(&app, "acme.localhost", &owner).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Globex was not touched.
+    ping(&app, app.globex, "globex-after-suspension").await;
+    let heard = wait_for(&mut globex_events, "globex-after-suspension", ENDS_WITHIN).await;
+    assert!(heard.is_some(), "globex's stream ended when acme was suspended");
 }

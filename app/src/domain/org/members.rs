@@ -7,7 +7,8 @@
 //! * nobody changes or deactivates themselves (an owner hands over first).
 //!
 //! Deactivation takes effect at the member's next request: the middleware
-//! checks the membership on every request.
+//! checks the membership on every request. Their open event streams end when
+//! [`end_streams`] is called after the commit.
 use serde_json::json;
 use uuid::Uuid;
 
@@ -198,4 +199,13 @@ pub async fn set_active(tx: &mut TenantCtx<'_>, user_id: Uuid, active: bool) -> 
     )
     .await?;
     Ok(())
+}
+
+/// After a deactivation is committed: ends the member's open event streams on
+/// every server instance. The deactivation stands if this fails (the streams
+/// re-check the membership themselves), so the failure is only logged.
+pub async fn end_streams(db: &crate::tenancy::Db, tenant_id: Uuid, user_id: Uuid) {
+    if let Err(error) = crate::realtime::end_member_streams(db, tenant_id, user_id).await {
+        tracing::warn!(%error, %tenant_id, %user_id, "could not end a deactivated member's event streams");
+    }
 }

@@ -78,6 +78,13 @@ pub async fn set_status(db: &Db, operator: Uuid, tenant: Uuid, suspended: bool) 
         .map_err(from_db)?;
     tx.commit().await?;
     tracing::info!(%operator, %tenant, suspended, "tenant status changed by an operator");
+    if suspended {
+        // Its pages already answer 403; its open event streams end now. The
+        // suspension stands either way (streams also re-check it themselves).
+        if let Err(error) = crate::realtime::end_tenant_streams(db, tenant).await {
+            tracing::warn!(%error, %tenant, "could not end a suspended tenant's event streams");
+        }
+    }
     Ok(())
 }
 

@@ -160,7 +160,7 @@ fn Importer() -> impl IntoView {
                                 aria-valuemin="0"
                                 aria-valuemax="100"
                                 aria-valuenow=move || percent().to_string()
-                                style=move || format!("width: {}%", percent())
+                                style:width=move || format!("{}%", percent())
                             ></div>
                         </div>
                         <p class="text-xs text-slate-500">
