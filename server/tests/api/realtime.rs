@@ -19,7 +19,7 @@ use axum::{
 use futures::StreamExt;
 use tower::ServiceExt;
 
-use crate::helpers::{spawn_app, TestApp, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
+use crate::helpers::{spawn_app, wait_until, TestApp, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
 
 async fn open_stream(app: &TestApp, host: &str, cookie: &str) -> (StatusCode, BodyDataStream) {
     let req = Request::get("/api/events")
@@ -61,8 +61,18 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
     // Acme's cookie cannot open a stream on globex.
     let (status, _) = open_stream(&app, "globex.localhost", &acme_cookie).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    // Give the listener a moment to be subscribed.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server's listener has subscribed to the events channel.
+    let admin = app.admin.clone();
+    wait_until("the event listener to subscribe", || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN %shopfloor_events%')",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap()
+    })
+    .await;
 
     let owner = Actor {
         user_id: app.user_id(ACME_OWNER).await,
