@@ -57,7 +57,7 @@ pub async fn list_products(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx, _| Ok(catalog::list_products(tx, &query).await?))
+                .in_tenant(async |tx, actor| Ok(catalog::browse_products(tx, actor, &query).await?))
                 .await
         }
         .await,
@@ -439,6 +439,11 @@ pub async fn import_catalog(
     actor
         .require(Permission::ImportCatalog)
         .map_err(|_| fail(AppError::Forbidden))?;
+    if csv.len() > import::MAX_IMPORT_BYTES {
+        return Err(fail(AppError::TooLarge(
+            "The file is larger than 10 MB. Split it into smaller files.".into(),
+        )));
+    }
     let (sender, receiver) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();
     let send = move |event: ImportEvent| {
         let line = serde_json::to_string(&event).unwrap_or_default() + "\n";

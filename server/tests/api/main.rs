@@ -9,6 +9,7 @@ mod csv_transfer;
 mod embedded;
 mod http_catalog;
 mod http_tenancy;
+mod input_hardening;
 mod inventory;
 mod isolation;
 mod organizations;
