@@ -25,6 +25,9 @@ pub enum AppError {
     /// The request clashes with existing data (e.g. a taken name).
     #[error("{0}")]
     Conflict(String),
+    /// The request is bigger than the endpoint takes; the message gives the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     RateLimited,
     #[error("Something went wrong on our side. Please try again.")]
@@ -52,6 +55,7 @@ impl AppError {
             AppError::Forbidden | AppError::Denied(_) => S::FORBIDDEN,
             AppError::NotFound(_) => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,
             AppError::TimedOut => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
@@ -63,13 +67,36 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        answered(match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
                 AppError::Invalid("Some fields are missing or malformed.".into())
             }
+            // On the server, a request body that cannot be read whole (over the
+            // body limit) or decoded (a JSON body with a number beyond 64 bits)
+            // is the request's fault, not ours.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(message) if message.contains("length limit exceeded") => {
+                AppError::TooLarge("The request is too large.".into())
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => {
+                AppError::Invalid("Some fields are missing or malformed.".into())
+            }
             other => AppError::Transport(other.to_string()),
-        }
+        })
     }
+}
+
+/// On the server, an error met before the server function ran (its arguments)
+/// is answered with the error's own status (422, 413), not leptos's 500.
+#[cfg(feature = "ssr")]
+fn answered(error: AppError) -> AppError {
+    crate::api::context::fail(error)
+}
+
+#[cfg(not(feature = "ssr"))]
+fn answered(error: AppError) -> AppError {
+    error
 }
 
 #[cfg(test)]

@@ -337,6 +337,9 @@ pub struct ImportReport {
     pub stock_changes: u64,
     pub categories_created: u64,
     pub suppliers_created: u64,
+    /// Rows with `active = false` (archived products), left as they are.
+    #[serde(default)]
+    pub skipped_archived: u64,
     pub errors: Vec<ImportIssue>,
 }
 

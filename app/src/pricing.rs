@@ -40,7 +40,9 @@ pub fn parse_amount(text: &str, decimals: u32) -> Result<i64, AmountError> {
     if whole.len() > 15 {
         return Err(AmountError::TooLarge);
     }
-    let scale = 10i64.pow(decimals);
+    // At most 15 whole digits and `decimals` fraction digits: a currency with
+    // more minor digits than an i64 can scale is refused, never a panic.
+    let scale = 10i64.checked_pow(decimals).ok_or(AmountError::TooLarge)?;
     let whole: i64 = if whole.is_empty() {
         0
     } else {
@@ -52,7 +54,7 @@ pub fn parse_amount(text: &str, decimals: u32) -> Result<i64, AmountError> {
         frac.parse().map_err(|_| AmountError::Malformed)?
     };
     for _ in frac.len()..decimals as usize {
-        frac_value *= 10;
+        frac_value = frac_value.checked_mul(10).ok_or(AmountError::TooLarge)?;
     }
     let total = whole
         .checked_mul(scale)
@@ -71,7 +73,10 @@ pub fn format_amount(minor: i64, decimals: u32) -> String {
     if decimals == 0 {
         return format!("{sign}{abs}");
     }
-    let scale = 10u64.pow(decimals);
+    // u64 holds 10^19 at most; no real currency has more than 4 minor digits.
+    let Some(scale) = 10u64.checked_pow(decimals) else {
+        return format!("{sign}{abs}");
+    };
     format!(
         "{sign}{}.{:0width$}",
         abs / scale,
@@ -250,7 +255,11 @@ pub fn bill_totals(
             ..Default::default()
         });
     }
-    let after_lines: i64 = discounted.iter().sum();
+    // Checked sums: `bill_totals` is public and any number of lines may come in.
+    let after_lines = discounted
+        .iter()
+        .try_fold(0i64, |sum, amount| sum.checked_add(*amount))
+        .ok_or(TotalsError::TooLarge)?;
     if bill_discount < 0 || bill_discount > after_lines {
         return Err(TotalsError::BillDiscount);
     }
@@ -278,11 +287,12 @@ pub fn bill_totals(
             total,
             ..*totals
         };
-        out.gross += totals.gross;
-        out.discount += totals.line_discount + share;
-        out.net += net;
-        out.tax += tax;
-        out.total += total;
+        let add = |sum: i64, amount: i64| sum.checked_add(amount).ok_or(TotalsError::TooLarge);
+        out.gross = add(out.gross, totals.gross)?;
+        out.discount = add(add(out.discount, totals.line_discount)?, share)?;
+        out.net = add(out.net, net)?;
+        out.tax = add(out.tax, tax)?;
+        out.total = add(out.total, total)?;
     }
     Ok(out)
 }
@@ -385,6 +395,11 @@ mod totals_tests {
         );
     }
 
+    fn minor_of(text: &str) -> i64 {
+        text.bytes()
+            .fold(0i64, |acc, b| acc.wrapping_mul(31).wrapping_add(b as i64))
+    }
+
     fn arb_line() -> impl Strategy<Value = LineInput> {
         (
             0i64..500_000,
@@ -400,7 +415,71 @@ mod totals_tests {
             })
     }
 
+    /// Any integers at all, including i64::MIN and i64::MAX.
+    fn wild_i64() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            Just(i64::MIN),
+            Just(i64::MAX),
+            Just(0i64),
+            Just(MAX_AMOUNT_MINOR),
+            Just(MAX_AMOUNT_MINOR + 1),
+            any::<i64>(),
+        ]
+    }
+
+    #[test]
+    fn extreme_totals_are_refused_not_overflowed() {
+        let huge = line(MAX_AMOUNT_MINOR, 10, 100_000);
+        let many = vec![huge; 100_000];
+        assert_eq!(
+            bill_totals(&many, 0, TaxMode::Exclusive).map(|t| t.lines.len()),
+            Ok(100_000)
+        );
+        let too_many = vec![huge; 1_000_000];
+        assert_eq!(
+            bill_totals(&too_many, 0, TaxMode::Exclusive),
+            Err(TotalsError::TooLarge)
+        );
+        assert_eq!(
+            bill_totals(&[line(1, i64::MAX, 0)], 0, TaxMode::Inclusive),
+            Err(TotalsError::Quantity(1))
+        );
+        assert_eq!(
+            bill_totals(&[line(100, 1, 0)], i64::MIN, TaxMode::Inclusive),
+            Err(TotalsError::BillDiscount)
+        );
+        assert_eq!(parse_amount("1", 30), Err(AmountError::TooLarge));
+        assert_eq!(format_amount(i64::MIN, 2), "-92233720368547758.08");
+        assert_eq!(format_amount(5, 40), "5");
+    }
+
     proptest! {
+        #[test]
+        fn any_integers_give_totals_or_an_error_never_a_panic(
+            lines in prop::collection::vec(
+                (wild_i64(), wild_i64(), wild_i64(), wild_i64()).prop_map(|(unit_price, quantity, tax_rate_bp, line_discount)| {
+                    LineInput { unit_price, quantity, tax_rate_bp, line_discount }
+                }),
+                0..6,
+            ),
+            bill_discount in wild_i64(),
+            inclusive in any::<bool>(),
+        ) {
+            let mode = if inclusive { TaxMode::Inclusive } else { TaxMode::Exclusive };
+            if let Ok(t) = bill_totals(&lines, bill_discount, mode) {
+                prop_assert_eq!(t.total, t.lines.iter().map(|l| l.total).sum::<i64>());
+                prop_assert!(t.total >= 0);
+            }
+        }
+
+        #[test]
+        fn any_text_parses_or_is_refused_never_a_panic(text in ".{0,40}", decimals in 0u32..25) {
+            if let Ok(minor) = parse_amount(&text, decimals) {
+                prop_assert!((0..=MAX_AMOUNT_MINOR).contains(&minor));
+            }
+            let _ = format_amount(minor_of(&text), decimals);
+        }
+
         #[test]
         fn lines_always_add_up_to_the_bill(
             lines in prop::collection::vec(arb_line(), 1..12),

@@ -8,7 +8,7 @@ use app::{
     ui::{shell, App},
 };
 use axum::{
-    extract::State,
+    extract::{DefaultBodyLimit, State},
     http::{header, HeaderValue, StatusCode},
     middleware::from_fn_with_state,
     response::IntoResponse,
@@ -185,7 +185,12 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
                 ),
         )
         // Bounds every request body (a CSV import is at most 10 MB of text,
-        // form-encoded); larger bodies get 413 before any work is done.
+        // form-encoded); larger bodies get 413 before any work is done. The
+        // server functions read their body through axum's extractors, which
+        // stop at axum's own default of 2 MB (answered as a 500 by the server
+        // function layer): that default is lifted to the same bound, so this
+        // layer is the one limit.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -33,37 +33,46 @@ fn parse_price(label: &str, text: &str) -> Result<i64, AppError> {
         .map_err(|e| AppError::Invalid(format!("{label}: {e}")))
 }
 
-/// Products of this tenant, searched, filtered, sorted and paged.
+pub use product_list::*;
+
+// The endpoint's eight form fields are its stable contract, and the `#[server]`
+// macro does not copy an `allow` to the browser-side function it generates, so
+// the lint is allowed for this one small module.
 #[allow(clippy::too_many_arguments)]
-#[server(endpoint = "products/list", prefix = "/api")]
-pub async fn list_products(
-    #[server(default)] search: String,
-    #[server(default)] category_id: Option<Uuid>,
-    #[server(default)] supplier_id: Option<Uuid>,
-    #[server(default)] stock: StockFilter,
-    #[server(default)] archived: bool,
-    #[server(default)] sort: ProductSort,
-    #[server(default)] page: u32,
-    #[server(default)] page_size: u32,
-) -> Result<ProductPage, AppError> {
-    let query = crate::model::ProductQuery {
-        search,
-        category_id,
-        supplier_id,
-        stock,
-        archived,
-        sort,
-        page,
-        page_size,
-    };
-    finish(
-        async {
-            RequestCtx::load()?
-                .in_tenant(async |tx| Ok(catalog::list_products(tx, &query).await?))
-                .await
-        }
-        .await,
-    )
+mod product_list {
+    use super::*;
+
+    /// Products of this tenant, searched, filtered, sorted and paged.
+    #[server(endpoint = "products/list", prefix = "/api")]
+    pub async fn list_products(
+        #[server(default)] search: String,
+        #[server(default)] category_id: Option<Uuid>,
+        #[server(default)] supplier_id: Option<Uuid>,
+        #[server(default)] stock: StockFilter,
+        #[server(default)] archived: bool,
+        #[server(default)] sort: ProductSort,
+        #[server(default)] page: u32,
+        #[server(default)] page_size: u32,
+    ) -> Result<ProductPage, AppError> {
+        let query = crate::model::ProductQuery {
+            search,
+            category_id,
+            supplier_id,
+            stock,
+            archived,
+            sort,
+            page,
+            page_size,
+        };
+        finish(
+            async {
+                RequestCtx::load()?
+                    .in_tenant(async |tx| Ok(catalog::browse_products(tx, &query).await?))
+                    .await
+            }
+            .await,
+        )
+    }
 }
 
 #[server(endpoint = "products/get", prefix = "/api")]
@@ -435,6 +444,11 @@ pub async fn import_catalog(
     actor
         .require(Permission::ImportCatalog)
         .map_err(|_| fail(AppError::Forbidden))?;
+    if csv.len() > import::MAX_IMPORT_BYTES {
+        return Err(fail(AppError::TooLarge(
+            "The file is larger than 10 MB. Split it into smaller files.".into(),
+        )));
+    }
     let request_id = ctx.request_id.clone();
     let digits = ctx.tenant().map_err(fail)?.settings.minor_digits();
     let (sender, receiver) = futures::channel::mpsc::unbounded::<Result<String, AppError>>();

@@ -10,6 +10,7 @@ use axum::{
 };
 
 use crate::{
+    domain::csv_cells,
     model::Role,
     permissions::{Actor, Permission},
     tenancy::{CurrentUser, ResolvedTenant, SiteCtx},
@@ -63,14 +64,19 @@ impl Sink {
         Ok(())
     }
 
-    /// One CSV record (quoted as needed), ending in a newline.
+    /// One CSV record (quoted as needed), ending in a newline. Every cell goes
+    /// through [`csv_cells::guard`], so no cell a spreadsheet would run as a
+    /// formula is written raw, whatever the export.
     pub async fn csv_record<I, T>(&mut self, record: I) -> Result<(), BoxError>
     where
         I: IntoIterator<Item = T>,
-        T: AsRef<[u8]>,
+        T: AsRef<str>,
     {
         let mut writer = csv::Writer::from_writer(Vec::with_capacity(256));
-        writer.write_record(record)?;
+        let cells: Vec<T> = record.into_iter().collect();
+        let guarded: Vec<std::borrow::Cow<'_, str>> =
+            cells.iter().map(|c| csv_cells::guard(c.as_ref())).collect();
+        writer.write_record(guarded.iter().map(|c| c.as_bytes()))?;
         let bytes = writer.into_inner().map_err(|e| e.into_error())?;
         self.write(&bytes).await
     }

@@ -30,9 +30,14 @@ fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, String> {
     if text.is_empty() {
         return Ok(None);
     }
+    use chrono::Datelike;
+    // Four-digit years only: chrono reads years far outside what PostgreSQL's
+    // timestamps hold, which would fail in the query instead of here.
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1..=9999).contains(&d.year()))
         .map(Some)
-        .map_err(|_| format!("The {what} date must look like 2026-01-31."))
+        .ok_or_else(|| format!("The {what} date must look like 2026-01-31."))
 }
 
 #[cfg(test)]
@@ -53,5 +58,11 @@ mod tests {
             .unwrap_err()
             .contains("from date"));
         assert!(DayRange::parse("", "2026-02-30").unwrap_err().contains("to date"));
+        assert!(DayRange::parse("-200000-01-01", "")
+            .unwrap_err()
+            .contains("from date"));
+        assert!(DayRange::parse("", "+262143-12-31")
+            .unwrap_err()
+            .contains("to date"));
     }
 }

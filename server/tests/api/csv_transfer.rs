@@ -328,32 +328,176 @@ async fn export_streams_only_the_tenants_own_rows() {
         ledger.body
     );
 
-    // An export re-imports cleanly (round trip): stock equal, so no changes.
-    let (_, events) = import(
-        &app,
-        ACME,
-        &owner,
-        &res.body
-            .replace(",active", "")
-            .lines()
-            .map(|l| {
-                let mut cols: Vec<&str> = l.rsplitn(2, ',').collect();
-                cols.reverse();
-                if l.starts_with("sku,") {
-                    l.to_string()
-                } else {
-                    cols[0].to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        true,
-    )
-    .await;
+    // The export re-imports as it is (round trip): stock equal, so no changes.
+    let (_, events) = import(&app, ACME, &owner, &res.body, true).await;
     let r = report(&events);
     assert_eq!(
         (r["updated"].as_u64(), r["stock_changes"].as_u64()),
         (Some(2), Some(0)),
         "{r}"
     );
+}
+
+/// The products of a tenant as (sku, name, is_active), by SKU.
+async fn products_of(app: &TestApp, tenant: uuid::Uuid) -> Vec<(String, String, bool)> {
+    sqlx::query_as("SELECT sku, name, is_active FROM products WHERE tenant_id = $1 ORDER BY sku")
+        .bind(tenant)
+        .fetch_all(&app.admin)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn exported_cells_never_start_a_formula_and_the_export_imports_back_unchanged() {
+    let app = spawn_app().await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let (_, events) = import(
+        &app,
+        ACME,
+        &owner,
+        "sku,name,sale_price,stock,description,category\n\
+         F-1,\"=HYPERLINK(\"\"http://x\"\")\",1,5,-1+2,@cat\n\
+         F-2,@SUM(1),2,5,+cmd,\n\
+         F-4,Old stock,4,0,,\n",
+        false,
+    )
+    .await;
+    assert_eq!(report(&events)["committed"], true, "{}", report(&events));
+    // A name that really starts with a quote, typed on the product form.
+    let res = app
+        .post_form(
+            ACME,
+            "/api/products/create",
+            &[
+                ("product[sku]", "F-3"),
+                ("product[name]", "'=quoted"),
+                ("product[sale_price]", "3"),
+                ("initial_stock", "5"),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let old = sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM products WHERE sku = 'F-4'")
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    // An archived product (exported with active = false) and a negative
+    // stock movement whose reason looks like a formula.
+    let res = app
+        .post_form(
+            ACME,
+            "/api/products/archive",
+            &[("id", &old.to_string())],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let f1 = sqlx::query_scalar::<_, uuid::Uuid>("SELECT id FROM products WHERE sku = 'F-1'")
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    let res = app
+        .post_form(
+            ACME,
+            "/api/stock/adjust",
+            &[("id", &f1.to_string()), ("delta", "-2"), ("reason", "=1+2")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let before = products_of(&app, app.acme).await;
+
+    let export = app
+        .get(ACME, "/api/catalog/export?kind=products", Some(&owner))
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let body = &export.body;
+    assert!(body.contains("F-1,\"'=HYPERLINK(\"\"http://x\"\")\","), "{body}");
+    assert!(body.contains("F-2,'@SUM(1),"), "{body}");
+    assert!(
+        body.contains("F-3,''=quoted,"),
+        "a quote of its own is kept apart: {body}"
+    );
+    assert!(body.contains(",'-1+2,'@cat,"), "{body}");
+    assert!(body.contains(",'+cmd,"), "{body}");
+    for raw in [",=", ",+", ",@", ",\"=", ",\"+", ",\"@", ",-1+2"] {
+        assert!(!body.contains(raw), "{raw} written raw: {body}");
+    }
+    // Numbers stay numbers, negative ones included.
+    let ledger = app
+        .get(ACME, "/api/catalog/export?kind=movements", Some(&owner))
+        .await;
+    assert!(
+        ledger.body.contains(",F-1,adjustment,-2,3,,,'=1+2,"),
+        "{}",
+        ledger.body
+    );
+
+    // The audit CSV too: a request id is whatever the client sent.
+    let settings = app
+        .post_form(ACME, "/api/settings/get", &[], Some(&owner))
+        .await
+        .json();
+    let req = Request::post("/api/settings/save")
+        .header(header::HOST, ACME)
+        .header(header::ORIGIN, format!("http://{ACME}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, &owner)
+        .header("x-request-id", "=cmd|' /C calc'!A0")
+        .body(Body::from(
+            serde_json::json!({ "settings": settings }).to_string(),
+        ))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let audit = app.get(ACME, "/api/audit/export", Some(&owner)).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.body.contains(",'=cmd|' /C calc'!A0"), "{}", audit.body);
+    assert!(!audit.body.contains(",=cmd"), "{}", audit.body);
+
+    // The export, untouched, imports back: nothing changes, names included,
+    // and the archived product is left as it is.
+    let (_, events) = import(&app, ACME, &owner, body, false).await;
+    let r = report(&events);
+    assert_eq!(r["committed"], true, "{r}");
+    assert_eq!(
+        (
+            r["updated"].as_u64(),
+            r["stock_changes"].as_u64(),
+            r["skipped_archived"].as_u64()
+        ),
+        (Some(3), Some(0), Some(1)),
+        "{r}"
+    );
+    assert_eq!(products_of(&app, app.acme).await, before);
+    assert_eq!(
+        before[..3].iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
+        ["=HYPERLINK(\"http://x\")", "@SUM(1)", "'=quoted"]
+    );
+
+    // Moved to another business (globex), the same file creates its products.
+    let globex = app.login(GLOBEX, GLOBEX_OWNER, PASSWORD).await;
+    let (_, events) = import(&app, GLOBEX, &globex, body, false).await;
+    assert_eq!(report(&events)["created"], 3, "{}", report(&events));
+    let moved: Vec<String> = products_of(&app, app.globex)
+        .await
+        .into_iter()
+        .map(|p| p.1)
+        .collect();
+    assert_eq!(moved, ["=HYPERLINK(\"http://x\")", "@SUM(1)", "'=quoted"]);
+
+    // An import does not archive: active = false on a product on sale is refused.
+    let (_, events) = import(
+        &app,
+        ACME,
+        &owner,
+        "sku,name,sale_price,active\nF-2,Sum,2,false\n",
+        false,
+    )
+    .await;
+    let r = report(&events);
+    assert_eq!(r["committed"], false, "{r}");
+    assert_eq!(r["errors"][0]["column"], "active", "{r}");
 }

@@ -21,6 +21,29 @@ async fn query_marker(pg: &EmbeddedPostgres) -> Option<String> {
         .ok()?
 }
 
+/// A process's state and parent from `/proc/<pid>/stat` (the command name
+/// in parentheses may hold spaces, so fields are read after its `)`).
+fn proc_stat(pid: i32) -> Option<(char, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let parent = fields.next()?.parse().ok()?;
+    Some((state, parent))
+}
+
+/// Whether a process still runs (a zombie has exited).
+fn running(pid: i32) -> bool {
+    proc_stat(pid).is_some_and(|(state, _)| state != 'Z')
+}
+
+fn children_of(parent: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| proc_stat(*pid).is_some_and(|(_, p)| p == parent))
+        .collect()
+}
+
 #[test]
 fn embedded_cluster_restarts_after_a_crash_and_keeps_its_data() {
     let dir = scratch_dir();
@@ -58,9 +81,19 @@ fn embedded_cluster_restarts_after_a_crash_and_keeps_its_data() {
         .trim()
         .parse()
         .unwrap();
+    let backends = children_of(pid);
     signal::kill(Pid::from_raw(pid), signal::Signal::SIGKILL).unwrap();
-    // Its backends notice and exit on their own.
-    std::thread::sleep(Duration::from_secs(3));
+    // Its backends notice and exit on their own, and the dead postmaster is
+    // reaped (until then its pid still looks like a running postgres): wait
+    // until both have happened.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while proc_stat(pid).is_some() || backends.iter().any(|b| running(*b)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backends outlived their postmaster"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert!(pid_file.exists(), "the crash leaves a stale pid file behind");
     drop(pg);
 

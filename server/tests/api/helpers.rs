@@ -92,6 +92,46 @@ pub struct TestApp {
     pub tenant_login: PgConnectOptions,
     pub acme: Uuid,
     pub globex: Uuid,
+    /// Drops this test's database when the test ends (last, after the pools).
+    _database: DropDatabase,
+}
+
+/// Drops a test database on `Drop` (crates.io's test-db guard): `Drop` is
+/// synchronous, so a thread of its own connects as the superuser on a small
+/// runtime and runs `DROP DATABASE … WITH (FORCE)` (which ends the pools'
+/// connections), and the test waits for it. A failure is reported, never a
+/// panic (a panic while a failing test unwinds would abort the run).
+struct DropDatabase {
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let name = std::mem::take(&mut self.name);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut conn = PgConnection::connect_with(&admin_options())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| format!("{name}: {e}"))?;
+                conn.close().await.ok();
+                Ok::<(), String>(())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => eprintln!("warning: could not drop the test database: {error}"),
+            Err(_) => eprintln!("warning: dropping the test database panicked"),
+        }
+    }
 }
 
 pub const ACME_OWNER: &str = "owner@acme.test";
@@ -145,6 +185,8 @@ async fn spawn(
         .await
         .expect("create test database");
     conn.close().await.ok();
+    // From here on the database is dropped however the test ends.
+    let database = DropDatabase { name: name.clone() };
 
     let admin = connect_admin_pool(admin_opts.clone().database(&name), 3)
         .await
@@ -199,6 +241,7 @@ async fn spawn(
         tenant_login,
         acme,
         globex,
+        _database: database,
     }
 }
 
@@ -353,6 +396,30 @@ impl TestApp {
         self.send(req.body(Body::from(body)).unwrap()).await
     }
 
+    /// The name of this test's own database (dropped when the app is).
+    pub fn database_name(&self) -> &str {
+        &self._database.name
+    }
+
+    /// A same-origin POST with a JSON body (the JSON-encoded server functions).
+    pub async fn post_json(
+        &self,
+        host: &str,
+        path: &str,
+        body: &serde_json::Value,
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let mut req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::ORIGIN, format!("http://{host}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        self.send(req.body(Body::from(body.to_string())).unwrap()).await
+    }
+
     /// Logs in on `host` and returns the session cookie.
     pub async fn login(&self, host: &str, email: &str, password: &str) -> String {
         let res = self
@@ -389,4 +456,23 @@ pub fn urlencode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; panics
+/// naming `what` if it still does not hold after 30 seconds (a bound for a
+/// hung test, not a timing assertion).
+pub async fn wait_until<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -11,6 +11,7 @@ mod embedded;
 mod http_catalog;
 mod http_security;
 mod http_tenancy;
+mod input_hardening;
 mod inventory;
 mod isolation;
 mod organizations;

@@ -1,9 +1,7 @@
 //! A connection never goes back into the pool carrying a tenant or a role.
-use std::time::Duration;
-
 use sqlx::{Executor, Row};
 
-use crate::helpers::spawn_app_with_pool_size;
+use crate::helpers::{spawn_app_with_pool_size, wait_until};
 
 #[tokio::test]
 async fn cancelled_tenant_transaction_leaves_no_tainted_connection() {
@@ -19,8 +17,19 @@ async fn cancelled_tenant_transaction_leaves_no_tainted_connection() {
             .unwrap();
         tx.commit().await.unwrap();
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    // ...and the request goes away (client gone, timeout).
+    // Once the statement is running on the server...
+    let admin = app.admin.clone();
+    wait_until("the slow statement to run", || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+             WHERE datname = current_database() AND state = 'active' AND query = 'SELECT pg_sleep(2)')",
+        )
+        .fetch_one(&admin)
+        .await
+        .unwrap()
+    })
+    .await;
+    // ...the request goes away (client gone, timeout).
     task.abort();
     let _ = task.await;
 
@@ -68,8 +77,16 @@ async fn connection_left_with_session_state_is_discarded() {
             .await
             .unwrap()
     };
-    // Give the pool's release task a moment to run its check.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The pool's release task checks the connection and closes it.
+    let admin = app.admin.clone();
+    wait_until("the tainted connection to be closed", || async {
+        !sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)")
+            .bind(tainted_pid)
+            .fetch_one(&admin)
+            .await
+            .unwrap()
+    })
+    .await;
     let (pid, user, tenant): (i32, String, String) = sqlx::query_as(
         "SELECT pg_backend_pid(), current_user::text, coalesce(current_setting('app.tenant_id', true), '')",
     )
@@ -79,4 +96,24 @@ async fn connection_left_with_session_state_is_discarded() {
     assert_ne!(pid, tainted_pid, "the tainted connection was reused");
     assert_eq!(user, "shopfloor_app");
     assert_eq!(tenant, "");
+}
+
+#[tokio::test]
+async fn each_test_database_is_dropped_when_its_test_ends() {
+    let first = spawn_app_with_pool_size(1).await;
+    let name = first.database_name().to_owned();
+    let second = spawn_app_with_pool_size(1).await;
+    let exists = |name: String| {
+        let admin = second.admin.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(name)
+                .fetch_one(&admin)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(exists(name.clone()).await);
+    drop(first);
+    assert!(!exists(name).await, "the first test's database outlived it");
 }

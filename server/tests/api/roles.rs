@@ -82,7 +82,7 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
     let mut cx = tx.acting(*actor);
     let tx = &mut cx;
     let result: Result<(), AppError> = match permission {
-        Permission::ViewCatalog => catalog::list_products(tx, &ProductQuery::default())
+        Permission::ViewCatalog => catalog::browse_products(tx, &ProductQuery::default())
             .await
             .map(drop)
             .map_err(Into::into),

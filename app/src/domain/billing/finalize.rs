@@ -93,17 +93,22 @@ pub async fn finalize_sale_at(
     .fetch_optional(tx.conn())
     .await?;
     if claimed.is_none() {
-        let (id, status): (Uuid, String) =
-            sqlx::query_as("SELECT id, status FROM bills WHERE idempotency_key = $1")
+        let (id, status, number): (Uuid, String, Option<i64>) =
+            sqlx::query_as("SELECT id, status, number FROM bills WHERE idempotency_key = $1")
                 .bind(&sale.idempotency_key)
                 .fetch_one(tx.conn())
                 .await?;
-        if status == "finalized" {
-            return Ok(id);
+        if status != "finalized" {
+            return Err(BillingError::invalid(
+                "This sale is already being processed. Try again in a moment.",
+            ));
         }
-        return Err(BillingError::invalid(
-            "This sale is already being processed. Try again in a moment.",
-        ));
+        if !same_sale_as_stored(tx, id, sale).await? {
+            return Err(BillingError::KeyReused {
+                bill: crate::model::bill_number(number.unwrap_or_default()),
+            });
+        }
+        return Ok(id);
     }
 
     if let Some(customer) = sale.customer_id {
@@ -166,10 +171,16 @@ pub async fn finalize_sale_at(
     // Payments must cover the total exactly; only cash gives change.
     let mut paid = 0i64;
     let mut change_given = 0i64;
+    if sale.payments.len() > 10 {
+        return Err(BillingError::invalid("At most 10 payments per bill."));
+    }
     let mut payments = Vec::with_capacity(sale.payments.len());
     for p in &sale.payments {
         if p.amount <= 0 || p.amount > crate::pricing::MAX_AMOUNT_MINOR {
-            return Err(BillingError::invalid("Each payment must be more than zero."));
+            return Err(BillingError::invalid(format!(
+                "Each payment must be more than zero and at most {}.",
+                crate::pricing::format_amount(crate::pricing::MAX_AMOUNT_MINOR, 2)
+            )));
         }
         let tendered = match p.method {
             PaymentMethod::Cash => p.tendered.unwrap_or(p.amount),
@@ -185,12 +196,10 @@ pub async fn finalize_sale_at(
                 "The cash handed over is less than the cash payment.",
             ));
         }
+        // Both bounded above (at most 10 payments of at most MAX_AMOUNT_MINOR).
         paid += p.amount;
         change_given += tendered - p.amount;
         payments.push((p.method, p.amount, tendered));
-    }
-    if payments.len() > 10 {
-        return Err(BillingError::invalid("At most 10 payments per bill."));
     }
     if paid != totals.total {
         return Err(BillingError::invalid(format!(
@@ -270,6 +279,62 @@ pub async fn finalize_sale_at(
     )
     .await?;
     Ok(bill_id)
+}
+
+/// What the POS sent, as it is stored once finalized: lines (product,
+/// quantity, line discount) in order, bill discount, customer, and payments
+/// (method, amount, tendered, with the tendered amount defaulted the way
+/// finalizing stores it). Prices and tax rates are not part of the request
+/// (the server takes them from the catalog), so a retry after a price change is
+/// still the same sale.
+type StoredSale = (Option<Uuid>, i64, Vec<(Uuid, i64, i64)>, Vec<(String, i64, i64)>);
+
+fn canonical(sale: &SaleInput) -> StoredSale {
+    (
+        sale.customer_id,
+        sale.bill_discount,
+        sale.lines
+            .iter()
+            .map(|l| (l.product_id, l.quantity, l.line_discount))
+            .collect(),
+        sale.payments
+            .iter()
+            .map(|p| {
+                let tendered = match p.method {
+                    PaymentMethod::Cash => p.tendered.unwrap_or(p.amount),
+                    _ => p.amount,
+                };
+                (p.method.as_str().to_owned(), p.amount, tendered)
+            })
+            .collect(),
+    )
+}
+
+/// Whether a repeated idempotency key carries the sale the stored bill was
+/// made from (a retry), rather than a different cart (a client bug or a
+/// reused key, answered with a conflict instead of someone else's bill).
+async fn same_sale_as_stored(
+    tx: &mut TenantTx,
+    bill_id: Uuid,
+    sale: &SaleInput,
+) -> Result<bool, sqlx::Error> {
+    let (customer_id, bill_discount): (Option<Uuid>, i64) =
+        sqlx::query_as("SELECT customer_id, bill_discount FROM bills WHERE id = $1")
+            .bind(bill_id)
+            .fetch_one(tx.conn())
+            .await?;
+    let lines: Vec<(Uuid, i64, i64)> = sqlx::query_as(
+        "SELECT product_id, quantity, line_discount FROM bill_lines WHERE bill_id = $1 ORDER BY line_no",
+    )
+    .bind(bill_id)
+    .fetch_all(tx.conn())
+    .await?;
+    let payments: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT method, amount, tendered FROM payments WHERE bill_id = $1 ORDER BY seq")
+            .bind(bill_id)
+            .fetch_all(tx.conn())
+            .await?;
+    Ok((customer_id, bill_discount, lines, payments) == canonical(sale))
 }
 
 /// Queues an event for this tenant's terminals; PostgreSQL delivers it only when

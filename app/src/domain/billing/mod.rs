@@ -19,6 +19,12 @@ pub enum BillingError {
     NotAllowed(String),
     #[error("{0} not found.")]
     NotFound(&'static str),
+    /// An idempotency key sent again with a different sale (answered 409).
+    #[error(
+        "This sale's key was already used for bill {bill}, with a different cart or payment. \
+         Start a new sale to ring up the changes."
+    )]
+    KeyReused { bill: String },
     #[error(transparent)]
     Stock(InventoryError),
     #[error("database error: {0}")]
@@ -51,6 +57,7 @@ impl From<BillingError> for AppError {
             BillingError::Invalid(m) => AppError::Invalid(m),
             BillingError::NotAllowed(m) => AppError::Denied(m),
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
+            BillingError::KeyReused { .. } => AppError::Conflict(e.to_string()),
             BillingError::Stock(s) => s.into(),
             BillingError::Db(error) => {
                 tracing::error!(%error, "database error in billing");

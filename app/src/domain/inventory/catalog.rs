@@ -335,6 +335,17 @@ fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// [`list_products`] for a member browsing the catalog (everyone in the
+/// business, by the role table): the permission is checked here, so the
+/// catalog page and `products/list` cannot drift from it.
+pub async fn browse_products(
+    tx: &mut TenantCtx<'_>,
+    query: &ProductQuery,
+) -> Result<ProductPage, InventoryError> {
+    tx.require(Permission::ViewCatalog)?;
+    list_products(tx, query).await
+}
+
 /// Lists products: search by name (anywhere), SKU (prefix) or barcode (exact),
 /// filters, sort and pages. Row-level security limits it to the tenant.
 pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<ProductPage, InventoryError> {

@@ -17,6 +17,7 @@ use super::{
 use crate::{
     domain::{
         audit::{self, AuditEntry},
+        csv_cells,
         permissions::Permission,
     },
     model::{ImportIssue, ImportReport},
@@ -40,6 +41,7 @@ pub const COLUMNS: &[&str] = &[
     "unit",
     "reorder_level",
     "stock",
+    "active",
 ];
 const REQUIRED: &[&str] = &["sku", "name", "sale_price"];
 
@@ -51,6 +53,8 @@ pub struct ImportRow {
     pub category: Option<String>,
     pub supplier: Option<String>,
     pub stock: Option<i64>,
+    /// `false` for an archived product (the export's `active` column).
+    pub active: bool,
 }
 
 fn issue(line: u64, column: Option<&str>, message: impl Into<String>) -> ImportIssue {
@@ -153,7 +157,15 @@ pub fn parse(text: &str, decimals: u32) -> Result<Vec<ImportRow>, Vec<ImportIssu
             ));
             break;
         }
-        let get = |name: &str| col(name).and_then(|i| record.get(i)).unwrap_or("").to_owned();
+        // Cells the export guarded against spreadsheet formulas come back as
+        // they were (see csv_cells): export → import round-trips.
+        let get = |name: &str| {
+            col(name)
+                .and_then(|i| record.get(i))
+                .map(csv_cells::unguard)
+                .unwrap_or("")
+                .to_owned()
+        };
         let mut row_ok = true;
         let mut bad = |column: &str, message: String| {
             problems.push(issue(line, Some(column), message));
@@ -191,6 +203,14 @@ pub fn parse(text: &str, decimals: u32) -> Result<Vec<ImportRow>, Vec<ImportIssu
         };
         let reorder_level = whole("reorder_level", 1_000_000_000, &mut bad).unwrap_or(0);
         let stock = whole("stock", MAX_QUANTITY, &mut bad);
+        let active = match get("active").to_lowercase().as_str() {
+            "" | "true" | "yes" | "1" => true,
+            "false" | "no" | "0" => false,
+            _ => {
+                bad("active", "Enter true or false.".into());
+                true
+            }
+        };
         let input = ProductInput {
             sku: get("sku"),
             barcode: Some(get("barcode")),
@@ -243,6 +263,7 @@ pub fn parse(text: &str, decimals: u32) -> Result<Vec<ImportRow>, Vec<ImportIssu
                     category,
                     supplier,
                     stock,
+                    active,
                 });
             }
         }
@@ -298,6 +319,30 @@ pub async fn apply(
     };
     for (i, row) in rows.iter().enumerate() {
         let at = |e: InventoryError| ImportFailure::Row(row_issue(row.line, e));
+        // Archived products (an export lists them with active = false) are
+        // history: left as they are, never created, updated or restored. The
+        // import never archives either; that is the product page's job.
+        if !row.active {
+            let is_active: Option<bool> = sqlx::query_scalar("SELECT is_active FROM products WHERE sku = $1")
+                .bind(&row.input.sku)
+                .fetch_optional(tx.conn())
+                .await
+                .map_err(|e| at(e.into()))?;
+            if is_active == Some(true) {
+                return Err(ImportFailure::Row(issue(
+                    row.line,
+                    Some("active"),
+                    format!(
+                        "The SKU {} is on sale; an import does not archive products. Archive it on its page, \
+                         or set active to true.",
+                        row.input.sku
+                    ),
+                )));
+            }
+            report.skipped_archived += 1;
+            progress(i as u64 + 1);
+            continue;
+        }
         let mut input = row.input.clone();
         if let Some(name) = &row.category {
             input.category_id = Some(match categories.get(&name.to_lowercase()) {

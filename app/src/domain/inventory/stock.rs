@@ -251,7 +251,12 @@ pub async fn adjust(
     if delta == 0 {
         return Err(InventoryError::invalid("An adjustment must change the stock."));
     }
-    check_quantity(delta.abs())?;
+    // A range check, not `abs()`: |i64::MIN| does not fit in an i64.
+    if !(-MAX_QUANTITY..=MAX_QUANTITY).contains(&delta) {
+        return Err(InventoryError::invalid(format!(
+            "An adjustment can change the stock by at most {MAX_QUANTITY} either way."
+        )));
+    }
     let reason = clean_reason(Some(reason))?
         .ok_or_else(|| InventoryError::invalid("Give a reason for the adjustment."))?;
     let on_hand: Option<i64> = sqlx::query_scalar(

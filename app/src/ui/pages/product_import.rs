@@ -215,9 +215,14 @@ fn ReportView(report: ImportReport) -> impl IntoView {
             <p class="font-semibold">{headline}</p>
             <p>
                 {format!(
-                    "{} rows: {} new, {} updated, {} stock changes, {} new categories, {} new suppliers.",
+                    "{} rows: {} new, {} updated, {} stock changes, {} new categories, {} new suppliers{}.",
                     report.rows, report.created, report.updated, report.stock_changes,
-                    report.categories_created, report.suppliers_created
+                    report.categories_created, report.suppliers_created,
+                    if report.skipped_archived > 0 {
+                        format!(", {} archived products left as they are", report.skipped_archived)
+                    } else {
+                        String::new()
+                    }
                 )}
             </p>
         </div>
