@@ -121,6 +121,7 @@ mod tests {
         SiteConfig {
             base_domain: base.into(),
             https,
+            trusted_proxies: Vec::new(),
         }
     }
 

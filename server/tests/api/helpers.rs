@@ -160,7 +160,13 @@ pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
 
 /// An app whose site configuration `configure` changes (https, trusted proxies).
 pub async fn spawn_app_with_site(configure: impl FnOnce(&mut SiteConfig)) -> TestApp {
-    spawn(10, app::mail::Mailer::disabled(), configure, HttpOptions::default()).await
+    spawn(
+        10,
+        app::mail::Mailer::disabled(),
+        configure,
+        HttpOptions::default(),
+    )
+    .await
 }
 
 /// An app whose router runs with these options (e.g. a tiny request timeout).
@@ -191,9 +197,12 @@ async fn spawn(
     let admin = connect_admin_pool(admin_opts.clone().database(&name), 3)
         .await
         .expect("admin pool");
-    let owner = connect_pool(admin_opts.clone().database(&name), server::database::OWNER_POOL_SIZE)
-        .await
-        .expect("owner pool");
+    let owner = connect_pool(
+        admin_opts.clone().database(&name),
+        server::database::OWNER_POOL_SIZE,
+    )
+    .await
+    .expect("owner pool");
     let tenant_login = admin_opts.clone().database(&name).username(APP_LOGIN_ROLE);
     let tenant = connect_pool(tenant_login.clone(), tenant_pool_size)
         .await
