@@ -1,10 +1,10 @@
 import { expect, test } from '@playwright/test';
-import { logIn, tenantUrl } from './helpers';
+import { gotoHydrated, logIn, tenantUrl } from './helpers';
 
 test('bills filter by cashier and by day in the business time zone', async ({ page }) => {
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
-  await page.goto(tenantUrl('acme', '/bills'));
+  await gotoHydrated(page, tenantUrl('acme', '/bills'));
   const rows = page.getByTestId('bill-rows').locator('tr');
   await expect(rows.first()).toBeVisible();
   // The cashier choices arrive once the page has hydrated.
@@ -29,7 +29,7 @@ test('bills filter by cashier and by day in the business time zone', async ({ pa
 test("a customer's page shows their bills and saves an edit", async ({ page }) => {
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
-  await page.goto(tenantUrl('acme', '/customers'));
+  await gotoHydrated(page, tenantUrl('acme', '/customers'));
   await page.getByRole('link', { name: 'Maria Lopez' }).click();
   await expect(page.getByTestId('customer-name')).toContainText('Maria Lopez');
   await expect(page.getByTestId('customer-totals')).not.toContainText('0 bills');
@@ -41,7 +41,9 @@ test("a customer's page shows their bills and saves an edit", async ({ page }) =
 
   const notes = `Prefers paper receipts ${Date.now()}`;
   await page.getByLabel('Notes').fill(notes);
+  const saved = page.waitForResponse((r) => r.url().includes('/api/customers/save') && r.ok());
   await page.getByRole('button', { name: 'Save' }).click();
+  await saved;
   await page.reload();
   await expect(page.getByLabel('Notes')).toHaveValue(notes);
 });

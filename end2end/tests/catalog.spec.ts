@@ -35,7 +35,7 @@ test('an owner creates a product, restocks it, finds it and sees its badge chang
 test('a cashier sees products but no stock actions', async ({ page }) => {
   await logIn(page, 'acme', 'cashier@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
-  await page.goto(tenantUrl('acme', '/products'));
+  await gotoHydrated(page, tenantUrl('acme', '/products'));
   await expect(page.getByTestId('product-rows').locator('tr').first()).toBeVisible();
   await expect(page.getByRole('link', { name: 'New product' })).toHaveCount(0);
   await page.getByTestId('product-rows').locator('a').first().click();

@@ -6,7 +6,7 @@ test('an owner invites a cashier, who joins in another browser and sees only wha
   const owner = await ownerContext.newPage();
   await logIn(owner, 'acme', 'owner@acme.test');
   await owner.waitForURL(tenantUrl('acme', '/'));
-  await owner.goto(tenantUrl('acme', '/members'));
+  await gotoHydrated(owner, tenantUrl('acme', '/members'));
   await expect(owner.locator('[data-hydrated="true"]')).toBeVisible();
 
   const email = `e2e-${Date.now().toString(36)}@example.test`;
@@ -36,7 +36,7 @@ test('an owner invites a cashier, who joins in another browser and sees only wha
   await expect(nav.getByRole('link', { name: 'Settings' })).toHaveCount(0);
   await expect(nav.getByRole('link', { name: 'Audit' })).toHaveCount(0);
   // Typing the address does not help: the server refuses.
-  await guest.goto(tenantUrl('acme', '/settings'));
+  await gotoHydrated(guest, tenantUrl('acme', '/settings'));
   await expect(guest.getByRole('alert')).toContainText('Only owners and admins');
   // Asked from the page itself (same origin, the cashier's session).
   const refused = await guest.evaluate(async () => (await fetch('/api/settings/get', { method: 'POST' })).status);
@@ -49,7 +49,7 @@ test('an owner invites a cashier, who joins in another browser and sees only wha
   await expect(later.getByTestId('invite-closed')).toContainText('already used');
 
   // The owner sees the new member in the team.
-  await owner.goto(tenantUrl('acme', '/members'));
+  await gotoHydrated(owner, tenantUrl('acme', '/members'));
   await expect(owner.getByTestId('member-rows')).toContainText(email);
 
   await Promise.all([ownerContext.close(), guestContext.close(), laterContext.close()]);

@@ -55,7 +55,7 @@ test('the till refuses what is not in stock', async ({ page }) => {
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await createProduct(page, sku, '1.00', '1');
-  await page.goto(tenantUrl('acme', '/pos'));
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await page.keyboard.type(sku);
   await page.keyboard.press('Enter');
@@ -80,7 +80,7 @@ test('a sale on one terminal updates the stock shown on another, live', async ({
   await b.waitForURL(tenantUrl('acme', '/'));
 
   for (const page of [a, b]) {
-    await page.goto(tenantUrl('acme', '/pos'));
+    await gotoHydrated(page, tenantUrl('acme', '/pos'));
     await expect(page.getByTestId('live')).toContainText('Live stock');
   }
   // Terminal B is looking at the product.
@@ -107,7 +107,7 @@ test('a credit note returns goods to stock', async ({ page }) => {
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await createProduct(page, sku, '4.00', '3');
-  await page.goto(tenantUrl('acme', '/pos'));
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await page.getByTestId('pos-search').fill(sku);
   await page.keyboard.press('Enter');
@@ -115,7 +115,7 @@ test('a credit note returns goods to stock', async ({ page }) => {
   await page.getByRole('button', { name: 'Pay' }).click();
   const number = await page.getByTestId('bill-number').innerText();
 
-  await page.goto(tenantUrl('acme', '/bills'));
+  await gotoHydrated(page, tenantUrl('acme', '/bills'));
   await page.getByRole('link', { name: number }).click();
   await expect(page.getByTestId('bill-title')).toHaveText(number);
   await page.getByLabel('Return quantity for line 1').fill('1');
@@ -134,7 +134,7 @@ test('discounts on the till: totals match the server, and the cashier limit hold
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await createProduct(page, sku, '10.00', '10');
-  await page.goto(tenantUrl('acme', '/pos'));
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await page.getByTestId('pos-search').fill(sku);
   await page.keyboard.press('Enter');
@@ -153,7 +153,7 @@ test('discounts on the till: totals match the server, and the cashier limit hold
   const cashier = await cashierContext.newPage();
   await logIn(cashier, 'acme', 'cashier@acme.test');
   await cashier.waitForURL(tenantUrl('acme', '/'));
-  await cashier.goto(tenantUrl('acme', '/pos'));
+  await gotoHydrated(cashier, tenantUrl('acme', '/pos'));
   await expect(cashier.locator('[data-hydrated="true"]')).toBeVisible();
   await cashier.getByTestId('pos-search').fill(sku);
   await cashier.keyboard.press('Enter');
@@ -169,7 +169,7 @@ test('a parked sale is resumed and paid later', async ({ page }) => {
   await logIn(page, 'acme', 'owner@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await createProduct(page, sku, '3.00', '5');
-  await page.goto(tenantUrl('acme', '/pos'));
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await page.getByTestId('pos-search').fill(sku);
   await page.keyboard.press('Enter');
