@@ -474,8 +474,20 @@ pub struct BillSummary {
     pub customer: Option<String>,
     pub cashier: String,
     pub total: i64,
+    /// What credit notes have refunded of this bill so far.
+    #[serde(default)]
+    pub refunded: i64,
     /// In the business's time zone.
     pub finalized_at: String,
+}
+
+/// The whole selection of a bill list (every page): how many bills, their
+/// total and what was refunded of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillListTotals {
+    pub count: i64,
+    pub total: i64,
+    pub refunded: i64,
 }
 
 /// Which finalized bills to list. Dates are whole days (`2026-01-31`) in the

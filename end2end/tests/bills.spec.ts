@@ -47,3 +47,24 @@ test("a customer's page shows their bills and saves an edit", async ({ page }) =
   await page.reload();
   await expect(page.getByLabel('Notes')).toHaveValue(notes);
 });
+
+test('the bill list pages through the bills and totals what it selects', async ({ page }) => {
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await gotoHydrated(page, tenantUrl('acme', '/bills'));
+  await expect(page.getByTestId('bill-totals')).toContainText(/\d+ bills · /);
+  const pageLabel = page.getByTestId('bill-page');
+  await expect(pageLabel).toHaveText(/^Page 1 of [2-9]/);
+  const firstCell = page.getByTestId('bill-rows').locator('tr').first().locator('td').first();
+  const first = await firstCell.innerText();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expect(pageLabel).toHaveText(/^Page 2 of/);
+  await expect(firstCell).not.toHaveText(first);
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await expect(pageLabel).toHaveText(/^Page 1 of/);
+  await expect(firstCell).toHaveText(first);
+  // A narrower filter totals only what it selects, on one page.
+  await page.getByLabel('Search bills').fill(first);
+  await expect(page.getByTestId('bill-totals')).toContainText('1 bill · ');
+  await expect(pageLabel).toHaveCount(0);
+});

@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use crate::{
     error::AppError,
-    model::{BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
+    model::{BillListTotals, BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
 };
 
 #[cfg(feature = "ssr")]
@@ -74,10 +74,11 @@ pub async fn get_bill(id: Uuid) -> Result<BillView, AppError> {
     )
 }
 
-/// Finalized bills, newest first (at most 200): `search` is a number
-/// (`INV-000012` or `12`) or part of a customer's name; `from` and `to` are
-/// days (`2026-01-31`, inclusive) in the business's time zone; `cashier` and
-/// `customer` are ids.
+/// Finalized bills, newest first, each with what credit notes refunded of it:
+/// `search` is a number (`INV-000012` or `12`) or part of a customer's name;
+/// `from` and `to` are days (`2026-01-31`, inclusive) in the business's time
+/// zone; `cashier` and `customer` are ids. Page `page` (from 0) of `page_size`
+/// bills (1 to 200; 0 or absent: 200).
 #[server(endpoint = "bills/list", prefix = "/api")]
 pub async fn list_bills(
     #[server(default)] search: String,
@@ -85,7 +86,41 @@ pub async fn list_bills(
     #[server(default)] to: String,
     #[server(default)] cashier: Option<Uuid>,
     #[server(default)] customer: Option<Uuid>,
+    #[server(default)] page: u32,
+    #[server(default)] page_size: u32,
 ) -> Result<Vec<BillSummary>, AppError> {
+    let filter = crate::model::BillFilter {
+        search,
+        from,
+        to,
+        cashier,
+        customer,
+    };
+    let size = if page_size == 0 {
+        200
+    } else {
+        i64::from(page_size.min(200))
+    };
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx| Ok(read::list_bills(tx, &filter, size, page).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// How many bills the same filter as `bills/list` selects (all pages), their
+/// total and what was refunded of them.
+#[server(endpoint = "bills/totals", prefix = "/api")]
+pub async fn bills_totals(
+    #[server(default)] search: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] cashier: Option<Uuid>,
+    #[server(default)] customer: Option<Uuid>,
+) -> Result<BillListTotals, AppError> {
     let filter = crate::model::BillFilter {
         search,
         from,
@@ -96,7 +131,7 @@ pub async fn list_bills(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx| Ok(read::list_bills(tx, &filter, 200).await?))
+                .in_tenant(async |tx| Ok(read::bill_list_totals(tx, &filter).await?))
                 .await
         }
         .await,

@@ -16,7 +16,7 @@ use app::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, TestApp, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER};
+use crate::helpers::{spawn_app, TestApp, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
 
 async fn actor(app: &TestApp, email: &str, role: Role) -> Actor {
     Actor {
@@ -376,7 +376,7 @@ async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
         read::get_bill(&mut tx, bill).await,
         Err(BillingError::NotFound(_))
     ));
-    assert!(read::list_bills(&mut tx, &Default::default(), 50)
+    assert!(read::list_bills(&mut tx, &Default::default(), 50, 0)
         .await
         .unwrap()
         .is_empty());
@@ -536,7 +536,7 @@ async fn bills_filter_by_day_in_the_business_time_zone_by_cashier_and_by_custome
         let app = &app;
         async move {
             let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-            let result = read::list_bills(&mut tx, &filter, 50).await;
+            let result = read::list_bills(&mut tx, &filter, 50, 0).await;
             tx.commit().await.unwrap();
             result.map(|bills| {
                 bills
@@ -601,6 +601,7 @@ async fn bills_filter_by_day_in_the_business_time_zone_by_cashier_and_by_custome
             ..Default::default()
         },
         50,
+        0,
     )
     .await
     .unwrap();
@@ -618,4 +619,100 @@ async fn bills_filter_by_day_in_the_business_time_zone_by_cashier_and_by_custome
     let seen = customers::get_customer(&mut tx, rangi).await.unwrap();
     assert_eq!((seen.bills, seen.spent), (1, 250));
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_bill_list_pages_totals_its_selection_and_shows_refunds() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 50).await;
+    let mut ids = Vec::new();
+    for quantity in 1..=3 {
+        let total = 250 * quantity;
+        ids.push(
+            finalize(
+                &app,
+                app.acme,
+                &owner,
+                &cash_sale(vec![line(tea, quantity)], total, total),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    // One unit of the 2-unit bill comes back.
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    credit::create_credit_note(
+        &mut tx.acting(owner),
+        &credit::CreditInput {
+            bill_id: ids[1],
+            lines: vec![(1, 1)],
+            reason: "Spilled".into(),
+            refund_method: PaymentMethod::Cash,
+            restock: false,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let acme = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let page = |n: &'static str| {
+        let acme = acme.clone();
+        let app = &app;
+        async move {
+            app.post_form(
+                "acme.localhost",
+                "/api/bills/list",
+                &[("page", n), ("page_size", "2")],
+                Some(&acme),
+            )
+            .await
+            .json()
+        }
+    };
+    let first = page("0").await;
+    let second = page("1").await;
+    assert_eq!(first.as_array().unwrap().len(), 2, "{first}");
+    assert_eq!(second.as_array().unwrap().len(), 1, "{second}");
+    // Newest first; the 2-unit bill shows its refund.
+    assert_eq!(first[0]["total"], 750);
+    assert_eq!(first[1]["total"], 500);
+    assert_eq!(first[1]["refunded"], 250);
+    assert_eq!(first[0]["refunded"], 0);
+    assert_eq!(second[0]["total"], 250);
+
+    let totals = app
+        .post_form("acme.localhost", "/api/bills/totals", &[], Some(&acme))
+        .await
+        .json();
+    assert_eq!(
+        totals,
+        serde_json::json!({ "count": 3, "total": 1500, "refunded": 250 })
+    );
+    // The same filter narrows both.
+    let narrowed = app
+        .post_form(
+            "acme.localhost",
+            "/api/bills/totals",
+            &[("search", "INV-000002")],
+            Some(&acme),
+        )
+        .await
+        .json();
+    assert_eq!(
+        narrowed,
+        serde_json::json!({ "count": 1, "total": 500, "refunded": 250 })
+    );
+
+    // Globex sees none of it.
+    let globex = app.login("globex.localhost", GLOBEX_OWNER, PASSWORD).await;
+    let theirs = app
+        .post_form("globex.localhost", "/api/bills/totals", &[], Some(&globex))
+        .await
+        .json();
+    assert_eq!(
+        theirs,
+        serde_json::json!({ "count": 0, "total": 0, "refunded": 0 })
+    );
 }

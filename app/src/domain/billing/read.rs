@@ -5,8 +5,8 @@ use super::BillingError;
 use crate::{
     domain::dates::DayRange,
     model::{
-        bill_number, credit_note_number, BillFilter, BillLineView, BillSummary, BillView, CreditNoteSummary,
-        PaymentMethod, PaymentView, PersonOption,
+        bill_number, credit_note_number, BillFilter, BillLineView, BillListTotals, BillSummary, BillView,
+        CreditNoteSummary, PaymentMethod, PaymentView, PersonOption,
     },
     pricing::TaxMode,
     tenancy::TenantTx,
@@ -139,51 +139,95 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     })
 }
 
-/// Finalized bills matching `filter`, newest first, at most `limit`.
+/// The bills a filter selects: `$1`–`$7` as bound by [`FilterArgs::bind`].
+/// One place for the WHERE clause, so a page and the totals of the whole
+/// selection can never disagree.
+const FILTERED_BILLS: &str = "FROM bills b CROSS JOIN (SELECT timezone AS name FROM tenants) tz \
+     LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
+     LEFT JOIN users u ON u.id = b.cashier_id \
+     LEFT JOIN LATERAL (SELECT coalesce(sum(n.total), 0)::bigint AS refunded FROM credit_notes n \
+                        WHERE n.tenant_id = b.tenant_id AND n.bill_id = b.id) r ON true \
+     WHERE b.status = 'finalized' \
+       AND ($1 = '' OR b.number = $2 OR lower(c.name) LIKE '%' || $3 || '%') \
+       AND ($4::date IS NULL OR b.finalized_at >= ($4::date)::timestamp AT TIME ZONE tz.name) \
+       AND ($5::date IS NULL OR b.finalized_at < ($5::date + 1)::timestamp AT TIME ZONE tz.name) \
+       AND ($6::uuid IS NULL OR b.cashier_id = $6) \
+       AND ($7::uuid IS NULL OR b.customer_id = $7)";
+
+/// A filter, checked and ready to bind.
+struct FilterArgs {
+    search: String,
+    number: Option<i64>,
+    pattern: String,
+    days: DayRange,
+    cashier: Option<Uuid>,
+    customer: Option<Uuid>,
+}
+
+impl FilterArgs {
+    fn check(filter: &BillFilter) -> Result<Self, BillingError> {
+        let days = DayRange::parse(&filter.from, &filter.to).map_err(BillingError::invalid)?;
+        let search = filter.search.trim().to_lowercase();
+        if search.chars().count() > 100 {
+            return Err(BillingError::invalid("Search: at most 100 characters."));
+        }
+        let number: Option<i64> = search
+            .trim_start_matches("inv-")
+            .trim_start_matches('0')
+            .parse()
+            .ok();
+        let pattern = search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        Ok(FilterArgs {
+            search,
+            number,
+            pattern,
+            days,
+            cashier: filter.cashier,
+            customer: filter.customer,
+        })
+    }
+
+    fn bind<'q, O>(
+        &'q self,
+        query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+        query
+            .bind(&self.search)
+            .bind(self.number)
+            .bind(&self.pattern)
+            .bind(self.days.from)
+            .bind(self.days.to)
+            .bind(self.cashier)
+            .bind(self.customer)
+    }
+}
+
+/// Finalized bills matching `filter`, newest first: page `page` (from 0) of
+/// `limit` bills, each with what its credit notes refunded.
 pub async fn list_bills(
     tx: &mut TenantTx,
     filter: &BillFilter,
     limit: i64,
+    page: u32,
 ) -> Result<Vec<BillSummary>, BillingError> {
-    let days = DayRange::parse(&filter.from, &filter.to).map_err(BillingError::invalid)?;
-    let search = filter.search.trim().to_lowercase();
-    if search.chars().count() > 100 {
-        return Err(BillingError::invalid("Search: at most 100 characters."));
-    }
-    let number: Option<i64> = search
-        .trim_start_matches("inv-")
-        .trim_start_matches('0')
-        .parse()
-        .ok();
-    let pattern = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        "WITH tz AS (SELECT timezone AS name FROM tenants) \
-         SELECT b.id, b.number, c.name AS customer, coalesce(nullif(u.display_name, ''), u.email) AS cashier, b.total, \
+    let args = FilterArgs::check(filter)?;
+    let limit = limit.clamp(1, 500);
+    let offset = limit.saturating_mul(i64::from(page.min(100_000)));
+    let sql = format!(
+        "SELECT b.id, b.number, c.name AS customer, coalesce(nullif(u.display_name, ''), u.email) AS cashier, \
+                b.total, r.refunded, \
                 to_char(b.finalized_at AT TIME ZONE tz.name, 'YYYY-MM-DD HH24:MI') AS finalized_at \
-         FROM bills b CROSS JOIN tz \
-         LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
-         LEFT JOIN users u ON u.id = b.cashier_id \
-         WHERE b.status = 'finalized' \
-           AND ($1 = '' OR b.number = $2 OR lower(c.name) LIKE '%' || $3 || '%') \
-           AND ($4::date IS NULL OR b.finalized_at >= ($4::date)::timestamp AT TIME ZONE tz.name) \
-           AND ($5::date IS NULL OR b.finalized_at < ($5::date + 1)::timestamp AT TIME ZONE tz.name) \
-           AND ($6::uuid IS NULL OR b.cashier_id = $6) \
-           AND ($7::uuid IS NULL OR b.customer_id = $7) \
-         ORDER BY b.finalized_at DESC, b.number DESC LIMIT $8",
-    )
-    .bind(&search)
-    .bind(number)
-    .bind(&pattern)
-    .bind(days.from)
-    .bind(days.to)
-    .bind(filter.cashier)
-    .bind(filter.customer)
-    .bind(limit.clamp(1, 500))
-    .fetch_all(tx.conn())
-    .await?;
+         {FILTERED_BILLS} ORDER BY b.finalized_at DESC, b.number DESC LIMIT $8 OFFSET $9"
+    );
+    let rows: Vec<SummaryRow> = args
+        .bind(sqlx::query_as(&sql))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(tx.conn())
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| BillSummary {
@@ -192,9 +236,30 @@ pub async fn list_bills(
             customer: r.customer,
             cashier: r.cashier,
             total: r.total,
+            refunded: r.refunded,
             finalized_at: r.finalized_at,
         })
         .collect())
+}
+
+/// How many bills `filter` selects, what they total and what was refunded of
+/// them (all pages together).
+pub async fn bill_list_totals(
+    tx: &mut TenantTx,
+    filter: &BillFilter,
+) -> Result<BillListTotals, BillingError> {
+    let args = FilterArgs::check(filter)?;
+    let sql = format!(
+        "SELECT count(*)::bigint, coalesce(sum(b.total), 0)::bigint, coalesce(sum(r.refunded), 0)::bigint \
+         {FILTERED_BILLS}"
+    );
+    let (count, total, refunded): (i64, i64, i64) =
+        args.bind(sqlx::query_as(&sql)).fetch_one(tx.conn()).await?;
+    Ok(BillListTotals {
+        count,
+        total,
+        refunded,
+    })
 }
 
 /// The business's people, to filter bills by who rang them up.
@@ -218,6 +283,7 @@ struct SummaryRow {
     customer: Option<String>,
     cashier: String,
     total: i64,
+    refunded: i64,
     finalized_at: String,
 }
 

@@ -5,7 +5,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
+    api::pos::{bills_totals, get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
     model::{BillFilter, BillView, PageContext, PersonOption},
     permissions::Permission,
     ui::{
@@ -86,18 +86,57 @@ fn BillList() -> impl IntoView {
     }
 }
 
-/// Finalized bills matching a filter, newest first (bills page, customer page).
+/// Bills per page of a bill list.
+const BILLS_PER_PAGE: u32 = 20;
+
+/// Finalized bills matching a filter, newest first, a page at a time, with the
+/// totals of the whole selection (bills page, customer page).
 #[component]
 pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoView {
+    let page = RwSignal::new(0u32);
+    // A new filter starts again at its first page.
+    Effect::watch(move || filter.get(), move |_, _, _| page.set(0), false);
     let bills = Resource::new(
-        move || filter.get(),
-        |f| list_bills(f.search, f.from, f.to, f.cashier, f.customer),
+        move || (filter.get(), page.get()),
+        |(f, page)| {
+            list_bills(
+                f.search,
+                f.from,
+                f.to,
+                f.cashier,
+                f.customer,
+                page,
+                BILLS_PER_PAGE,
+            )
+        },
     );
+    let totals = Resource::new(
+        move || filter.get(),
+        |f| bills_totals(f.search, f.from, f.to, f.cashier, f.customer),
+    );
+    let pages = move |count: i64| ((count.max(0) as u64).div_ceil(u64::from(BILLS_PER_PAGE))).max(1) as u32;
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading bills…"</p> }>
             {move || Suspend::new(async move {
+                match totals.await {
+                    Ok(t) if t.count > 0 => view! {
+                        <p class="text-sm text-slate-600" data-testid="bill-totals">
+                            {format!(
+                                "{} {} · {} · refunded {} · net {}",
+                                t.count,
+                                if t.count == 1 { "bill" } else { "bills" },
+                                money(t.total),
+                                money(t.refunded),
+                                money(t.total - t.refunded),
+                            )}
+                        </p>
+                    }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+            {move || Suspend::new(async move {
                 match bills.await {
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(list) if list.is_empty() && page.get_untracked() == 0 => view! {
                         <p class="rounded-lg border border-dashed border-slate-300 bg-white p-8 text-center text-slate-500">
                             {empty}
                         </p>
@@ -112,6 +151,7 @@ pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoVi
                                         <th class="px-3 py-2 font-medium">"Customer"</th>
                                         <th class="px-3 py-2 font-medium">"Cashier"</th>
                                         <th class="px-3 py-2 text-right font-medium">"Total"</th>
+                                        <th class="px-3 py-2 text-right font-medium">"Refunded"</th>
                                     </tr>
                                 </thead>
                                 <tbody class="divide-y divide-slate-100" data-testid="bill-rows">
@@ -124,6 +164,9 @@ pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoVi
                                             <td class="px-3 py-2">{b.customer.unwrap_or_default()}</td>
                                             <td class="px-3 py-2 text-slate-600">{b.cashier}</td>
                                             <td class="px-3 py-2 text-right tabular-nums">{money(b.total)}</td>
+                                            <td class="px-3 py-2 text-right tabular-nums text-amber-700">
+                                                {(b.refunded > 0).then(|| format!("−{}", money(b.refunded)))}
+                                            </td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>
@@ -132,6 +175,33 @@ pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoVi
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                 }
+            })}
+            {move || Suspend::new(async move {
+                let count = totals.await.map(|t| t.count).unwrap_or(0);
+                let last = pages(count);
+                (last > 1).then(|| view! {
+                    <nav class="flex items-center justify-between text-sm" aria-label="Bill pages">
+                        <button
+                            type="button"
+                            class="rounded-md border border-slate-300 bg-white px-3 py-1 disabled:opacity-50"
+                            disabled=move || page.get() == 0
+                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1))
+                        >
+                            "Previous"
+                        </button>
+                        <span class="text-slate-600" data-testid="bill-page">
+                            {move || format!("Page {} of {last}", page.get() + 1)}
+                        </span>
+                        <button
+                            type="button"
+                            class="rounded-md border border-slate-300 bg-white px-3 py-1 disabled:opacity-50"
+                            disabled=move || page.get() + 1 >= last
+                            on:click=move |_| page.update(|p| *p += 1)
+                        >
+                            "Next"
+                        </button>
+                    </nav>
+                })
             })}
         </Transition>
     }
