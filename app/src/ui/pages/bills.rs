@@ -195,7 +195,7 @@ pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoVi
                         <button
                             type="button"
                             class="rounded-md border border-slate-300 bg-white px-3 py-1 disabled:opacity-50"
-                            disabled=move || page.get() + 1 >= last
+                            disabled=move || { page.get() + 1 >= last }
                             on:click=move |_| page.update(|p| *p += 1)
                         >
                             "Next"
