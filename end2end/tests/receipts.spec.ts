@@ -143,3 +143,19 @@ test('after Pay the till takes the next scan at once, into a new sale', async ({
   await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
   await expect(page.getByTestId('receipt')).toContainText('1 × Receipt test');
 });
+
+test('on a phone the till sells, shows the receipt within the screen and takes the next scan', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const sku = `PHN-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await createProduct(page, sku, '2.50', '5');
+  await openTill(page);
+  await sellOne(page, sku);
+  const box = await page.getByTestId('receipt').boundingBox();
+  expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 999) <= 390).toBe(true);
+  await expect(page.getByRole('button', { name: 'New sale' })).toBeVisible();
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('pos-total')).toHaveText('2.50');
+});
