@@ -29,6 +29,7 @@ fn main() {
     let app_src = manifest_dir.join("../app/src");
     println!("cargo:rerun-if-changed={}", app_src.display());
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=print.css");
 
     let mut files = Vec::new();
     collect_sources(&app_src, &mut files);
@@ -38,7 +39,10 @@ fn main() {
         .collect();
 
     let config = encre_css::Config::default();
-    let css = encre_css::generate(sources.iter().map(String::as_str), &config);
+    let mut css = encre_css::generate(sources.iter().map(String::as_str), &config);
+    // The print layout of receipts, hand-written (see print.css).
+    css.push('\n');
+    css.push_str(&fs::read_to_string(manifest_dir.join("print.css")).expect("print.css is readable"));
 
     let mut hasher = DefaultHasher::new();
     css.hash(&mut hasher);

@@ -415,7 +415,11 @@ pub struct BillLineView {
     pub unit_price: i64,
     pub quantity: i64,
     pub tax_rate_bp: i32,
+    /// Everything off this line: its own discount and its share of the bill's.
     pub discount: i64,
+    /// The discount given on this line alone.
+    #[serde(default)]
+    pub line_discount: i64,
     pub tax: i64,
     pub total: i64,
     /// Already returned on credit notes.
@@ -465,6 +469,17 @@ pub struct BillView {
     pub receipt_header: String,
     #[serde(default)]
     pub receipt_footer: String,
+    /// The paper the receipt is laid out for when printed (settings).
+    #[serde(default)]
+    pub receipt_paper: crate::org::ReceiptPaper,
+}
+
+impl BillView {
+    /// The discount given on the whole bill (the lines' shares of it), as
+    /// the receipt shows it below the lines' own discounts.
+    pub fn bill_discount(&self) -> i64 {
+        self.lines.iter().map(|l| l.discount - l.line_discount).sum()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -188,6 +188,49 @@ pub struct BusinessSettings {
     pub receipt_footer: String,
     /// Largest discount a cashier may give, in basis points of the gross.
     pub cashier_discount_limit_bp: i64,
+    /// The paper receipts are printed on.
+    #[serde(default)]
+    pub receipt_paper: ReceiptPaper,
+}
+
+/// The paper a receipt is laid out for when printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReceiptPaper {
+    /// 80 mm thermal roll (the common till printer).
+    #[default]
+    #[serde(rename = "80mm")]
+    Thermal80,
+    /// 58 mm thermal roll.
+    #[serde(rename = "58mm")]
+    Thermal58,
+    /// A4 sheet.
+    #[serde(rename = "a4")]
+    A4,
+}
+
+impl ReceiptPaper {
+    pub const ALL: [ReceiptPaper; 3] = [ReceiptPaper::Thermal80, ReceiptPaper::Thermal58, ReceiptPaper::A4];
+
+    /// The stored value (`tenants.receipt_paper`), also the receipt's `data-paper`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptPaper::Thermal80 => "80mm",
+            ReceiptPaper::Thermal58 => "58mm",
+            ReceiptPaper::A4 => "a4",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        ReceiptPaper::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReceiptPaper::Thermal80 => "80 mm thermal roll",
+            ReceiptPaper::Thermal58 => "58 mm thermal roll",
+            ReceiptPaper::A4 => "A4 sheet",
+        }
+    }
 }
 
 /// A new business's settings (the columns' defaults).
@@ -203,6 +246,7 @@ impl Default for BusinessSettings {
             receipt_header: String::new(),
             receipt_footer: String::new(),
             cashier_discount_limit_bp: 1000,
+            receipt_paper: ReceiptPaper::Thermal80,
         }
     }
 }
@@ -233,7 +277,7 @@ impl BusinessSettings {
 /// `SELECT {SETTINGS_COLUMNS} FROM tenants`.
 #[cfg(feature = "ssr")]
 pub const SETTINGS_COLUMNS: &str = "name, business_type, currency, tax_mode, default_tax_rate_id, timezone, \
-     receipt_header, receipt_footer, cashier_discount_limit_bp";
+     receipt_header, receipt_footer, cashier_discount_limit_bp, receipt_paper";
 
 #[cfg(feature = "ssr")]
 impl BusinessSettings {
@@ -247,6 +291,7 @@ impl BusinessSettings {
         };
         let business_type: String = row.try_get("business_type")?;
         let tax_mode: String = row.try_get("tax_mode")?;
+        let receipt_paper: String = row.try_get("receipt_paper")?;
         Ok(BusinessSettings {
             name: row.try_get("name")?,
             business_type: BusinessType::parse(&business_type)
@@ -262,6 +307,8 @@ impl BusinessSettings {
             receipt_header: row.try_get("receipt_header")?,
             receipt_footer: row.try_get("receipt_footer")?,
             cashier_discount_limit_bp: i64::from(row.try_get::<i32, _>("cashier_discount_limit_bp")?),
+            receipt_paper: ReceiptPaper::parse(&receipt_paper)
+                .ok_or_else(|| decode("receipt_paper", "receipt paper"))?,
         })
     }
 }

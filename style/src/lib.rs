@@ -25,6 +25,15 @@ mod tests {
     }
 
     #[test]
+    fn stylesheet_prints_receipts_alone() {
+        assert!(
+            CSS.contains("[data-receipt][data-paper=\"58mm\"]"),
+            "no receipt print layout"
+        );
+        assert!(CSS.contains("@media print"), "no print rules");
+    }
+
+    #[test]
     fn digest_is_short_hex() {
         assert_eq!(DIGEST.len(), 12);
         assert!(DIGEST.chars().all(|c| c.is_ascii_hexdigit()));

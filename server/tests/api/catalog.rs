@@ -121,6 +121,7 @@ const SHARED_TABLE_ALLOW_LIST: &[&str] = &[
     "public.tenants.name: UPDATE",
     "public.tenants.receipt_footer: UPDATE",
     "public.tenants.receipt_header: UPDATE",
+    "public.tenants.receipt_paper: UPDATE",
     "public.tenants.tax_mode: UPDATE",
     "public.tenants.timezone: UPDATE",
     "public.tenants: SELECT",

@@ -65,7 +65,7 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     };
     let lines: Vec<LineRow> = sqlx::query_as(
         "SELECT l.line_no, l.product_id, l.sku, l.name, l.unit_price, l.quantity, l.tax_rate_bp, \
-                l.line_discount + l.bill_discount AS discount, l.tax, l.total, \
+                l.line_discount + l.bill_discount AS discount, l.line_discount, l.tax, l.total, \
                 coalesce((SELECT sum(c.quantity) FROM credit_note_lines c \
                           WHERE c.tenant_id = l.tenant_id AND c.bill_id = l.bill_id AND c.line_no = l.line_no), 0)::bigint \
                   AS credited \
@@ -90,13 +90,14 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .await?;
     // The receipt's texts are the business's current ones (a reprint shows
     // today's address and terms; the bill's figures never change).
-    let (receipt_header, receipt_footer): (String, String) =
-        sqlx::query_as("SELECT receipt_header, receipt_footer FROM tenants")
+    let (receipt_header, receipt_footer, receipt_paper): (String, String, String) =
+        sqlx::query_as("SELECT receipt_header, receipt_footer, receipt_paper FROM tenants")
             .fetch_one(tx.conn())
             .await?;
     Ok(BillView {
         receipt_header,
         receipt_footer,
+        receipt_paper: crate::org::ReceiptPaper::parse(&receipt_paper).unwrap_or_default(),
         id,
         number: bill_number(number),
         business,
@@ -297,6 +298,7 @@ struct LineRow {
     quantity: i64,
     tax_rate_bp: i32,
     discount: i64,
+    line_discount: i64,
     tax: i64,
     total: i64,
     credited: i64,
@@ -313,6 +315,7 @@ impl LineRow {
             quantity: self.quantity,
             tax_rate_bp: self.tax_rate_bp,
             discount: self.discount,
+            line_discount: self.line_discount,
             tax: self.tax,
             total: self.total,
             credited: self.credited,

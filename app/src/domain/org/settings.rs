@@ -28,7 +28,7 @@ pub async fn save(tx: &mut TenantCtx<'_>, input: BusinessSettings) -> Result<Bus
     sqlx::query(
         "UPDATE tenants SET name = $1, business_type = $2, currency = $3, tax_mode = $4, \
                 default_tax_rate_id = $5, timezone = $6, receipt_header = $7, receipt_footer = $8, \
-                cashier_discount_limit_bp = $9",
+                cashier_discount_limit_bp = $9, receipt_paper = $10",
     )
     .bind(&clean.name)
     .bind(clean.business_type.as_str())
@@ -39,6 +39,7 @@ pub async fn save(tx: &mut TenantCtx<'_>, input: BusinessSettings) -> Result<Bus
     .bind(&clean.receipt_header)
     .bind(&clean.receipt_footer)
     .bind(i32::try_from(clean.cashier_discount_limit_bp).unwrap_or(i32::MAX))
+    .bind(clean.receipt_paper.as_str())
     .execute(tx.conn())
     .await?;
     tx.settings_changed();
@@ -119,5 +120,7 @@ async fn validate(tx: &mut TenantTx, input: BusinessSettings) -> Result<Business
         receipt_header: receipt(&input.receipt_header, "header")?,
         receipt_footer: receipt(&input.receipt_footer, "footer")?,
         cashier_discount_limit_bp: input.cashier_discount_limit_bp,
+        // A closed set: the type admits only the papers the receipt is laid out for.
+        receipt_paper: input.receipt_paper,
     })
 }

@@ -61,3 +61,54 @@ pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Memo
         </button>
     }
 }
+
+/// A destructive action asked twice: the first button only shows a question
+/// with "Yes, …" and "Cancel"; the action runs on the second.
+#[component]
+pub fn ConfirmButton(
+    /// The first button's text, e.g. "Suspend".
+    label: &'static str,
+    /// The question shown in place, e.g. "Suspend Acme? Its people are signed out."
+    question: String,
+    /// The confirming button's text, e.g. "Yes, suspend".
+    confirm: &'static str,
+    #[prop(into)] on_confirm: Callback<()>,
+    #[prop(default = "rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100")]
+    class: &'static str,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let yes: NodeRef<leptos::html::Button> = NodeRef::new();
+    Effect::new(move |_| {
+        if asking.get() {
+            if let Some(button) = yes.get() {
+                let _ = button.focus();
+            }
+        }
+    });
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class=class on:click=move |_| asking.set(true)>{label}</button>
+            }
+        >
+            <span class="inline-flex flex-wrap items-center justify-end gap-2 text-xs" role="group" aria-label="Confirm">
+                <span class="text-slate-700">{question.clone()}</span>
+                <button
+                    type="button"
+                    node_ref=yes
+                    class="rounded-md bg-red-700 px-2 py-1 font-semibold text-white hover:bg-red-800"
+                    on:click=move |_| {
+                        asking.set(false);
+                        on_confirm.run(());
+                    }
+                >
+                    {confirm}
+                </button>
+                <button type="button" class="rounded-md border border-slate-300 px-2 py-1 hover:bg-slate-100" on:click=move |_| asking.set(false)>
+                    "Cancel"
+                </button>
+            </span>
+        </Show>
+    }
+}

@@ -252,7 +252,7 @@ fn BillCard(bill: BillView) -> impl IntoView {
         let _ = window().print();
     };
     view! {
-        <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
+        <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt" data-receipt="" data-paper=bill.receipt_paper.as_str()>
             {(!bill.receipt_header.is_empty()).then(|| view! {
                 <p class="whitespace-pre-line text-center text-slate-700" data-testid="receipt-header">{bill.receipt_header.clone()}</p>
             })}
@@ -270,12 +270,26 @@ fn BillCard(bill: BillView) -> impl IntoView {
                         <tr>
                             <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
                             <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
-                            <td class="py-1 text-right tabular-nums">{money(l.total)}</td>
+                            <td class="py-1 text-right tabular-nums">{money(l.unit_price * l.quantity)}</td>
                             <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
                         </tr>
+                        {(l.line_discount > 0).then(|| view! {
+                            <tr class="text-slate-600" data-testid="receipt-line-discount">
+                                <td class="py-1 pl-4">"Discount"</td>
+                                <td></td>
+                                <td class="py-1 text-right tabular-nums">{format!("−{}", money(l.line_discount))}</td>
+                                <td></td>
+                            </tr>
+                        })}
                     }).collect_view()}
                 </tbody>
             </table>
+            {(bill.bill_discount() > 0).then(|| view! {
+                <p class="flex justify-between" data-testid="receipt-bill-discount">
+                    <span>"Bill discount"</span>
+                    <span class="tabular-nums">{format!("−{}", money(bill.bill_discount()))}</span>
+                </p>
+            })}
             <p class="flex justify-between"><span>"Discount"</span><span class="tabular-nums">{money(bill.discount)}</span></p>
             <p class="flex justify-between"><span>"Tax"</span><span class="tabular-nums">{money(bill.tax)}</span></p>
             <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{money(bill.total)}</span></p>

@@ -9,7 +9,7 @@ use crate::{
     },
     permissions::Permission,
     ui::{
-        components::form::{FormError, SubmitButton},
+        components::form::{ConfirmButton, FormError, SubmitButton},
         pages::member_only::MemberOnly,
         role_can,
     },
@@ -69,15 +69,31 @@ fn Lists(can_edit: bool, can_archive: bool) -> impl IntoView {
     );
     let toggle = move |kind: &'static str, id: uuid::Uuid, active: bool| {
         can_archive.then(|| {
-            view! {
-                <button
-                    class="text-xs text-slate-500 hover:text-red-700 hover:underline"
-                    on:click=move |_| {
-                        set_active.dispatch(SetLookupActive { kind: kind.into(), id, active: !active });
-                    }
-                >
-                    {if active { "Archive" } else { "Restore" }}
-                </button>
+            if active {
+                view! {
+                    <ConfirmButton
+                        label="Archive"
+                        question="Archive it?".to_string()
+                        confirm="Yes, archive"
+                        class="text-xs text-slate-500 hover:text-red-700 hover:underline"
+                        on_confirm=move |_| {
+                            set_active.dispatch(SetLookupActive { kind: kind.into(), id, active: false });
+                        }
+                    />
+                }
+                .into_any()
+            } else {
+                view! {
+                    <button
+                        class="text-xs text-slate-500 hover:text-red-700 hover:underline"
+                        on:click=move |_| {
+                            set_active.dispatch(SetLookupActive { kind: kind.into(), id, active: true });
+                        }
+                    >
+                        "Restore"
+                    </button>
+                }
+                .into_any()
             }
         })
     };

@@ -12,7 +12,7 @@ use crate::{
     ui::{
         components::{
             catalog::money,
-            form::{FormError, SubmitButton},
+            form::{ConfirmButton, FormError, SubmitButton},
         },
         pages::{bills::BillTable, member_only::MemberOnly},
         role_can,
@@ -88,13 +88,25 @@ fn Customers(can_archive: bool) -> impl IntoView {
                                                 </div>
                                                 <div class="flex items-center gap-4">
                                                     <span class="text-slate-600">{format!("{} bills · {}", c.bills, money(c.spent))}</span>
-                                                    {can_archive.then(|| view! {
-                                                        <button
-                                                            class="text-xs text-slate-500 hover:text-red-700 hover:underline"
-                                                            on:click=move |_| { set_active.dispatch(SetCustomerActive { id, active: !active }); }
-                                                        >
-                                                            {if active { "Archive" } else { "Restore" }}
-                                                        </button>
+                                                    {can_archive.then(|| if active {
+                                                        view! {
+                                                            <ConfirmButton
+                                                                label="Archive"
+                                                                question="Archive this customer?".to_string()
+                                                                confirm="Yes, archive"
+                                                                class="text-xs text-slate-500 hover:text-red-700 hover:underline"
+                                                                on_confirm=move |_| { set_active.dispatch(SetCustomerActive { id, active: false }); }
+                                                            />
+                                                        }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <button
+                                                                class="text-xs text-slate-500 hover:text-red-700 hover:underline"
+                                                                on:click=move |_| { set_active.dispatch(SetCustomerActive { id, active: true }); }
+                                                            >
+                                                                "Restore"
+                                                            </button>
+                                                        }.into_any()
                                                     })}
                                                 </div>
                                             </li>
@@ -197,13 +209,25 @@ fn CustomerCard(
                 </h1>
                 <p class="text-slate-600" data-testid="customer-totals">{format!("{bills} bills · {} spent", money(spent))}</p>
                 <FormError value=set_active.value() />
-                {can_archive.then(|| view! {
-                    <button
-                        class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-100"
-                        on:click=move |_| { set_active.dispatch(SetCustomerActive { id, active: !is_active }); }
-                    >
-                        {if is_active { "Archive customer" } else { "Restore customer" }}
-                    </button>
+                {can_archive.then(|| if is_active {
+                    view! {
+                        <ConfirmButton
+                            label="Archive customer"
+                            question=format!("Archive {}?", name)
+                            confirm="Yes, archive"
+                            class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-100"
+                            on_confirm=move |_| { set_active.dispatch(SetCustomerActive { id, active: false }); }
+                        />
+                    }.into_any()
+                } else {
+                    view! {
+                        <button
+                            class="rounded-md border border-slate-300 bg-white px-3 py-1 text-sm hover:bg-slate-100"
+                            on:click=move |_| { set_active.dispatch(SetCustomerActive { id, active: true }); }
+                        >
+                            "Restore customer"
+                        </button>
+                    }.into_any()
                 })}
             </div>
             <ActionForm action=save attr:class="h-fit space-y-2 rounded-lg border border-slate-200 bg-white p-4">

@@ -10,7 +10,7 @@ use crate::{
     org::InvitationStatus,
     permissions::{may_grant, may_manage, Permission},
     ui::{
-        components::form::{FormError, SubmitButton},
+        components::form::{ConfirmButton, FormError, SubmitButton},
         pages::member_only::MemberOnly,
         role_can,
     },
@@ -121,14 +121,25 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                                                     <td class="px-3 py-2 text-slate-600">{m.last_seen_at.clone().unwrap_or_else(|| "never".into())}</td>
                                                     <td class="px-3 py-2 text-right">
                                                         {manageable.then(|| {
-                                                            let active = m.is_active;
-                                                            view! {
-                                                                <button
-                                                                    class="text-xs text-slate-600 hover:text-red-700 hover:underline"
-                                                                    on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: !active }); }
-                                                                >
-                                                                    {if active { "Deactivate" } else { "Reactivate" }}
-                                                                </button>
+                                                            if m.is_active {
+                                                                view! {
+                                                                    <ConfirmButton
+                                                                        label="Deactivate"
+                                                                        question=format!("Deactivate {}? They are signed out at once.", m.display_name)
+                                                                        confirm="Yes, deactivate"
+                                                                        class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                                        on_confirm=move |_| { set_active.dispatch(SetMemberActive { user_id, active: false }); }
+                                                                    />
+                                                                }.into_any()
+                                                            } else {
+                                                                view! {
+                                                                    <button
+                                                                        class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                                        on:click=move |_| { set_active.dispatch(SetMemberActive { user_id, active: true }); }
+                                                                    >
+                                                                        "Reactivate"
+                                                                    </button>
+                                                                }.into_any()
                                                             }
                                                         })}
                                                     </td>

@@ -8,7 +8,7 @@ use leptos_router::components::Redirect;
 use crate::{
     api::platform::{platform_tenants, SetTenantPlan, SetTenantStatus},
     model::{PageContext, Site},
-    ui::components::form::FormError,
+    ui::components::form::{ConfirmButton, FormError},
 };
 
 const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1 text-sm";
@@ -85,12 +85,25 @@ fn Console() -> impl IntoView {
                                                 </ActionForm>
                                             </td>
                                             <td class="px-3 py-2 text-right">
-                                                <button
-                                                    class="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
-                                                    on:click=move |_| { status.dispatch(SetTenantStatus { tenant_id, suspended: !suspended }); }
-                                                >
-                                                    {if suspended { "Reactivate" } else { "Suspend" }}
-                                                </button>
+                                                {if suspended {
+                                                    view! {
+                                                        <button
+                                                            class="rounded-md border border-slate-300 px-2 py-1 text-xs hover:bg-slate-100"
+                                                            on:click=move |_| { status.dispatch(SetTenantStatus { tenant_id, suspended: false }); }
+                                                        >
+                                                            "Reactivate"
+                                                        </button>
+                                                    }.into_any()
+                                                } else {
+                                                    view! {
+                                                        <ConfirmButton
+                                                            label="Suspend"
+                                                            question=format!("Suspend {}? Its people are signed out and cannot work.", t.name)
+                                                            confirm="Yes, suspend"
+                                                            on_confirm=move |_| { status.dispatch(SetTenantStatus { tenant_id, suspended: true }); }
+                                                        />
+                                                    }.into_any()
+                                                }}
                                             </td>
                                         </tr>
                                     }

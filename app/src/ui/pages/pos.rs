@@ -146,6 +146,23 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     });
     let totals = Memo::new(move |_| totals_checked.get().unwrap_or_default());
 
+    // An empty sale with a fresh key; the last receipt (if any) stays shown
+    // until the first item of the next sale goes in.
+    let clear_sale = move || {
+        cart.set(Vec::new());
+        card.set(String::new());
+        tendered.set(String::new());
+        customer.set(String::new());
+        bill_discount.set(String::new());
+        key.set(new_key());
+    };
+    let new_sale = move |_| {
+        clear_sale();
+        receipt.set(None);
+        message.set(None);
+        refocus();
+    };
+
     let add = move |item: PosItem| {
         message.set(None);
         let in_cart = cart
@@ -154,6 +171,9 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         if in_cart + 1 > item.on_hand {
             message.set(Some(format!("Only {} of {} in stock.", item.on_hand, item.name)));
             return;
+        }
+        if receipt.with_untracked(Option::is_some) {
+            receipt.set(None);
         }
         cart.update(|c| match c.iter_mut().find(|x| x.item.id == item.id) {
             Some(line) => line.quantity += 1,
@@ -269,10 +289,17 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         leptos::task::spawn_local(async move {
             // A lost answer is retried with the same key: never a second bill.
             match finalize_sale(sale).await {
-                Ok(bill) => receipt.set(Some(bill)),
+                Ok(bill) => {
+                    // The till is ready for the next scan at once: the sale is
+                    // cleared and the search box has the focus, while the
+                    // receipt stays on screen to print.
+                    clear_sale();
+                    receipt.set(Some(bill));
+                }
                 Err(e) => message.set(Some(format!("{e} Press Pay again to retry safely."))),
             }
             busy.set(false);
+            refocus();
         });
     };
     let park = move |_| {
@@ -329,17 +356,6 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             drafts_version.update(|v| *v += 1);
             refocus();
         });
-    };
-    let new_sale = move |_| {
-        cart.set(Vec::new());
-        receipt.set(None);
-        card.set(String::new());
-        tendered.set(String::new());
-        customer.set(String::new());
-        bill_discount.set(String::new());
-        key.set(new_key());
-        message.set(None);
-        refocus();
     };
 
     let change_due = move || {
@@ -416,7 +432,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                 </Transition>
             </section>
             <section class="space-y-3 md:col-span-2">
-                {move || match receipt.get() {
+                {move || match receipt.get().filter(|_| cart.with(Vec::is_empty)) {
                     Some(bill) => view! { <Receipt bill new_sale /> }.into_any(),
                     None => view! {
                         <Show when=move || drafts.with(|d| !d.is_empty())>
@@ -559,7 +575,7 @@ fn Receipt(
         let _ = window().print();
     };
     view! {
-        <div class="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt">
+        <div class="rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt" data-receipt="" data-paper=bill.receipt_paper.as_str()>
             <p class="text-center font-semibold">{bill.business.clone()}</p>
             {(!bill.receipt_header.is_empty()).then(|| view! {
                 <p class="whitespace-pre-line text-center text-xs text-slate-600" data-testid="receipt-header">{bill.receipt_header.clone()}</p>
@@ -569,12 +585,26 @@ fn Receipt(
             </p>
             <ul class="my-3 divide-y divide-dashed divide-slate-200">
                 {bill.lines.iter().map(|l| view! {
-                    <li class="flex justify-between py-1">
-                        <span>{format!("{} × {}", l.quantity, l.name)}</span>
-                        <span class="tabular-nums">{money(l.total)}</span>
+                    <li class="py-1">
+                        <p class="flex justify-between">
+                            <span>{format!("{} × {}", l.quantity, l.name)}</span>
+                            <span class="tabular-nums">{money(l.unit_price * l.quantity)}</span>
+                        </p>
+                        {(l.line_discount > 0).then(|| view! {
+                            <p class="flex justify-between pl-4 text-slate-600" data-testid="receipt-line-discount">
+                                <span>"Discount"</span>
+                                <span class="tabular-nums">{format!("−{}", money(l.line_discount))}</span>
+                            </p>
+                        })}
                     </li>
                 }).collect_view()}
             </ul>
+            {(bill.bill_discount() > 0).then(|| view! {
+                <p class="flex justify-between text-slate-600" data-testid="receipt-bill-discount">
+                    <span>"Bill discount"</span>
+                    <span class="tabular-nums">{format!("−{}", money(bill.bill_discount()))}</span>
+                </p>
+            })}
             <p class="flex justify-between text-slate-600"><span>"Tax"</span><span class="tabular-nums">{money(bill.tax)}</span></p>
             <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{money(bill.total)}</span></p>
             {bill.payments.iter().map(|p| view! {

@@ -1,6 +1,6 @@
 //! `/products/:id`: details, edit, stock actions by role, and the movement
 //! history with its running balance.
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
@@ -70,6 +70,58 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
     let can_stock = role_can(&ctx, Permission::Restock);
     let can_edit = role_can(&ctx, Permission::EditCatalog);
     let can_archive = role_can(&ctx, Permission::ArchiveCatalog);
+    // Each success says what happened and clears its form.
+    let state = StockFormState::new();
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = restock.value().get() {
+            // The fields are disabled while pending: they still hold what was sent.
+            let added = state.quantity.get_untracked();
+            state.status.set(Some(format!(
+                "Added {}; on hand now {}.",
+                added.trim(),
+                p.on_hand
+            )));
+            state.quantity.set(String::new());
+            state.note.set(String::new());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = adjust.value().get() {
+            let delta = state.delta.get_untracked();
+            state.status.set(Some(format!(
+                "Adjusted by {}; on hand now {}.",
+                delta.trim(),
+                p.on_hand
+            )));
+            state.delta.set(String::new());
+            state.reason.set(String::new());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = count.value().get() {
+            state
+                .status
+                .set(Some(format!("Count recorded; on hand now {}.", p.on_hand)));
+            state.counted.set(String::new());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = update.value().get() {
+            state
+                .status
+                .set(Some(format!("Saved the changes to {}.", p.name)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = archive.value().get() {
+            state.status.set(Some(format!("{} archived.", p.name)));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = restore.value().get() {
+            state.status.set(Some(format!("{} restored.", p.name)));
+        }
+    });
     let actions = StockActions {
         restock,
         adjust,
@@ -86,7 +138,10 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
                         <Title text=format!("{} · Shopfloor", p.name) />
                         <div class="space-y-6">
                             <ProductSummary product=p.clone() />
-                            {can_stock.then(|| view! { <StockForms product=p.clone() actions /> })}
+                            {move || state.status.get().map(|s| view! {
+                                <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="stock-status">{s}</p>
+                            })}
+                            {can_stock.then(|| view! { <StockForms product=p.clone() actions state /> })}
                             <Movements movements />
                             {can_edit.then(|| view! { <EditForm product=p.clone() choices update=actions.update /> })}
                             {can_archive.then(|| view! { <ArchiveControls product=p.clone() actions /> })}
@@ -141,35 +196,110 @@ fn ProductSummary(product: ProductView) -> impl IntoView {
 
 const SMALL_INPUT: &str = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
 
+/// What the stock forms hold between submissions and product reloads (the
+/// forms are drawn again when the product reloads): their fields, cleared
+/// after a success, and what the last change did.
+#[derive(Clone, Copy)]
+struct StockFormState {
+    quantity: RwSignal<String>,
+    note: RwSignal<String>,
+    delta: RwSignal<String>,
+    reason: RwSignal<String>,
+    counted: RwSignal<String>,
+    status: RwSignal<Option<String>>,
+}
+
+impl StockFormState {
+    fn new() -> Self {
+        StockFormState {
+            quantity: RwSignal::new(String::new()),
+            note: RwSignal::new(String::new()),
+            delta: RwSignal::new(String::new()),
+            reason: RwSignal::new(String::new()),
+            counted: RwSignal::new(String::new()),
+            status: RwSignal::new(None),
+        }
+    }
+}
+
 #[component]
-fn StockForms(product: ProductView, actions: StockActions) -> impl IntoView {
-    let id = product.id.to_string();
-    let (id_restock, id_adjust) = (id.clone(), id.clone());
+fn StockForms(product: ProductView, actions: StockActions, state: StockFormState) -> impl IntoView {
+    let id = product.id;
+    // A submission while one is pending (a double click) is ignored: the
+    // action's pending count is raised synchronously by `dispatch`.
+    let any_pending = move || {
+        actions.restock.pending().get_untracked()
+            || actions.adjust.pending().get_untracked()
+            || actions.count.pending().get_untracked()
+    };
+    let on_restock = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if any_pending() {
+            return;
+        }
+        state.status.set(None);
+        actions.restock.dispatch(Restock {
+            id,
+            quantity: state.quantity.get_untracked(),
+            note: state.note.get_untracked(),
+        });
+    };
+    let on_adjust = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if any_pending() {
+            return;
+        }
+        state.status.set(None);
+        actions.adjust.dispatch(AdjustStock {
+            id,
+            delta: state.delta.get_untracked(),
+            reason: state.reason.get_untracked(),
+        });
+    };
+    let on_count = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if any_pending() {
+            return;
+        }
+        state.status.set(None);
+        actions.count.dispatch(CountStock {
+            id,
+            counted: state.counted.get_untracked(),
+        });
+    };
+    let pending = Memo::new(move |_| {
+        actions.restock.pending().get() || actions.adjust.pending().get() || actions.count.pending().get()
+    });
     view! {
         <div class="grid grid-cols-1 gap-4 md:grid-cols-3">
-            <ActionForm action=actions.restock attr:class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+            <form on:submit=on_restock action=Restock::url() method="post" class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
                 <h2 class="font-semibold">"Restock"</h2>
-                <input type="hidden" name="id" value=id_restock />
-                <input name="quantity" type="number" min="1" required placeholder="Quantity received" aria-label="Quantity received" class=SMALL_INPUT />
-                <input name="note" placeholder="Delivery note (optional)" aria-label="Delivery note" class=SMALL_INPUT />
+                <input type="hidden" name="id" value=id.to_string() />
+                <input name="quantity" type="number" min="1" required placeholder="Quantity received" aria-label="Quantity received" class=SMALL_INPUT
+                    prop:value=move || state.quantity.get() on:input=move |ev| state.quantity.set(event_target_value(&ev)) prop:disabled=move || pending.get() />
+                <input name="note" placeholder="Delivery note (optional)" aria-label="Delivery note" class=SMALL_INPUT
+                    prop:value=move || state.note.get() on:input=move |ev| state.note.set(event_target_value(&ev)) prop:disabled=move || pending.get() />
                 <FormError value=actions.restock.value() />
-                <SubmitButton label="Add stock" busy_label="Saving…" pending=Memo::new(move |_| actions.restock.pending().get()) />
-            </ActionForm>
-            <ActionForm action=actions.adjust attr:class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+                <SubmitButton label="Add stock" busy_label="Saving…" pending />
+            </form>
+            <form on:submit=on_adjust action=AdjustStock::url() method="post" class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
                 <h2 class="font-semibold">"Adjust"</h2>
-                <input type="hidden" name="id" value=id_adjust />
-                <input name="delta" type="number" required placeholder="Change, e.g. -2" aria-label="Change" class=SMALL_INPUT />
-                <input name="reason" required placeholder="Reason (damaged, found…)" aria-label="Reason" class=SMALL_INPUT />
+                <input type="hidden" name="id" value=id.to_string() />
+                <input name="delta" type="number" required placeholder="Change, e.g. -2" aria-label="Change" class=SMALL_INPUT
+                    prop:value=move || state.delta.get() on:input=move |ev| state.delta.set(event_target_value(&ev)) prop:disabled=move || pending.get() />
+                <input name="reason" required placeholder="Reason (damaged, found…)" aria-label="Reason" class=SMALL_INPUT
+                    prop:value=move || state.reason.get() on:input=move |ev| state.reason.set(event_target_value(&ev)) prop:disabled=move || pending.get() />
                 <FormError value=actions.adjust.value() />
-                <SubmitButton label="Adjust stock" busy_label="Saving…" pending=Memo::new(move |_| actions.adjust.pending().get()) />
-            </ActionForm>
-            <ActionForm action=actions.count attr:class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+                <SubmitButton label="Adjust stock" busy_label="Saving…" pending />
+            </form>
+            <form on:submit=on_count action=CountStock::url() method="post" class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
                 <h2 class="font-semibold">"Count"</h2>
-                <input type="hidden" name="id" value=id />
-                <input name="counted" type="number" min="0" required placeholder="Counted on the shelf" aria-label="Counted" class=SMALL_INPUT />
+                <input type="hidden" name="id" value=id.to_string() />
+                <input name="counted" type="number" min="0" required placeholder="Counted on the shelf" aria-label="Counted" class=SMALL_INPUT
+                    prop:value=move || state.counted.get() on:input=move |ev| state.counted.set(event_target_value(&ev)) prop:disabled=move || pending.get() />
                 <FormError value=actions.count.value() />
-                <SubmitButton label="Record count" busy_label="Saving…" pending=Memo::new(move |_| actions.count.pending().get()) />
-            </ActionForm>
+                <SubmitButton label="Record count" busy_label="Saving…" pending />
+            </form>
         </div>
     }
 }
@@ -257,16 +387,32 @@ fn EditForm(
 #[component]
 fn ArchiveControls(product: ProductView, actions: StockActions) -> impl IntoView {
     let id = product.id.to_string();
+    let name = product.name.clone();
+    // Archiving asks first: the first button only shows the question.
+    let asking = RwSignal::new(false);
     view! {
         <div class="rounded-lg border border-slate-200 bg-white p-4">
             {if product.is_active {
                 view! {
-                    <ActionForm action=actions.archive attr:class="flex items-center gap-3">
+                    <ActionForm action=actions.archive attr:class="flex flex-wrap items-center gap-3">
                         <input type="hidden" name="id" value=id />
-                        <button type="submit" class="rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-700 hover:bg-red-50">
-                            "Archive product"
-                        </button>
-                        <span class="text-sm text-slate-500">"Hidden from lists and the till; its history stays."</span>
+                        <Show
+                            when=move || asking.get()
+                            fallback=move || view! {
+                                <button type="button" class="rounded-md border border-red-300 px-3 py-1.5 text-sm text-red-700 hover:bg-red-50" on:click=move |_| asking.set(true)>
+                                    "Archive product"
+                                </button>
+                                <span class="text-sm text-slate-500">"Hidden from lists and the till; its history stays."</span>
+                            }
+                        >
+                            <span class="text-sm text-slate-700">{format!("Archive {}? It leaves the lists and the till.", name)}</span>
+                            <button type="submit" class="rounded-md bg-red-700 px-3 py-1.5 text-sm font-semibold text-white hover:bg-red-800 disabled:opacity-60" disabled=move || actions.archive.pending().get()>
+                                "Yes, archive"
+                            </button>
+                            <button type="button" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100" on:click=move |_| asking.set(false)>
+                                "Cancel"
+                            </button>
+                        </Show>
                     </ActionForm>
                     <FormError value=actions.archive.value() />
                 }

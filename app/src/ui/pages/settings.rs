@@ -8,7 +8,7 @@ use crate::{
         org::{load_business_settings, SaveBusinessSettings},
     },
     model::TaxRateView,
-    org::{BusinessSettings, BusinessType, CURRENCIES, SUPPORTED_MINOR_UNITS},
+    org::{BusinessSettings, BusinessType, ReceiptPaper, CURRENCIES, SUPPORTED_MINOR_UNITS},
     permissions::Permission,
     pricing::{format_amount, parse_amount, TaxMode},
     ui::{components::form::FormError, pages::member_only::MemberOnly, role_can},
@@ -71,6 +71,7 @@ fn SettingsForm(settings: BusinessSettings, rates: Vec<TaxRateView>) -> impl Int
     let timezone = RwSignal::new(settings.timezone.clone());
     let header = RwSignal::new(settings.receipt_header.clone());
     let footer = RwSignal::new(settings.receipt_footer.clone());
+    let paper = RwSignal::new(settings.receipt_paper);
     // The limit is edited as a percentage with two decimals (basis points).
     let limit = RwSignal::new(format_amount(settings.cashier_discount_limit_bp, 2));
     let local_error = RwSignal::new(None::<String>);
@@ -97,6 +98,7 @@ fn SettingsForm(settings: BusinessSettings, rates: Vec<TaxRateView>) -> impl Int
                 receipt_header: header.get(),
                 receipt_footer: footer.get(),
                 cashier_discount_limit_bp: limit_bp,
+                receipt_paper: paper.get(),
             },
         });
     };
@@ -166,6 +168,19 @@ fn SettingsForm(settings: BusinessSettings, rates: Vec<TaxRateView>) -> impl Int
             <label class=LABEL>
                 <span>"Receipt footer"</span>
                 <textarea class=INPUT rows="3" maxlength="500" placeholder="Thank you! Returns within 30 days." prop:value=move || footer.get() on:input=move |ev| footer.set(event_target_value(&ev))></textarea>
+            </label>
+            <label class=LABEL>
+                <span>"Receipt paper"</span>
+                <select class=INPUT name="receipt_paper" on:change=move |ev| {
+                    if let Some(p) = ReceiptPaper::parse(&event_target_value(&ev)) {
+                        paper.set(p);
+                    }
+                }>
+                    {ReceiptPaper::ALL.into_iter().map(|p| view! {
+                        <option value=p.as_str() selected=settings.receipt_paper == p>{p.label()}</option>
+                    }).collect_view()}
+                </select>
+                <span class="block text-xs font-normal text-slate-500">"What Print lays the receipt out for."</span>
             </label>
             <div class="space-y-2 md:col-span-2">
                 {move || local_error.get().map(|e| view! { <p role="alert" class="text-sm text-red-700">{e}</p> })}
