@@ -118,6 +118,8 @@ test('a credit note returns goods to stock', async ({ page }) => {
   await page.goto(tenantUrl('acme', '/bills'));
   await page.getByRole('link', { name: number }).click();
   await expect(page.getByTestId('bill-title')).toHaveText(number);
+  // Typed before hydration, the form would be reset (the test was flaky).
+  await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
   await page.getByLabel('Return quantity for line 1').fill('1');
   await page.getByLabel('Reason').fill('Chipped');
   await page.getByRole('button', { name: 'Issue credit note' }).click();
