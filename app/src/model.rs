@@ -216,6 +216,9 @@ pub struct ProductPage {
     pub total: i64,
     pub page: u32,
     pub page_size: u32,
+    /// The business's currency code, which the prices are in.
+    #[serde(default)]
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ pub const MAX_AMOUNT_MINOR: i64 = 100_000_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
-    #[error("Enter an amount like 12.50.")]
+    #[error("Enter an amount like 12.50 or 12,50.")]
     Malformed,
     #[error("Use at most {0} decimal places.")]
     TooPrecise(u32),
@@ -15,25 +15,132 @@ pub enum AmountError {
     Negative,
     #[error("The amount is too large.")]
     TooLarge,
+    #[error("Digits are grouped by three, like 1,234.50 or 1.234,50.")]
+    BadGrouping,
+    #[error(
+        "\u{201c}{text}\u{201d} is ambiguous: write {whole} for the whole amount, \
+         or put at most {decimals} digits after the decimal separator (like 1.50 or 1,50)."
+    )]
+    Ambiguous {
+        text: String,
+        whole: String,
+        decimals: u32,
+    },
 }
 
-/// Parses `"12.5"`, `"12.50"`, `"1,234.00"` or `"12"` into minor units for a
-/// currency with `decimals` minor digits. No rounding: extra digits are an error.
+/// Space-like characters a number's digit groups may be separated by
+/// (space, no-break space, narrow no-break space, thin space, apostrophe).
+fn is_space_group(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\'' | '\u{2019}')
+}
+
+/// Whether `text` is digits grouped by three with separators `seps`
+/// (`1`, `12`, `1,234`, `12 345 678`): the first group has 1 to 3 digits, the
+/// others exactly 3, and one kind of separator is used.
+fn grouped_digits(text: &str, is_sep: impl Fn(char) -> bool) -> Option<String> {
+    let mut sep_used: Option<char> = None;
+    let mut groups = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            current.push(c);
+        } else if is_sep(c) {
+            if sep_used.is_some_and(|s| s != c) {
+                return None;
+            }
+            sep_used = Some(c);
+            groups.push(std::mem::take(&mut current));
+        } else {
+            return None;
+        }
+    }
+    groups.push(current);
+    let (first, rest) = groups.split_first()?;
+    let ok = (1..=3).contains(&first.len()) && rest.iter().all(|g| g.len() == 3);
+    if !ok {
+        return None;
+    }
+    Some(groups.concat())
+}
+
+/// Parses an amount typed by a person or read from a file into minor units of
+/// a currency with `decimals` minor digits. The decimal separator may be a
+/// point or a comma (`12.50`, `12,50`, `.99`); the thousands may be grouped by
+/// the other one or by spaces (`1,234.50`, `1.234,50`, `1 234,50`). Refused,
+/// with a message that says why: more decimals than the currency has (no
+/// rounding), badly grouped digits, a sign, and what could be read two ways:
+/// `1,500` for a 2-digit currency is one and a half or fifteen hundred.
 pub fn parse_amount(text: &str, decimals: u32) -> Result<i64, AmountError> {
-    let text = text.trim().replace(',', "");
+    let text = text.trim();
     if text.starts_with('-') {
         return Err(AmountError::Negative);
     }
-    let (whole, frac) = match text.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (text.as_str(), ""),
+    if text.is_empty()
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',') || is_space_group(c))
+    {
+        return Err(AmountError::Malformed);
+    }
+    let last_of = |c: char| text.rfind(c);
+    let count = |c: char| text.matches(c).count();
+    // The decimal separator: of a point and a comma both present, the last
+    // one; a lone point or comma unless it can only be grouping.
+    let decimal_sep: Option<char> = match (last_of('.'), last_of(',')) {
+        (None, None) => None,
+        (Some(p), Some(c)) => {
+            let sep = if p > c { '.' } else { ',' };
+            if count(sep) > 1 {
+                return Err(AmountError::BadGrouping);
+            }
+            Some(sep)
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            let sep = if count('.') > 0 { '.' } else { ',' };
+            if count(sep) > 1 {
+                None
+            } else {
+                let (whole, frac) = text.split_once(sep).unwrap_or((text, ""));
+                let could_group = frac.len() == 3
+                    && frac.chars().all(|c| c.is_ascii_digit())
+                    && !whole.starts_with('0')
+                    && grouped_digits(text, |c| c == sep || is_space_group(c)).is_some();
+                match (could_group, decimals) {
+                    (false, _) => Some(sep),
+                    (true, 0) => None,
+                    (true, 3..) => Some(sep),
+                    (true, _) => {
+                        return Err(AmountError::Ambiguous {
+                            text: text.to_string(),
+                            whole: format!("{whole}{frac}")
+                                .chars()
+                                .filter(char::is_ascii_digit)
+                                .collect(),
+                            decimals,
+                        })
+                    }
+                }
+            }
+        }
+    };
+    let (whole, frac) = match decimal_sep {
+        Some(sep) => text.split_once(sep).unwrap_or((text, "")),
+        None => (text, ""),
     };
     if whole.is_empty() && frac.is_empty() {
         return Err(AmountError::Malformed);
     }
-    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+    if !frac.chars().all(|c| c.is_ascii_digit()) {
         return Err(AmountError::Malformed);
     }
+    let whole = if whole.is_empty() {
+        String::new()
+    } else if whole.chars().all(|c| c.is_ascii_digit()) {
+        whole.to_string()
+    } else {
+        grouped_digits(whole, |c| matches!(c, '.' | ',') || is_space_group(c))
+            .ok_or(AmountError::BadGrouping)?
+    };
     if frac.len() > decimals as usize {
         return Err(AmountError::TooPrecise(decimals));
     }
@@ -85,33 +192,197 @@ pub fn format_amount(minor: i64, decimals: u32) -> String {
     )
 }
 
+/// A business's currency as the screens show and read amounts: its ISO code and
+/// minor digits. `Copy`, so a page's closures can all hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    code: [u8; 3],
+    minor_digits: u32,
+}
+
+impl Currency {
+    /// The currency with ISO 4217 `code`; an unknown code (settings validation
+    /// never lets one in) gets 2 minor digits.
+    pub fn new(code: &str) -> Self {
+        let mut bytes = *b"XXX";
+        if code.len() == 3 && code.is_ascii() {
+            bytes.copy_from_slice(code.as_bytes());
+        }
+        Currency {
+            code: bytes,
+            minor_digits: crate::org::currency_minor_units(code).unwrap_or(crate::org::SUPPORTED_MINOR_UNITS),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.code).unwrap_or("XXX")
+    }
+
+    pub fn minor_digits(&self) -> u32 {
+        self.minor_digits
+    }
+
+    /// `1250` → `"12.50 EUR"`, as the business writes an amount.
+    pub fn money(&self, minor: i64) -> String {
+        format!("{} {}", self.amount(minor), self.code())
+    }
+
+    /// `1250` → `"12.50"`, for a form field.
+    pub fn amount(&self, minor: i64) -> String {
+        format_amount(minor, self.minor_digits)
+    }
+
+    /// An amount typed in this currency; see [`parse_amount`].
+    pub fn parse(&self, text: &str) -> Result<i64, AmountError> {
+        parse_amount(text, self.minor_digits)
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Currency::new("USD")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
-    fn parses_amounts_exactly() {
-        assert_eq!(parse_amount("12.50", 2), Ok(1250));
-        assert_eq!(parse_amount("12.5", 2), Ok(1250));
-        assert_eq!(parse_amount("12", 2), Ok(1200));
-        assert_eq!(parse_amount(".99", 2), Ok(99));
-        assert_eq!(parse_amount("1,234.00", 2), Ok(123400));
-        assert_eq!(parse_amount("0.1", 3), Ok(100));
-        assert_eq!(parse_amount("500", 0), Ok(500));
+    fn accepts_points_commas_and_groups() {
+        let cases: &[(&str, u32, i64)] = &[
+            ("12.50", 2, 1250),
+            ("12,50", 2, 1250),
+            ("12.5", 2, 1250),
+            ("12,5", 2, 1250),
+            ("1,50", 2, 150),
+            ("5,00", 2, 500),
+            ("12", 2, 1200),
+            ("12.", 2, 1200),
+            (".99", 2, 99),
+            (",99", 2, 99),
+            ("0,50", 2, 50),
+            ("  7,25 ", 2, 725),
+            ("\u{a0}3.10\u{a0}", 2, 310),
+            ("1,234.00", 2, 123400),
+            ("1,234.5", 2, 123450),
+            ("1.234,50", 2, 123450),
+            ("1.234,5", 2, 123450),
+            ("1 234,50", 2, 123450),
+            ("1 234.50", 2, 123450),
+            ("1\u{a0}234,50", 2, 123450),
+            ("1\u{202f}234,50", 2, 123450),
+            ("1'234.50", 2, 123450),
+            ("1 234", 2, 123400),
+            ("1,234,567", 2, 123456700),
+            ("1.234.567", 2, 123456700),
+            ("1,234,567.89", 2, 123456789),
+            ("1.234.567,89", 2, 123456789),
+            ("12 345 678,90", 2, 1234567890),
+            ("0.1", 3, 100),
+            ("1.500", 3, 1500),
+            ("1,500", 3, 1500),
+            ("1,234.567", 3, 1234567),
+            ("500", 0, 500),
+            ("1,500", 0, 1500),
+            ("1.500", 0, 1500),
+            ("1 500", 0, 1500),
+            ("1.234.567", 0, 1234567),
+            ("0", 2, 0),
+            ("0,00", 2, 0),
+            ("1000000000", 2, 100_000_000_000),
+        ];
+        for &(text, decimals, want) in cases {
+            assert_eq!(
+                parse_amount(text, decimals),
+                Ok(want),
+                "{text:?} with {decimals} decimals"
+            );
+        }
     }
 
     #[test]
-    fn refuses_bad_amounts() {
-        assert_eq!(parse_amount("12.345", 2), Err(AmountError::TooPrecise(2)));
-        assert_eq!(parse_amount("-1", 2), Err(AmountError::Negative));
-        assert_eq!(parse_amount("abc", 2), Err(AmountError::Malformed));
-        assert_eq!(parse_amount("", 2), Err(AmountError::Malformed));
-        assert_eq!(parse_amount("1e5", 2), Err(AmountError::Malformed));
-        assert_eq!(
-            parse_amount("99999999999999999999", 2),
-            Err(AmountError::TooLarge)
-        );
-        assert_eq!(parse_amount("1000000001", 2), Err(AmountError::TooLarge));
+    fn refuses_bad_and_ambiguous_amounts() {
+        use AmountError::*;
+        let ambiguous = |text: &str, whole: &str| Ambiguous {
+            text: text.into(),
+            whole: whole.into(),
+            decimals: 2,
+        };
+        let cases: Vec<(&str, u32, AmountError)> = vec![
+            ("1,500", 2, ambiguous("1,500", "1500")),
+            ("1.500", 2, ambiguous("1.500", "1500")),
+            ("12,345", 2, ambiguous("12,345", "12345")),
+            ("1 234,567", 2, TooPrecise(2)),
+            ("123.456", 2, ambiguous("123.456", "123456")),
+            ("0,500", 2, TooPrecise(2)),
+            ("1234,567", 2, TooPrecise(2)),
+            (
+                "12.345",
+                1,
+                Ambiguous {
+                    text: "12.345".into(),
+                    whole: "12345".into(),
+                    decimals: 1,
+                },
+            ),
+            ("1,5", 0, TooPrecise(0)),
+            ("1.2345", 3, TooPrecise(3)),
+            ("12,3456", 2, TooPrecise(2)),
+            ("1,2,3", 2, BadGrouping),
+            ("1,23,456.00", 2, BadGrouping),
+            ("1,234,56", 2, BadGrouping),
+            ("12.34,50", 2, BadGrouping),
+            ("1.234.5,6", 2, BadGrouping),
+            ("1,234.5.6", 2, BadGrouping),
+            ("1 23,50", 2, BadGrouping),
+            ("1.234 567,00", 2, BadGrouping),
+            ("12 ,50", 2, BadGrouping),
+            ("-1", 2, Negative),
+            ("-1,50", 2, Negative),
+            ("abc", 2, Malformed),
+            ("", 2, Malformed),
+            ("   ", 2, Malformed),
+            (".", 2, Malformed),
+            (",", 2, Malformed),
+            ("1e5", 2, Malformed),
+            ("+5", 2, Malformed),
+            ("12.50 EUR", 2, Malformed),
+            ("$12", 2, Malformed),
+            ("1,5.0a", 2, Malformed),
+            ("99999999999999999999", 2, TooLarge),
+            ("1000000001", 2, TooLarge),
+            ("1.000.000.001,00", 2, TooLarge),
+        ];
+        for (text, decimals, want) in cases {
+            assert_eq!(
+                parse_amount(text, decimals),
+                Err(want),
+                "{text:?} with {decimals} decimals"
+            );
+        }
+    }
+
+    #[test]
+    fn currency_formats_and_parses_with_its_digits() {
+        let eur = Currency::new("EUR");
+        assert_eq!(eur.money(150), "1.50 EUR");
+        assert_eq!(eur.parse("1,50"), Ok(150));
+        let jpy = Currency::new("JPY");
+        assert_eq!(jpy.money(1500), "1500 JPY");
+        assert_eq!(jpy.parse("1,500"), Ok(1500));
+        let kwd = Currency::new("KWD");
+        assert_eq!(kwd.amount(1500), "1.500");
+        assert_eq!(kwd.parse("1,500"), Ok(1500));
+    }
+
+    #[test]
+    fn ambiguity_says_how_to_write_it() {
+        let message = parse_amount("1,500", 2).unwrap_err().to_string();
+        assert!(message.contains("ambiguous"), "{message}");
+        assert!(message.contains("1500"), "{message}");
+        assert!(message.contains("1,50"), "{message}");
     }
 
     #[test]
@@ -121,6 +392,37 @@ mod tests {
         }
         assert_eq!(format_amount(-5, 2), "-0.05");
         assert_eq!(format_amount(7, 0), "7");
+    }
+
+    /// `format_amount` with the whole part grouped by `group` and `decimal`
+    /// as the decimal separator, as people and spreadsheets write amounts.
+    fn format_grouped(minor: i64, decimals: u32, group: &str, decimal: char) -> String {
+        let plain = format_amount(minor, decimals);
+        let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let digits: Vec<char> = whole.chars().collect();
+        let mut grouped = String::new();
+        for (i, c) in digits.iter().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(*c);
+        }
+        if frac.is_empty() {
+            grouped
+        } else {
+            format!("{grouped}{decimal}{frac}")
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn formatting_then_parsing_round_trips(minor in 0..=MAX_AMOUNT_MINOR, decimals in 0u32..=3) {
+            prop_assert_eq!(parse_amount(&format_amount(minor, decimals), decimals), Ok(minor));
+            for (group, decimal) in [(",", '.'), (".", ','), (" ", ','), ("\u{a0}", '.'), ("", ',')] {
+                let text = format_grouped(minor, decimals, group, decimal);
+                prop_assert_eq!(parse_amount(&text, decimals), Ok(minor), "{}", text);
+            }
+        }
     }
 }
 

@@ -19,18 +19,14 @@ use crate::domain::inventory::{catalog, lookups, stock};
 #[cfg(feature = "ssr")]
 use crate::tenancy::TenantCtx;
 
-/// Decimal places of the tenant's currency (per-tenant currency comes with the
-/// settings page; every demo tenant uses a 2-decimal currency).
+/// A price as typed (`12.50`, `12,50`, `1.234,50`) in minor units of the
+/// business's currency, which has `decimals` minor digits; empty is zero.
 #[cfg(feature = "ssr")]
-const CURRENCY_DECIMALS: u32 = 2;
-
-#[cfg(feature = "ssr")]
-fn parse_price(label: &str, text: &str) -> Result<i64, AppError> {
+fn parse_price(label: &str, text: &str, decimals: u32) -> Result<i64, AppError> {
     if text.trim().is_empty() {
         return Ok(0);
     }
-    crate::pricing::parse_amount(text, CURRENCY_DECIMALS)
-        .map_err(|e| AppError::Invalid(format!("{label}: {e}")))
+    crate::pricing::parse_amount(text, decimals).map_err(|e| AppError::Invalid(format!("{label}: {e}")))
 }
 
 pub use product_list::*;
@@ -66,9 +62,12 @@ mod product_list {
         };
         finish(
             async {
-                RequestCtx::load()?
+                let ctx = RequestCtx::load()?;
+                let currency = ctx.tenant()?.settings.currency.clone();
+                let page = ctx
                     .in_tenant(async |tx| Ok(catalog::browse_products(tx, &query).await?))
-                    .await
+                    .await?;
+                Ok(ProductPage { currency, ..page })
             }
             .await,
         )
@@ -113,7 +112,8 @@ pub struct ProductForm {
 
 #[cfg(feature = "ssr")]
 impl ProductForm {
-    fn into_input(self) -> Result<catalog::ProductInput, AppError> {
+    /// The typed form as a product; prices in a currency with `decimals` minor digits.
+    fn into_input(self, decimals: u32) -> Result<catalog::ProductInput, AppError> {
         let id = |label: &str, s: &str| -> Result<Option<Uuid>, AppError> {
             let s = s.trim();
             if s.is_empty() {
@@ -138,8 +138,8 @@ impl ProductForm {
             supplier_id: id("Supplier", &self.supplier_id)?,
             tax_rate_id: id("Tax rate", &self.tax_rate_id)?,
             unit: self.unit,
-            sale_price: parse_price("Sale price", &self.sale_price)?,
-            cost_price: parse_price("Cost price", &self.cost_price)?,
+            sale_price: parse_price("Sale price", &self.sale_price, decimals)?,
+            cost_price: parse_price("Cost price", &self.cost_price, decimals)?,
             reorder_level,
         })
     }
@@ -160,17 +160,17 @@ pub async fn create_product(
 ) -> Result<ProductView, AppError> {
     finish(
         async {
-            let input = product.into_input()?;
+            let ctx = RequestCtx::load()?;
+            let input = product.into_input(ctx.tenant()?.settings.minor_digits())?;
             let initial = if initial_stock.trim().is_empty() {
                 0
             } else {
                 parse_quantity("Opening stock", &initial_stock)?
             };
-            RequestCtx::load()?
-                .in_tenant(async |tx| {
-                    Ok(catalog::create_product(tx, input, initial, &stock::Reference::none()).await?)
-                })
-                .await
+            ctx.in_tenant(async |tx| {
+                Ok(catalog::create_product(tx, input, initial, &stock::Reference::none()).await?)
+            })
+            .await
         }
         .await,
     )
@@ -181,9 +181,9 @@ pub async fn create_product(
 pub async fn update_product(id: Uuid, product: ProductForm) -> Result<ProductView, AppError> {
     finish(
         async {
-            let input = product.into_input()?;
-            RequestCtx::load()?
-                .in_tenant(async |tx| Ok(catalog::update_product(tx, id, input).await?))
+            let ctx = RequestCtx::load()?;
+            let input = product.into_input(ctx.tenant()?.settings.minor_digits())?;
+            ctx.in_tenant(async |tx| Ok(catalog::update_product(tx, id, input).await?))
                 .await
         }
         .await,

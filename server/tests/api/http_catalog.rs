@@ -269,3 +269,66 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         .unwrap();
     assert_eq!((count, on_hand), (1, 5), "nothing changed");
 }
+
+/// Issue 11: a decimal comma made prices 100× larger. Prices typed with a
+/// comma or grouped either way are read exactly; what could be read two ways
+/// is refused with a reason.
+#[tokio::test]
+async fn prices_accept_a_decimal_comma_and_refuse_ambiguity() {
+    let app = spawn_app().await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let cases = [
+        ("1,50", 150),
+        ("1.50", 150),
+        ("5,00", 500),
+        ("1.234,50", 123_450),
+        ("1,234.50", 123_450),
+        ("1 234,50", 123_450),
+        ("1\u{a0}234,50", 123_450),
+    ];
+    for (i, (typed, minor)) in cases.into_iter().enumerate() {
+        let sku = format!("COMMA-{i}");
+        let res = app
+            .post_form(
+                ACME,
+                "/api/products/create",
+                &[
+                    ("product[sku]", &sku),
+                    ("product[name]", "Comma"),
+                    ("product[sale_price]", typed),
+                    ("product[cost_price]", typed),
+                ],
+                Some(&owner),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{typed}: {}", res.body);
+        assert_eq!(res.json()["sale_price"], minor, "{typed}");
+        assert_eq!(res.json()["cost_price"], minor, "{typed}");
+    }
+    for (typed, reason) in [("1,500", "ambiguous"), ("1,5,0", "grouped"), ("1,505", "1505")] {
+        let res = app
+            .post_form(
+                ACME,
+                "/api/products/create",
+                &[
+                    ("product[sku]", "COMMA-BAD"),
+                    ("product[name]", "Comma"),
+                    ("product[sale_price]", typed),
+                ],
+                Some(&owner),
+            )
+            .await;
+        assert!(res.status.is_client_error(), "{typed}: {}", res.body);
+        assert!(res.body.contains("Sale price"), "{typed}: {}", res.body);
+        assert!(res.body.contains(reason), "{typed}: {}", res.body);
+    }
+    let res = app
+        .post_form(
+            ACME,
+            "/api/products/list",
+            &[("search", "COMMA-BAD")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.json()["total"], 0);
+}

@@ -414,6 +414,8 @@ pub async fn list_products(tx: &mut TenantTx, query: &ProductQuery) -> Result<Pr
         total,
         page,
         page_size,
+        // Filled in by the endpoint, which has the tenant's settings.
+        currency: String::new(),
     })
 }
 

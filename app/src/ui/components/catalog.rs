@@ -6,7 +6,8 @@ use crate::{
     pricing::format_amount,
 };
 
-/// Money in the tenant's currency (2 decimals for now).
+/// An amount with 2 decimals, without a currency code (pages that know the
+/// business's currency use `pricing::Currency` instead).
 pub fn money(minor: i64) -> String {
     format_amount(minor, 2)
 }

@@ -10,7 +10,7 @@ use crate::{
         finalize_sale, list_customers, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft,
     },
     model::{BillView, CartLine, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput},
-    pricing::{bill_totals, format_amount, parse_amount, BillTotals, LineInput},
+    pricing::{bill_totals, BillTotals, Currency, LineInput},
     ui::pages::member_only::MemberOnly,
 };
 
@@ -28,10 +28,6 @@ struct CartItem {
     quantity: i64,
     /// Minor units off this line.
     discount: i64,
-}
-
-fn money(minor: i64) -> String {
-    format_amount(minor, 2)
 }
 
 fn new_key() -> String {
@@ -79,6 +75,8 @@ fn Till() -> impl IntoView {
 
 #[component]
 fn TillScreen(settings: PosSettings) -> impl IntoView {
+    // Every amount on the till is shown and read in the business's currency.
+    let cur = Currency::new(&settings.currency);
     let search_input: NodeRef<html::Input> = NodeRef::new();
     let query = RwSignal::new(String::new());
     let cart = RwSignal::new(Vec::<CartItem>::new());
@@ -139,7 +137,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| subscribe_to_stock(live_stock, live, move || results.refetch()));
     let bill_discount = RwSignal::new(String::new());
-    let bill_discount_minor = Memo::new(move |_| parse_amount(&bill_discount.get(), 2).unwrap_or(0));
+    let bill_discount_minor = Memo::new(move |_| cur.parse(&bill_discount.get()).unwrap_or(0));
     // None when a discount is more than what it applies to.
     let totals_checked = Memo::new(move |_| {
         cart.with(|c| settings.with_value(|s| totals_of(c, bill_discount_minor.get(), s)))
@@ -240,7 +238,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         }
         let card_amount = match card.get_untracked().trim() {
             "" => 0,
-            text => match parse_amount(text, 2) {
+            text => match cur.parse(text) {
                 Ok(v) => v,
                 Err(e) => return message.set(Some(format!("Card: {e}"))),
             },
@@ -260,7 +258,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         if cash_due > 0 {
             let handed = match tendered.get_untracked().trim() {
                 "" => cash_due,
-                text => match parse_amount(text, 2) {
+                text => match cur.parse(text) {
                     Ok(v) => v,
                     Err(e) => return message.set(Some(format!("Cash: {e}"))),
                 },
@@ -268,7 +266,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             if handed < cash_due {
                 return message.set(Some(format!(
                     "The cash handed over is less than {}.",
-                    money(cash_due)
+                    cur.money(cash_due)
                 )));
             }
             payments.push(PaymentInput {
@@ -343,7 +341,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             .collect(),
                     );
                     bill_discount.set(if sale.bill_discount > 0 {
-                        money(sale.bill_discount)
+                        cur.amount(sale.bill_discount)
                     } else {
                         String::new()
                     });
@@ -360,9 +358,9 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
 
     let change_due = move || {
         let total = totals.get().total;
-        let card_amount = parse_amount(&card.get(), 2).unwrap_or(0);
+        let card_amount = cur.parse(&card.get()).unwrap_or(0);
         let cash_due = (total - card_amount).max(0);
-        parse_amount(&tendered.get(), 2)
+        cur.parse(&tendered.get())
             .ok()
             .map(|handed| handed - cash_due)
             .filter(|c| *c >= 0)
@@ -418,7 +416,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                         <span class="text-slate-500" class:text-red-700=out data-testid="pos-stock">
                                                             {move || if out() { "Out of stock".to_string() } else { format!("{} in stock", on_hand()) }}
                                                         </span>
-                                                        <span class="font-semibold tabular-nums">{money(shown.unit_price)}</span>
+                                                        <span class="font-semibold tabular-nums">{cur.money(shown.unit_price)}</span>
                                                     </span>
                                                 </button>
                                             </li>
@@ -433,7 +431,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             </section>
             <section class="space-y-3 md:col-span-2">
                 {move || match receipt.get().filter(|_| cart.with(Vec::is_empty)) {
-                    Some(bill) => view! { <Receipt bill new_sale /> }.into_any(),
+                    Some(bill) => view! { <Receipt bill cur new_sale /> }.into_any(),
                     None => view! {
                         <Show when=move || drafts.with(|d| !d.is_empty())>
                             <div class="rounded-lg border border-amber-200 bg-amber-50 p-2 text-sm" data-testid="parked">
@@ -444,7 +442,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                         on:click=move |_| resume(d.id)
                                     >
                                         <span>{format!("{} · {} line(s){}", d.parked_at, d.lines, d.customer.clone().map(|c| format!(" · {c}")).unwrap_or_default())}</span>
-                                        <span class="tabular-nums">{money(d.total)}</span>
+                                        <span class="tabular-nums">{cur.money(d.total)}</span>
                                     </button>
                                 </For>
                             </div>
@@ -465,11 +463,11 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                             <input
                                                 aria-label=format!("Discount on {}", line.item.name)
                                                 placeholder="disc."
-                                                value={ if line.discount > 0 { money(line.discount) } else { String::new() } }
+                                                value={ if line.discount > 0 { cur.amount(line.discount) } else { String::new() } }
                                                 class="w-16 rounded border border-slate-200 px-1 text-right text-xs"
                                                 on:change=move |ev| {
                                                     let text = event_target_value(&ev);
-                                                    match parse_amount(if text.trim().is_empty() { "0" } else { &text }, 2) {
+                                                    match cur.parse(if text.trim().is_empty() { "0" } else { &text }) {
                                                         Ok(minor) => cart.update(|c| {
                                                             if let Some(l) = c.iter_mut().find(|x| x.item.id == id) {
                                                                 l.discount = minor;
@@ -479,7 +477,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                     }
                                                 }
                                             />
-                                            <span class="w-20 text-right tabular-nums">{money(line.item.unit_price * line.quantity - line.discount)}</span>
+                                            <span class="w-20 text-right tabular-nums">{cur.money(line.item.unit_price * line.quantity - line.discount)}</span>
                                             <button aria-label="Remove" class="text-slate-400 hover:text-red-700" on:click=move |_| change_qty(id, -line.quantity)>"✕"</button>
                                         </li>
                                     }
@@ -491,16 +489,16 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                     <dd>
                                         <input
                                             aria-label="Bill discount"
-                                            placeholder="0.00"
+                                            placeholder=cur.amount(0)
                                             class="w-24 rounded border border-slate-200 px-1 text-right"
                                             prop:value=move || bill_discount.get()
                                             on:change=move |ev| bill_discount.set(event_target_value(&ev))
                                         />
                                     </dd>
                                 </div>
-                                <div class="flex justify-between text-slate-600"><dt>"Discount"</dt><dd class="tabular-nums" data-testid="pos-discount">{move || money(totals.get().discount)}</dd></div>
-                                <div class="flex justify-between text-slate-600"><dt>"Tax"</dt><dd class="tabular-nums">{move || money(totals.get().tax)}</dd></div>
-                                <div class="flex justify-between text-lg font-bold"><dt>"Total"</dt><dd class="tabular-nums" data-testid="pos-total">{move || money(totals.get().total)}</dd></div>
+                                <div class="flex justify-between text-slate-600"><dt>"Discount"</dt><dd class="tabular-nums" data-testid="pos-discount">{move || cur.money(totals.get().discount)}</dd></div>
+                                <div class="flex justify-between text-slate-600"><dt>"Tax"</dt><dd class="tabular-nums">{move || cur.money(totals.get().tax)}</dd></div>
+                                <div class="flex justify-between text-lg font-bold"><dt>"Total"</dt><dd class="tabular-nums" data-testid="pos-total">{move || cur.money(totals.get().total)}</dd></div>
                             </dl>
                         </div>
                         <div class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
@@ -522,7 +520,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 "Card"
                                 <input
                                     aria-label="Card amount"
-                                    placeholder="0.00"
+                                    placeholder=cur.amount(0)
                                     class="w-32 rounded-md border border-slate-300 px-2 py-1 text-right"
                                     prop:value=move || card.get()
                                     on:input=move |ev| card.set(event_target_value(&ev))
@@ -541,7 +539,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             </label>
                             <p class="flex justify-between text-sm text-slate-600">
                                 "Change"
-                                <span class="font-semibold tabular-nums" data-testid="pos-change">{move || change_due().map(money).unwrap_or_else(|| "—".into())}</span>
+                                <span class="font-semibold tabular-nums" data-testid="pos-change">{move || change_due().map(|c| cur.money(c)).unwrap_or_else(|| "—".into())}</span>
                             </p>
                             <button
                                 class="w-full rounded-md bg-emerald-600 px-4 py-3 text-lg font-bold text-white hover:bg-emerald-700 disabled:opacity-50"
@@ -568,6 +566,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
 #[component]
 fn Receipt(
     bill: BillView,
+    cur: Currency,
     new_sale: impl Fn(leptos::ev::MouseEvent) + 'static + Send + Sync + Clone,
 ) -> impl IntoView {
     let print = move |_| {
@@ -588,12 +587,12 @@ fn Receipt(
                     <li class="py-1">
                         <p class="flex justify-between">
                             <span>{format!("{} × {}", l.quantity, l.name)}</span>
-                            <span class="tabular-nums">{money(l.unit_price * l.quantity)}</span>
+                            <span class="tabular-nums">{cur.money(l.unit_price * l.quantity)}</span>
                         </p>
                         {(l.line_discount > 0).then(|| view! {
                             <p class="flex justify-between pl-4 text-slate-600" data-testid="receipt-line-discount">
                                 <span>"Discount"</span>
-                                <span class="tabular-nums">{format!("−{}", money(l.line_discount))}</span>
+                                <span class="tabular-nums">{format!("−{}", cur.money(l.line_discount))}</span>
                             </p>
                         })}
                     </li>
@@ -602,18 +601,18 @@ fn Receipt(
             {(bill.bill_discount() > 0).then(|| view! {
                 <p class="flex justify-between text-slate-600" data-testid="receipt-bill-discount">
                     <span>"Bill discount"</span>
-                    <span class="tabular-nums">{format!("−{}", money(bill.bill_discount()))}</span>
+                    <span class="tabular-nums">{format!("−{}", cur.money(bill.bill_discount()))}</span>
                 </p>
             })}
-            <p class="flex justify-between text-slate-600"><span>"Tax"</span><span class="tabular-nums">{money(bill.tax)}</span></p>
-            <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{money(bill.total)}</span></p>
+            <p class="flex justify-between text-slate-600"><span>"Tax"</span><span class="tabular-nums">{cur.money(bill.tax)}</span></p>
+            <p class="flex justify-between text-base font-bold"><span>"Total"</span><span class="tabular-nums">{cur.money(bill.total)}</span></p>
             {bill.payments.iter().map(|p| view! {
                 <p class="flex justify-between text-slate-600">
                     <span>{format!("Paid by {}", p.method.as_str())}</span>
-                    <span class="tabular-nums">{money(p.tendered)}</span>
+                    <span class="tabular-nums">{cur.money(p.tendered)}</span>
                 </p>
             }).collect_view()}
-            <p class="flex justify-between font-semibold"><span>"Change"</span><span class="tabular-nums" data-testid="receipt-change">{money(bill.change)}</span></p>
+            <p class="flex justify-between font-semibold"><span>"Change"</span><span class="tabular-nums" data-testid="receipt-change">{cur.money(bill.change)}</span></p>
             {(!bill.receipt_footer.is_empty()).then(|| view! {
                 <p class="mt-3 whitespace-pre-line text-center text-xs text-slate-600" data-testid="receipt-footer">{bill.receipt_footer.clone()}</p>
             })}

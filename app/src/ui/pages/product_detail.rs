@@ -182,7 +182,7 @@ fn ProductSummary(product: ProductView) -> impl IntoView {
             <div class="flex items-center gap-6 text-right">
                 <div>
                     <p class="text-sm text-slate-500">"Price"</p>
-                    <p class="text-xl font-semibold tabular-nums">{money(product.sale_price)}</p>
+                    <p class="text-xl font-semibold tabular-nums" data-testid="product-price">{money(product.sale_price)}</p>
                 </div>
                 <div>
                     <p class="text-sm text-slate-500">{format!("On hand ({})", product.unit)}</p>

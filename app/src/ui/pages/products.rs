@@ -7,11 +7,8 @@ use crate::{
     api::catalog::{list_products, load_catalog_choices},
     model::{ProductPage, ProductSort, StockFilter},
     permissions::Permission,
-    ui::{
-        components::catalog::{money, StockBadgeView},
-        pages::member_only::MemberOnly,
-        role_can,
-    },
+    pricing::Currency,
+    ui::{components::catalog::StockBadgeView, pages::member_only::MemberOnly, role_can},
 };
 
 const PAGE_SIZE: u32 = 25;
@@ -43,15 +40,26 @@ fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
             (
                 search.get(),
                 category.get(),
+                supplier.get(),
                 stock.get(),
                 archived.get(),
                 sort.get(),
                 page.get(),
             )
         },
-        |(search, category, stock, archived, sort, page)| {
+        |(search, category, supplier, stock, archived, sort, page)| {
             let category_id = uuid::Uuid::parse_str(&category).ok();
-            list_products(search, category_id, None, stock, archived, sort, page, PAGE_SIZE)
+            let supplier_id = uuid::Uuid::parse_str(&supplier).ok();
+            list_products(
+                search,
+                category_id,
+                supplier_id,
+                stock,
+                archived,
+                sort,
+                page,
+                PAGE_SIZE,
+            )
         },
     );
     // Any new criterion starts again from the first page.
@@ -157,6 +165,7 @@ fn ProductTable(result: ProductPage, page: RwSignal<u32>) -> impl IntoView {
         .into_any();
     }
     let pages = ((result.total.max(0) as u32).div_ceil(result.page_size)).max(1);
+    let cur = Currency::new(&result.currency);
     let current = result.page;
     view! {
         <div class="overflow-x-auto rounded-lg border border-slate-200 bg-white">
@@ -186,7 +195,7 @@ fn ProductTable(result: ProductPage, page: RwSignal<u32>) -> impl IntoView {
                                     </td>
                                     <td class="px-3 py-2 font-mono text-slate-600">{p.sku}</td>
                                     <td class="px-3 py-2 text-slate-600">{p.category.unwrap_or_default()}</td>
-                                    <td class="px-3 py-2 text-right tabular-nums">{money(p.sale_price)}</td>
+                                    <td class="px-3 py-2 text-right tabular-nums">{cur.money(p.sale_price)}</td>
                                     <td class="px-3 py-2 text-right tabular-nums">{p.on_hand}</td>
                                     <td class="px-3 py-2"><StockBadgeView badge /></td>
                                 </tr>
@@ -201,14 +210,14 @@ fn ProductTable(result: ProductPage, page: RwSignal<u32>) -> impl IntoView {
             <div class="flex gap-2">
                 <button
                     class="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-100 disabled:opacity-50"
-                    disabled=current <= 1
+                    disabled={current <= 1}
                     on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
                 >
                     "Previous"
                 </button>
                 <button
                     class="rounded-md border border-slate-300 bg-white px-3 py-1 hover:bg-slate-100 disabled:opacity-50"
-                    disabled=current >= pages
+                    disabled={current >= pages}
                     on:click=move |_| page.update(|p| *p += 1)
                 >
                     "Next"

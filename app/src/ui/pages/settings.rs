@@ -79,10 +79,10 @@ fn SettingsForm(settings: BusinessSettings, rates: Vec<TaxRateView>) -> impl Int
         ev.prevent_default();
         let limit_bp = match parse_amount(&limit.get(), 2) {
             Ok(bp) => bp,
-            Err(_) => {
-                local_error.set(Some(
-                    "The discount limit must be a percentage such as 10 or 12.5.".into(),
-                ));
+            Err(e) => {
+                local_error.set(Some(format!(
+                    "The discount limit must be a percentage such as 10 or 12.5: {e}"
+                )));
                 return;
             }
         };
