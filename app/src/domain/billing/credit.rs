@@ -40,8 +40,7 @@ pub struct CreditInput {
 
 /// Issues a credit note (manager and above) and returns its id.
 pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> Result<Uuid, BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::IssueCreditNote)?;
+    let actor = tx.require(Permission::IssueCreditNote)?;
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(BillingError::invalid("Give a reason (at most 500 characters)."));

@@ -188,8 +188,7 @@ pub async fn create_product(
     initial_stock: i64,
     reference: &stock::Reference,
 ) -> Result<ProductView, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::EditCatalog)?;
+    tx.require(Permission::EditCatalog)?;
     let input = input.validated()?;
     if !(0..=super::MAX_QUANTITY).contains(&initial_stock) {
         return Err(InventoryError::invalid(format!(
@@ -239,8 +238,7 @@ pub async fn update_product(
     id: Uuid,
     input: ProductInput,
 ) -> Result<ProductView, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::EditCatalog)?;
+    tx.require(Permission::EditCatalog)?;
     let input = input.validated()?;
     let before = get_product(tx, id).await?;
     check_references(tx, &input).await?;
@@ -296,8 +294,7 @@ pub async fn set_product_active(
     id: Uuid,
     active: bool,
 ) -> Result<ProductView, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ArchiveCatalog)?;
+    tx.require(Permission::ArchiveCatalog)?;
     let before = get_product(tx, id).await?;
     sqlx::query("UPDATE products SET is_active = $2, updated_at = now() WHERE id = $1")
         .bind(id)

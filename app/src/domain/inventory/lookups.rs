@@ -61,8 +61,7 @@ pub async fn save_category(
     id: Option<Uuid>,
     name: &str,
 ) -> Result<Uuid, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::EditCatalog)?;
+    tx.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 80, true)?;
     let id = match id {
         None => {
@@ -133,8 +132,7 @@ pub async fn save_supplier(
     contact: &str,
     notes: &str,
 ) -> Result<Uuid, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::EditCatalog)?;
+    tx.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 120, true)?;
     let contact = clean(contact, "Contact", 200, false)?;
     let notes = clean(notes, "Notes", 2000, false)?;
@@ -212,8 +210,7 @@ pub async fn save_tax_rate(
     rate_bp: i32,
     is_default: bool,
 ) -> Result<Uuid, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::EditCatalog)?;
+    tx.require(Permission::EditCatalog)?;
     let name = clean(name, "Name", 80, true)?;
     if !(0..=10000).contains(&rate_bp) {
         return Err(InventoryError::invalid("Rate: between 0 % and 100 %."));
@@ -309,8 +306,7 @@ pub async fn set_lookup_active(
     id: Uuid,
     active: bool,
 ) -> Result<(), InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ArchiveCatalog)?;
+    tx.require(Permission::ArchiveCatalog)?;
     let extra = if lookup == Lookup::TaxRate && !active {
         ", is_default = false"
     } else {

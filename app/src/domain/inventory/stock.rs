@@ -123,8 +123,7 @@ pub async fn sell(
     lines: &[SaleLine],
     reference: &Reference,
 ) -> Result<Vec<Movement>, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Sell)?;
+    tx.require(Permission::Sell)?;
     if lines.is_empty() {
         return Err(InventoryError::invalid("A sale needs at least one line."));
     }
@@ -175,8 +174,7 @@ pub async fn restock(
     quantity: i64,
     note: Option<&str>,
 ) -> Result<Movement, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Restock)?;
+    tx.require(Permission::Restock)?;
     check_quantity(quantity)?;
     let note = clean_reason(note)?;
     let on_hand: Option<i64> = sqlx::query_scalar(
@@ -214,8 +212,7 @@ pub async fn return_to_stock(
     quantity: i64,
     reference: &Reference,
 ) -> Result<Movement, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ReturnStock)?;
+    tx.require(Permission::ReturnStock)?;
     check_quantity(quantity)?;
     // Archived products can still take their goods back.
     let on_hand: Option<i64> = sqlx::query_scalar(
@@ -246,8 +243,7 @@ pub async fn adjust(
     delta: i64,
     reason: &str,
 ) -> Result<Movement, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::AdjustStock)?;
+    tx.require(Permission::AdjustStock)?;
     if delta == 0 {
         return Err(InventoryError::invalid("An adjustment must change the stock."));
     }
@@ -294,8 +290,7 @@ pub async fn count(
     product_id: Uuid,
     counted: i64,
 ) -> Result<Movement, InventoryError> {
-    let actor = &tx.actor();
-    actor.require(Permission::CountStock)?;
+    tx.require(Permission::CountStock)?;
     if !(0..=MAX_QUANTITY * 1000).contains(&counted) {
         return Err(InventoryError::invalid(
             "The counted quantity must be zero or more.",

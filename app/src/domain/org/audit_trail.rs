@@ -95,8 +95,7 @@ fn query(
 }
 
 pub async fn list(tx: &mut TenantCtx<'_>, filter: &AuditFilter) -> Result<Vec<AuditRow>, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ViewAudit)?;
+    tx.require(Permission::ViewAudit)?;
     let filter = check(filter)?;
     let rows = query(&filter, PAGE_LIMIT).fetch_all(tx.conn()).await?;
     Ok(rows.into_iter().map(to_view).collect())
@@ -112,8 +111,7 @@ pub fn stream<'t>(
 
 /// The actions recorded so far (for the page's filter list).
 pub async fn actions(tx: &mut TenantCtx<'_>) -> Result<Vec<String>, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ViewAudit)?;
+    tx.require(Permission::ViewAudit)?;
     Ok(
         sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
             .fetch_all(tx.conn())

@@ -136,8 +136,7 @@ pub async fn create(
     email: &str,
     role: Role,
 ) -> Result<(InvitationView, String), OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::InviteMembers)?;
+    let actor = &tx.require(Permission::InviteMembers)?;
     check_may_grant(actor, role)?;
     let email = normalize_email(email).map_err(email_error)?;
     let member: bool = sqlx::query_scalar(
@@ -210,8 +209,7 @@ pub async fn create(
 
 /// Pending invitations and those of the last 30 days.
 pub async fn list(tx: &mut TenantCtx<'_>) -> Result<Vec<InvitationView>, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::InviteMembers)?;
+    tx.require(Permission::InviteMembers)?;
     let rows: Vec<InvitationRow> = sqlx::query_as(&format!(
         "{SELECT_VIEW} WHERE (i.accepted_at IS NULL AND i.revoked_at IS NULL) \
                           OR i.created_at > now() - interval '30 days' \
@@ -224,8 +222,7 @@ pub async fn list(tx: &mut TenantCtx<'_>) -> Result<Vec<InvitationView>, OrgErro
 
 /// Withdraws a pending invitation. One may withdraw only what one could grant.
 pub async fn revoke(tx: &mut TenantCtx<'_>, id: Uuid) -> Result<(), OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::InviteMembers)?;
+    let actor = &tx.require(Permission::InviteMembers)?;
     let row: Option<InvitationState> = sqlx::query_as(
         "SELECT id, email, role, expires_at, accepted_at, revoked_at, now() AS now, 0 AS max_users \
          FROM invitations WHERE id = $1 FOR UPDATE",

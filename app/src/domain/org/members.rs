@@ -32,8 +32,7 @@ type MemberRow = (
 );
 
 pub async fn list(tx: &mut TenantCtx<'_>) -> Result<Vec<MemberView>, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ViewMembers)?;
+    tx.require(Permission::ViewMembers)?;
     let rows: Vec<MemberRow> = sqlx::query_as(
         "SELECT u.id, u.display_name, u.email, m.role, m.is_active, m.last_seen_at, m.created_at \
          FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -125,8 +124,7 @@ pub fn check_may_grant(actor: &Actor, role: Role) -> Result<(), OrgError> {
 }
 
 pub async fn change_role(tx: &mut TenantCtx<'_>, user_id: Uuid, role: Role) -> Result<(), OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ManageMembers)?;
+    let actor = &tx.require(Permission::ManageMembers)?;
     let (current, _) = lock_member(tx, user_id).await?;
     check_may_manage(actor, user_id, current)?;
     check_may_grant(actor, role)?;
@@ -155,8 +153,7 @@ pub async fn change_role(tx: &mut TenantCtx<'_>, user_id: Uuid, role: Role) -> R
 }
 
 pub async fn set_active(tx: &mut TenantCtx<'_>, user_id: Uuid, active: bool) -> Result<(), OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ManageMembers)?;
+    let actor = &tx.require(Permission::ManageMembers)?;
     let (current, was_active) = lock_member(tx, user_id).await?;
     check_may_manage(actor, user_id, current)?;
     if was_active == active {

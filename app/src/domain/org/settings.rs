@@ -21,8 +21,7 @@ pub async fn load(tx: &mut TenantCtx<'_>) -> Result<BusinessSettings, OrgError> 
 
 /// Checks and saves the settings; one audit row with before and after.
 pub async fn save(tx: &mut TenantCtx<'_>, input: BusinessSettings) -> Result<BusinessSettings, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ManageSettings)?;
+    tx.require(Permission::ManageSettings)?;
     let clean = validate(tx, input).await?;
     let before = load(tx).await?;
     sqlx::query(

@@ -21,8 +21,7 @@ pub struct ExportPart {
 /// The parts in a stable order: the business itself, its members' accounts,
 /// then every table with a `tenant_id` column, alphabetically.
 pub async fn parts(tx: &mut TenantCtx<'_>) -> Result<Vec<ExportPart>, OrgError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ExportTenant)?;
+    tx.require(Permission::ExportTenant)?;
     let strip: String = SECRET_COLUMNS.iter().map(|c| format!(" - '{c}'")).collect();
     let tables: Vec<(String, String)> = sqlx::query_as(
         "SELECT c.relname::text, quote_ident(c.relname) FROM pg_class c \
