@@ -18,9 +18,11 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
+    compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     services::ServeDir,
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnResponse, TraceLayer},
     LatencyUnit,
 };
@@ -146,13 +148,31 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
         .layer(from_fn_with_state(state.clone(), require_same_origin));
 
     let pkg_dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    // With hashed file names an asset never changes under its name: cache it
+    // for a year. Without, the browser revalidates (ServeDir answers 304 from
+    // Last-Modified), so a rebuilt bundle is never mixed with a stale one.
+    let pkg_cache = if options.hash_files {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("no-cache")
+    };
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            pkg_cache,
+        ))
+        .service(ServeDir::new(pkg_dir));
 
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(&style::href(), get(stylesheet))
-        .nest_service("/pkg", ServeDir::new(pkg_dir))
+        .nest_service("/pkg", pkg)
         .merge(pages)
+        // HTML, JSON, CSS, JS and wasm leave compressed (brotli or gzip, as the
+        // client accepts); event streams and images are left alone by the
+        // layer's default predicate.
+        .layer(CompressionLayer::new())
         .layer(from_fn_with_state(
             RequestTimeout {
                 state: state.clone(),

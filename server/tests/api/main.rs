@@ -8,6 +8,7 @@ mod billing;
 mod catalog;
 mod csv_transfer;
 mod embedded;
+mod http_assets;
 mod http_catalog;
 mod http_security;
 mod http_tenancy;
