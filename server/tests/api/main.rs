@@ -7,6 +7,7 @@ mod barriers;
 mod billing;
 mod catalog;
 mod csv_transfer;
+mod distribution;
 mod embedded;
 mod http_assets;
 mod http_catalog;
