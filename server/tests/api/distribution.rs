@@ -85,6 +85,12 @@ async fn every_key_of_a_tenant_table_includes_tenant_id() {
     assert!(named("slip_pk_pkey"), "{found:#?}");
     assert!(named("slip_unique_code"), "{found:#?}");
     assert!(named("slip_index"), "{found:#?}");
-    assert!(named("slip_fk_cross"), "tenant_id pointing at id is a slip: {found:#?}");
-    assert!(!named("slip_fk_product"), "a tenant-to-tenant key is fine: {found:#?}");
+    assert!(
+        named("slip_fk_cross"),
+        "tenant_id pointing at id is a slip: {found:#?}"
+    );
+    assert!(
+        !named("slip_fk_product"),
+        "a tenant-to-tenant key is fine: {found:#?}"
+    );
 }

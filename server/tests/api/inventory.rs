@@ -275,6 +275,19 @@ async fn stock_cannot_change_without_its_ledger_row() {
         .unwrap();
     let err = tx.commit().await.unwrap_err();
     assert!(err.to_string().contains("ledger"), "{err}");
+    // Nor by moving the running ledger total along with it.
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let err =
+        sqlx::query("UPDATE products SET on_hand = on_hand + 5, ledger_sum = ledger_sum + 5 WHERE id = $1")
+            .bind(id)
+            .execute(tx.conn())
+            .await
+            .unwrap_err();
+    assert!(
+        err.to_string().contains("moves only with a stock movement"),
+        "{err}"
+    );
+    drop(tx);
     // Stock can't go negative even by hand.
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     let err = sqlx::query("UPDATE products SET on_hand = -1 WHERE id = $1")
