@@ -135,6 +135,11 @@ pub struct Options {
     )]
     pub request_timeout_secs: u64,
 
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (e.g. `127.0.0.1:9100`).
+    /// Off when unset. Keep it off the public network.
+    #[arg(long, env = "SHOPFLOOR_METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG.
     #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

@@ -4,6 +4,7 @@ pub mod config;
 pub mod database;
 pub mod embedded;
 pub mod headers;
+pub mod metrics;
 pub mod routes;
 pub mod telemetry;
 pub mod timeout;

@@ -57,10 +57,26 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             tracing::info!(%from, "invitation emails go out over SMTP");
         }
         let cleanup = server::routes::spawn_session_cleanup(&state);
+        let metrics = match options.metrics_addr {
+            Some(addr) => {
+                let metrics = server::metrics::Metrics::new();
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                tracing::info!("metrics on http://{addr}/metrics");
+                let router = server::metrics::router(metrics.clone(), state.db.clone());
+                tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, router).await {
+                        tracing::error!(%error, "the metrics listener stopped");
+                    }
+                });
+                Some(metrics)
+            }
+            None => None,
+        };
         let app = server::router_with(
             state,
             server::HttpOptions {
                 request_timeout: std::time::Duration::from_secs(options.request_timeout_secs),
+                metrics,
             },
         );
         let listener = tokio::net::TcpListener::bind(options.site_addr).await?;

@@ -32,6 +32,7 @@ use tracing::Level;
 
 use crate::{
     headers::{security_headers, SecurityHeaders},
+    metrics::Metrics,
     timeout::{request_timeout, RequestTimeout, DEFAULT_REQUEST_TIMEOUT},
 };
 
@@ -83,12 +84,16 @@ pub struct HttpOptions {
     /// Requests (other than streams and exports) still unanswered after this are
     /// cancelled and answered 503.
     pub request_timeout: Duration,
+    /// Where requests are counted and timed (served apart, see
+    /// [`crate::metrics`]); none when metrics are off.
+    pub metrics: Option<Metrics>,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            metrics: None,
         }
     }
 }
@@ -163,12 +168,18 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
         ))
         .service(ServeDir::new(pkg_dir));
 
-    Router::new()
+    let mut router = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(&style::href(), get(stylesheet))
         .nest_service("/pkg", pkg)
-        .merge(pages)
+        .merge(pages);
+    if let Some(metrics) = http.metrics {
+        // Innermost of the shared layers: runs after routing (it needs the
+        // route's pattern) and times the work, not the compression.
+        router = router.layer(from_fn_with_state(metrics, crate::metrics::track));
+    }
+    router
         // HTML, JSON, CSS, JS and wasm leave compressed (brotli or gzip, as the
         // client accepts); event streams and images are left alone by the
         // layer's default predicate.

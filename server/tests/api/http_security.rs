@@ -135,6 +135,7 @@ async fn create_product(app: &TestApp, cookie: &str) -> String {
 async fn a_request_stuck_behind_a_lock_is_answered_503_when_its_time_is_up() {
     let app = spawn_app_with_http(HttpOptions {
         request_timeout: Duration::from_millis(300),
+        ..HttpOptions::default()
     })
     .await;
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;

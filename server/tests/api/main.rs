@@ -16,6 +16,7 @@ mod http_tenancy;
 mod input_hardening;
 mod inventory;
 mod isolation;
+mod metrics;
 mod organizations;
 mod pool_hygiene;
 mod realtime;
