@@ -36,6 +36,12 @@ pub enum AppError {
     /// (`SHOPFLOOR_REQUEST_TIMEOUT_SECS`); answered 503.
     #[error("The server took too long to answer. Please try again in a moment.")]
     TimedOut,
+    /// The database cannot be reached just now (down, restarting, or every
+    /// connection busy); answered 503 with `Retry-After`. Nothing was saved.
+    #[error(
+        "Shopfloor cannot reach its database just now. Nothing was saved; please try again in a moment."
+    )]
+    Unavailable,
     /// The request never got a proper answer (network, decoding).
     #[error("Could not reach the server. Check the connection and try again.")]
     Transport(String),
@@ -57,7 +63,7 @@ impl AppError {
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,
-            AppError::TimedOut => S::SERVICE_UNAVAILABLE,
+            AppError::TimedOut | AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

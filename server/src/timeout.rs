@@ -6,9 +6,8 @@ use std::time::Duration;
 use app::{error::AppError, state::AppState, tenancy::middleware::host_of, ui::error_page};
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderValue, StatusCode},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 
 /// The default limit (`SHOPFLOOR_REQUEST_TIMEOUT_SECS`).
@@ -54,26 +53,12 @@ pub async fn request_timeout(State(timeout): State<RequestTimeout>, req: Request
 
 /// Server functions get their JSON error; pages the HTML error page.
 fn timed_out(state: &AppState, path: &str, host: &str) -> Response {
-    let status = StatusCode::SERVICE_UNAVAILABLE;
-    let mut res = if path.starts_with("/api/") {
-        let body = serde_json::to_string(&AppError::TimedOut).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            body,
-        )
-            .into_response()
-    } else {
-        error_page::response(
-            status,
-            "This took too long",
-            &AppError::TimedOut.to_string(),
-            &state.site.apex_origin(host),
-        )
-    };
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    res
+    error_page::unavailable(
+        path,
+        &state.site.apex_origin(host),
+        "This took too long",
+        &AppError::TimedOut,
+    )
 }
 
 #[cfg(test)]

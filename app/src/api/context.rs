@@ -182,6 +182,12 @@ pub fn fail(error: AppError) -> AppError {
     if !plain_form {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(error.status());
+            if error.status() == http::StatusCode::SERVICE_UNAVAILABLE {
+                response.insert_header(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static(crate::ui::error_page::RETRY_AFTER_SECS),
+                );
+            }
         }
     }
     error
@@ -192,10 +198,10 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result.map_err(fail)
 }
 
-/// Logs a database error and returns the opaque internal error.
+/// Logs a database error and returns what the person is told (see
+/// [`crate::domain::db_errors::app_error`]).
 pub fn db_error(error: sqlx::Error) -> AppError {
-    tracing::error!(%error, "database error");
-    AppError::Internal
+    crate::domain::db_errors::app_error("request", &error)
 }
 
 #[cfg(test)]

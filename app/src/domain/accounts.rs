@@ -52,10 +52,7 @@ impl From<AccountError> for AppError {
             AccountError::NotMember => AppError::Forbidden,
             AccountError::HandoffInvalid => AppError::Invalid(e.to_string()),
             AccountError::HandoffOtherUser => AppError::Conflict(e.to_string()),
-            AccountError::Db(error) => {
-                tracing::error!(%error, "database error in accounts");
-                AppError::Internal
-            }
+            AccountError::Db(error) => crate::domain::db_errors::app_error("accounts", &error),
             AccountError::Hash(error) => {
                 tracing::error!(%error, "password hashing failed");
                 AppError::Internal

@@ -20,10 +20,7 @@ impl From<ProfileError> for crate::error::AppError {
     fn from(e: ProfileError) -> Self {
         match e {
             ProfileError::Invalid(m) => crate::error::AppError::invalid(m),
-            ProfileError::Db(error) => {
-                tracing::error!(%error, "database error in profile");
-                crate::error::AppError::Internal
-            }
+            ProfileError::Db(error) => crate::domain::db_errors::app_error("profile", &error),
         }
     }
 }

@@ -113,7 +113,7 @@ pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next:
             Ok(None) => return unknown_site(&apex),
             Err(error) => {
                 tracing::error!(%error, "tenant lookup failed");
-                return error_page::internal(&apex);
+                return error_page::database_failure(req.uri().path(), &apex, &error);
             }
         },
         HostClass::Reserved(label) if label == PLATFORM_LABEL => SiteCtx::Platform,
@@ -174,8 +174,15 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
     let auth = match session::current_auth(&session).await {
         Ok(auth) => auth,
         Err(error) => {
+            // The session store is the database: out of reach, most likely.
             tracing::error!(%error, "session load failed");
-            return error_page::internal(&state.site.apex_origin(&host_of(req.headers(), req.uri())));
+            let home = state.site.apex_origin(&host_of(req.headers(), req.uri()));
+            return error_page::unavailable(
+                req.uri().path(),
+                &home,
+                "Please try again in a moment",
+                &crate::error::AppError::Unavailable,
+            );
         }
     };
     let Some(auth) = auth else {
@@ -203,7 +210,8 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
         }
         Err(error) => {
             tracing::error!(%error, "loading the signed-in user failed");
-            return error_page::internal(&state.site.apex_origin(&host_of(req.headers(), req.uri())));
+            let home = state.site.apex_origin(&host_of(req.headers(), req.uri()));
+            return error_page::database_failure(req.uri().path(), &home, &error);
         }
     }
     next.run(req).await

@@ -2,7 +2,9 @@
 //! host, suspended tenant, internal errors in middleware), and the hand-off
 //! confirmation.
 use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
+use http::{header, HeaderValue, StatusCode};
+
+use crate::{domain::db_errors::is_unavailable, error::AppError};
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -33,6 +35,41 @@ pub fn render(status: StatusCode, title: &str, message: &str, home: &str) -> Str
 
 pub fn response(status: StatusCode, title: &str, message: &str, home: &str) -> Response {
     (status, Html(render(status, title, message, home))).into_response()
+}
+
+/// How long a client is asked to wait before retrying a 503, in seconds.
+pub const RETRY_AFTER_SECS: &str = "5";
+
+/// 503 with `Retry-After` for a request that could not be served now (`error`
+/// is [`AppError::TimedOut`] or [`AppError::Unavailable`]): server functions
+/// (`/api/…`) get the error as JSON, like any of their errors; pages get the
+/// HTML page.
+pub fn unavailable(path: &str, home: &str, title: &str, error: &AppError) -> Response {
+    let status = StatusCode::SERVICE_UNAVAILABLE;
+    let mut res = if path.starts_with("/api/") {
+        let body = serde_json::to_string(error).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            body,
+        )
+            .into_response()
+    } else {
+        response(status, title, &error.to_string(), home)
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    res
+}
+
+/// The answer when the database failed before the app could run: 503 when it
+/// is out of reach (see [`is_unavailable`]), else the internal-error page.
+pub fn database_failure(path: &str, home: &str, error: &sqlx::Error) -> Response {
+    if is_unavailable(error) {
+        unavailable(path, home, "Please try again in a moment", &AppError::Unavailable)
+    } else {
+        internal(home)
+    }
 }
 
 pub fn internal(home: &str) -> Response {

@@ -174,3 +174,39 @@ async fn a_request_stuck_behind_a_lock_is_answered_503_when_its_time_is_up() {
         .unwrap();
     assert_eq!(on_hand, 10);
 }
+
+#[tokio::test]
+async fn without_its_database_the_server_answers_503_with_retry_after() {
+    let app = spawn_app().await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    // Every connection gone, none to be had: as when PostgreSQL is down.
+    app.db.close().await;
+
+    let page = app.get(ACME, "/products", Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+    assert_eq!(header(&page, header::RETRY_AFTER), "5");
+    assert!(page.body.contains("cannot reach its database"), "{}", page.body);
+
+    let api = app
+        .post_form(ACME, "/api/products/list", &[("search", "")], Some(&owner))
+        .await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.body);
+    assert_eq!(header(&api, header::RETRY_AFTER), "5");
+    assert_eq!(
+        api.json(),
+        serde_json::json!("Unavailable"),
+        "the error as a server function gives it"
+    );
+
+    // The apex needs no tenant lookup; its log-in still reaches the database.
+    let login = app
+        .post_form(
+            "localhost",
+            "/api/auth/login",
+            &[("email", ACME_OWNER), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE, "{}", login.body);
+    assert_eq!(header(&login, header::RETRY_AFTER), "5");
+}

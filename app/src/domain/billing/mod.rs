@@ -59,10 +59,7 @@ impl From<BillingError> for AppError {
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
             BillingError::KeyReused { .. } => AppError::Conflict(e.to_string()),
             BillingError::Stock(s) => s.into(),
-            BillingError::Db(error) => {
-                tracing::error!(%error, "database error in billing");
-                AppError::Internal
-            }
+            BillingError::Db(error) => crate::domain::db_errors::app_error("billing", &error),
         }
     }
 }

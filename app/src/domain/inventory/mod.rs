@@ -67,10 +67,7 @@ impl From<InventoryError> for AppError {
             InventoryError::SkuTaken(_) | InventoryError::BarcodeTaken(_) | InventoryError::NameTaken(_) => {
                 AppError::Conflict(e.to_string())
             }
-            InventoryError::Db(error) => {
-                tracing::error!(%error, "database error in inventory");
-                AppError::Internal
-            }
+            InventoryError::Db(error) => crate::domain::db_errors::app_error("inventory", &error),
         }
     }
 }

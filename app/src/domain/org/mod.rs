@@ -45,10 +45,7 @@ impl From<OrgError> for AppError {
             OrgError::Invalid(m) => AppError::Invalid(m),
             OrgError::Conflict(m) => AppError::Conflict(m),
             OrgError::NotFound(_) => AppError::NotFound(e.to_string()),
-            OrgError::Db(error) => {
-                tracing::error!(%error, "database error in organization");
-                AppError::Internal
-            }
+            OrgError::Db(error) => crate::domain::db_errors::app_error("organization", &error),
             OrgError::Hash(error) => {
                 tracing::error!(%error, "password hashing failed");
                 AppError::Internal
