@@ -140,6 +140,11 @@ pub struct Options {
     #[arg(long, env = "SHOPFLOOR_METRICS_ADDR", global = true)]
     pub metrics_addr: Option<SocketAddr>,
 
+    /// Report server errors to Sentry (or a compatible service) at this DSN,
+    /// tagged with request id, tenant and member. Off when unset.
+    #[arg(long, env = "SENTRY_DSN", global = true, hide_env_values = true)]
+    pub sentry_dsn: Option<String>,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG.
     #[arg(long, env = "SHOPFLOOR_LOG_FORMAT", default_value = "text", global = true)]
     pub log_format: String,

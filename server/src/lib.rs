@@ -3,6 +3,7 @@
 pub mod config;
 pub mod database;
 pub mod embedded;
+pub mod error_reports;
 pub mod headers;
 pub mod metrics;
 pub mod routes;

@@ -10,7 +10,16 @@ use server::{
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(&cli.options.log_format);
+    // Before anything logs: the Sentry client (when configured) then the logs.
+    let error_reports = match cli.options.sentry_dsn.as_deref().map(server::error_reports::init) {
+        Some(Ok(guard)) => Some(guard),
+        Some(Err(error)) => {
+            eprintln!("error: SENTRY_DSN is not a valid DSN: {error}");
+            return ExitCode::FAILURE;
+        }
+        None => None,
+    };
+    telemetry::init(&cli.options.log_format, error_reports.is_some());
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.options).await,
         Command::Migrate => migrate(cli.options).await,
@@ -77,6 +86,7 @@ async fn serve(options: Options) -> Result<(), AnyError> {
             server::HttpOptions {
                 request_timeout: std::time::Duration::from_secs(options.request_timeout_secs),
                 metrics,
+                error_reports: options.sentry_dsn.is_some(),
             },
         );
         let listener = tokio::net::TcpListener::bind(options.site_addr).await?;

@@ -87,6 +87,9 @@ pub struct HttpOptions {
     /// Where requests are counted and timed (served apart, see
     /// [`crate::metrics`]); none when metrics are off.
     pub metrics: Option<Metrics>,
+    /// Give each request a Sentry hub tagged with its request id, tenant and
+    /// member (see [`crate::error_reports`]); on when `SENTRY_DSN` is set.
+    pub error_reports: bool,
 }
 
 impl Default for HttpOptions {
@@ -94,6 +97,7 @@ impl Default for HttpOptions {
         HttpOptions {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             metrics: None,
+            error_reports: false,
         }
     }
 }
@@ -146,7 +150,15 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
                 move || shell(options.clone())
             },
         )
-        .fallback(fallback)
+        .fallback(fallback);
+    let pages = if http.error_reports {
+        pages.layer(axum::middleware::from_fn(
+            crate::error_reports::tag_tenant_and_member,
+        ))
+    } else {
+        pages
+    };
+    let pages = pages
         .layer(from_fn_with_state(state.clone(), load_user))
         .layer(session_layer(&state))
         .layer(from_fn_with_state(state.clone(), resolve_site))
@@ -174,6 +186,11 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
         .route(&style::href(), get(stylesheet))
         .nest_service("/pkg", pkg)
         .merge(pages);
+    if http.error_reports {
+        // Outside the timeout, inside the request id: what the request logs,
+        // even its time running out, reaches its own hub.
+        router = router.layer(axum::middleware::from_fn(crate::error_reports::hub_per_request));
+    }
     if let Some(metrics) = http.metrics {
         // Innermost of the shared layers: runs after routing (it needs the
         // route's pattern) and times the work, not the compression.

@@ -2,10 +2,14 @@
 //! for what a subcommand prints).
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
-pub fn init(format: &str) {
+/// Logs in `format`; with `error_reports`, error events also go to Sentry
+/// (see [`crate::error_reports`]).
+pub fn init(format: &str, error_reports: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let registry = tracing_subscriber::registry().with(filter);
+    let registry = tracing_subscriber::registry()
+        .with(filter)
+        .with(error_reports.then(crate::error_reports::tracing_layer));
     if format == "json" {
         registry
             .with(

@@ -9,6 +9,7 @@ mod catalog;
 mod csv_transfer;
 mod distribution;
 mod embedded;
+mod error_reports;
 mod http_assets;
 mod http_catalog;
 mod http_security;
