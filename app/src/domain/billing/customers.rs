@@ -105,6 +105,22 @@ pub const SEARCH_MAX_LIMIT: u32 = 20;
 /// Customers a keystroke returns when the caller does not say.
 pub const SEARCH_DEFAULT_LIMIT: u32 = 8;
 
+/// The picker's query: `$1`..`$2` the range of terms starting with the lead
+/// word, `$3` the other words, `$4` the limit. Three times the limit of term
+/// hits: one customer can match with several terms (name word, email word,
+/// whole email) and is kept once.
+pub const SEARCH_SQL: &str = "WITH hits AS ( \
+             SELECT t.customer_id AS id FROM customer_search_terms t \
+             JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id \
+             WHERE t.term >= $1 AND t.term < $2 AND c.is_active \
+               AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) w WHERE position(w IN \
+                   lower(c.name) || ' ' || lower(c.email) || ' ' || regexp_replace(c.phone, '[^0-9]', '', 'g')) = 0) \
+             ORDER BY t.term, t.customer_id LIMIT $4 * 3 \
+         ) \
+         SELECT c.id, c.name, c.phone, c.email FROM customers c \
+         WHERE c.id IN (SELECT id FROM hits) \
+         ORDER BY lower(c.name), c.id LIMIT $4";
+
 /// Active customers for the till's picker, by name: the longest word typed
 /// drives a range scan over the tenant's search terms (migration 0011: words
 /// of the name and email, the whole email, the phone's digits); every other
@@ -130,27 +146,13 @@ pub async fn search_customers(
     } else {
         limit.min(SEARCH_MAX_LIMIT)
     });
-    // Three times the limit of term hits: one customer can match with several
-    // terms (name word, email word, whole email) and is kept once.
-    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
-        "WITH hits AS ( \
-             SELECT t.customer_id AS id FROM customer_search_terms t \
-             JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id \
-             WHERE t.term >= $1 AND t.term < $2 AND c.is_active \
-               AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) w WHERE position(w IN \
-                   lower(c.name) || ' ' || lower(c.email) || ' ' || regexp_replace(c.phone, '[^0-9]', '', 'g')) = 0) \
-             ORDER BY t.term, t.customer_id LIMIT $4 * 3 \
-         ) \
-         SELECT c.id, c.name, c.phone, c.email FROM customers c \
-         WHERE c.id IN (SELECT id FROM hits) \
-         ORDER BY lower(c.name), c.id LIMIT $4",
-    )
-    .bind(&q.lead)
-    .bind(format!("{}\u{10FFFF}", q.lead))
-    .bind(&q.rest)
-    .bind(limit)
-    .fetch_all(tx.conn())
-    .await?;
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(SEARCH_SQL)
+        .bind(&q.lead)
+        .bind(format!("{}\u{10FFFF}", q.lead))
+        .bind(&q.rest)
+        .bind(limit)
+        .fetch_all(tx.conn())
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, phone, email)| CustomerOption {
