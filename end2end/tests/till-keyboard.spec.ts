@@ -177,6 +177,41 @@ test('a sold-out refusal at Pay says what to do and does not suggest a retry', a
   await expect(page.getByTestId('receipt')).toHaveCount(0);
 });
 
+test('a lost answer to Pay says a retry is safe, and the retry makes one bill', async ({ page }) => {
+  const sku = `LOST-${stamp()}`;
+  await asOwner(page);
+  await createProduct(page, sku, '1.00', '5');
+  await openTill(page);
+  await scan(page, sku);
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+
+  // The sale reaches the server, but its answer is lost on the way back.
+  let lost = false;
+  await page.route('**/api/bills/finalize', async (route) => {
+    if (lost) return route.continue();
+    lost = true;
+    // Node cannot resolve *.localhost: the same request to loopback, same Host.
+    const request = route.request();
+    const url = new URL(request.url());
+    await route.fetch({
+      url: `http://127.0.0.1:${url.port}${url.pathname}`,
+      headers: { ...request.headers(), host: url.host },
+    });
+    await route.abort('connectionreset');
+  });
+  await page.keyboard.press('F9');
+  await expect(page.getByRole('alert')).toContainText('Press Pay again to retry safely');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+  await page.keyboard.press('F9');
+  await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
+  await page.unroute('**/api/bills/finalize');
+
+  // One bill, one unit taken: 5 opening, 1 sold.
+  await gotoHydrated(page, tenantUrl('acme', '/products'));
+  await page.getByTestId('product-search').fill(sku.toLowerCase());
+  await expect(page.getByTestId('product-rows').locator('tr').first().locator('td').nth(4)).toHaveText('4');
+});
+
 test('a manager approves a discount above the cashier limit on the till, and the audit shows it', async ({ page, browser }) => {
   const sku = `APPR-${stamp()}`;
   await asOwner(page);
