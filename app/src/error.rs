@@ -52,6 +52,17 @@ impl AppError {
         AppError::Invalid(message.into())
     }
 
+    /// Whether sending the same request again can succeed: the request may
+    /// never have reached the server, or its answer was lost or late. A
+    /// refusal by a rule (bad input, permission, stock, a limit) is answered
+    /// the same way every time, so retrying it cannot help.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            AppError::Transport(_) | AppError::TimedOut | AppError::Internal
+        )
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> http::StatusCode {
         use http::StatusCode as S;
@@ -115,6 +126,23 @@ mod tests {
             AppError::Internal.to_string(),
             "Something went wrong on our side. Please try again."
         );
+    }
+
+    #[test]
+    fn only_network_and_server_failures_are_worth_retrying() {
+        assert!(AppError::Transport("connection refused".into()).is_retryable());
+        assert!(AppError::TimedOut.is_retryable());
+        assert!(AppError::Internal.is_retryable());
+        for refusal in [
+            AppError::Invalid("Only 0 of X in stock.".into()),
+            AppError::Denied("Discounts above 10.00 % need a manager's approval.".into()),
+            AppError::Conflict("Only 0 of X in stock.".into()),
+            AppError::Forbidden,
+            AppError::Unauthorized,
+            AppError::RateLimited,
+        ] {
+            assert!(!refusal.is_retryable(), "{refusal:?}");
+        }
     }
 
     #[test]

@@ -558,6 +558,32 @@ pub fn credit_note_number(number: i64) -> String {
     format!("CN-{number:06}")
 }
 
+/// A customer as the till's picker lists them (no purchase history: cheap).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerOption {
+    pub id: Uuid,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// A manager's credentials typed on the till to approve a discount above the
+/// cashier's limit. Checked by the server only; never stored or logged.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagerApproval {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for ManagerApproval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManagerApproval")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerView {
     pub id: Uuid,
@@ -593,6 +619,9 @@ pub struct ResumedLine {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumedSale {
     pub customer_id: Option<Uuid>,
+    /// The customer's name, to show in the till's picker.
+    #[serde(default)]
+    pub customer_name: Option<String>,
     pub bill_discount: i64,
     pub lines: Vec<ResumedLine>,
 }

@@ -4,7 +4,10 @@ use uuid::Uuid;
 
 use crate::{
     error::AppError,
-    model::{BillListTotals, BillSummary, BillView, PersonOption, PosItem, PosSettings, SaleInput},
+    model::{
+        BillListTotals, BillSummary, BillView, CustomerOption, ManagerApproval, PersonOption, PosItem,
+        PosSettings, SaleInput,
+    },
 };
 
 #[cfg(feature = "ssr")]
@@ -47,19 +50,52 @@ pub async fn pos_search(query: String, #[server(default)] limit: u32) -> Result<
 }
 
 /// Finalizes a sale (JSON body). Idempotent on `sale.idempotency_key`.
+///
+/// `approval` (optional): a manager's email and password typed on the till,
+/// for a discount above the cashier's limit. The server checks them the way
+/// log-in does (the same throttle and capped password verifier, the same
+/// answer for an unknown email and a wrong password), then, in this business,
+/// that the approver is an active member whose role may give the discount.
 #[server(endpoint = "bills/finalize", prefix = "/api", input = server_fn::codec::Json)]
-pub async fn finalize_sale(sale: SaleInput) -> Result<BillView, AppError> {
+pub async fn finalize_sale(
+    sale: SaleInput,
+    #[server(default)] approval: Option<ManagerApproval>,
+) -> Result<BillView, AppError> {
     finish(
         async {
-            RequestCtx::load()?
-                .in_tenant(async |tx| {
-                    let id = finalize::finalize_sale(tx, &sale).await?;
-                    Ok(read::get_bill(tx, id).await?)
-                })
-                .await
+            let ctx = RequestCtx::load()?;
+            // Credentials are checked only for a signed-in member of this business.
+            ctx.actor()?;
+            let approver = match &approval {
+                Some(a) => Some(verify_approver(&ctx, a).await?),
+                None => None,
+            };
+            ctx.in_tenant(async |tx| {
+                let id = finalize::finalize_sale_approved(tx, &sale, approver).await?;
+                Ok(read::get_bill(tx, id).await?)
+            })
+            .await
         }
         .await,
     )
+}
+
+/// Checks an approver's credentials (throttled, before any tenant work: no
+/// transaction is held while the password hashes).
+#[cfg(feature = "ssr")]
+async fn verify_approver(ctx: &RequestCtx, approval: &ManagerApproval) -> Result<Uuid, AppError> {
+    use crate::domain::{accounts, billing::BillingError};
+    accounts::authenticate(
+        &ctx.state.db,
+        &approval.email,
+        &approval.password,
+        ctx.client_addr.as_deref(),
+    )
+    .await
+    .map_err(|e| match e {
+        accounts::AccountError::BadCredentials => BillingError::ApprovalRefused.into(),
+        other => other.into(),
+    })
 }
 
 #[server(endpoint = "bills/get", prefix = "/api")]
@@ -208,6 +244,26 @@ pub async fn list_customers(
         async {
             RequestCtx::load()?
                 .in_tenant(async |tx| Ok(customers::list_customers(tx, &search, archived).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Customers for the till's picker: at most `limit` (1 to 20; 0: 8) active
+/// customers with a word of the name, the email or the phone number's digits
+/// starting with what was typed. An index range per keystroke, never the
+/// whole list and never their bill history.
+#[server(endpoint = "customers/search", prefix = "/api")]
+pub async fn search_customers(
+    query: String,
+    #[server(default)] limit: u32,
+) -> Result<Vec<CustomerOption>, AppError> {
+    use crate::domain::billing::customers;
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx| Ok(customers::search_customers(tx, &query, limit).await?))
                 .await
         }
         .await,

@@ -23,4 +23,5 @@ mod pool_hygiene;
 mod realtime;
 mod roles;
 mod signin;
+mod till;
 mod till_search;

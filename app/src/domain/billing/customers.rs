@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::BillingError;
 use crate::{
     domain::audit::{self, AuditEntry},
-    model::CustomerView,
+    model::{CustomerOption, CustomerView},
     permissions::Permission,
     tenancy::{TenantCtx, TenantTx},
 };
@@ -98,6 +98,70 @@ pub async fn list_customers(
     .fetch_all(tx.conn())
     .await?;
     Ok(rows.into_iter().map(CustomerRow::into_view).collect())
+}
+
+/// Most customers one picker keystroke returns.
+pub const SEARCH_MAX_LIMIT: u32 = 20;
+/// Customers a keystroke returns when the caller does not say.
+pub const SEARCH_DEFAULT_LIMIT: u32 = 8;
+
+/// The picker's query: `$1`..`$2` the range of terms starting with the lead
+/// word, `$3` the other words, `$4` the limit. Three times the limit of term
+/// hits: one customer can match with several terms (name word, email word,
+/// whole email) and is kept once.
+pub const SEARCH_SQL: &str = "WITH hits AS ( \
+             SELECT t.customer_id AS id FROM customer_search_terms t \
+             JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id \
+             WHERE t.term >= $1 AND t.term < $2 AND c.is_active \
+               AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) w WHERE position(w IN \
+                   lower(c.name) || ' ' || lower(c.email) || ' ' || regexp_replace(c.phone, '[^0-9]', '', 'g')) = 0) \
+             ORDER BY t.term, t.customer_id LIMIT $4 * 3 \
+         ) \
+         SELECT c.id, c.name, c.phone, c.email FROM customers c \
+         WHERE c.id IN (SELECT id FROM hits) \
+         ORDER BY lower(c.name), c.id LIMIT $4";
+
+/// Active customers for the till's picker, by name: the longest word typed
+/// drives a range scan over the tenant's search terms (migration 0011: words
+/// of the name and email, the whole email, the phone's digits); every other
+/// word must appear in the name, the email or the phone's digits. At most
+/// `limit` rows, no purchase history (cheap on every keystroke).
+pub async fn search_customers(
+    tx: &mut TenantCtx<'_>,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<CustomerOption>, BillingError> {
+    use crate::domain::inventory::till_search::{TillQuery, TillSearchError};
+    tx.actor().require(Permission::Sell)?;
+    let q = match TillQuery::parse(query) {
+        Ok(Some(q)) => q,
+        Ok(None) => return Ok(Vec::new()),
+        Err(TillSearchError::TooLong) => {
+            return Err(BillingError::invalid(TillSearchError::TooLong.to_string()))
+        }
+        Err(TillSearchError::Db(e)) => return Err(e.into()),
+    };
+    let limit = i64::from(if limit == 0 {
+        SEARCH_DEFAULT_LIMIT
+    } else {
+        limit.min(SEARCH_MAX_LIMIT)
+    });
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(SEARCH_SQL)
+        .bind(&q.lead)
+        .bind(format!("{}\u{10FFFF}", q.lead))
+        .bind(&q.rest)
+        .bind(limit)
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, phone, email)| CustomerOption {
+            id,
+            name,
+            phone,
+            email,
+        })
+        .collect())
 }
 
 /// Creates (id None) or updates a customer.

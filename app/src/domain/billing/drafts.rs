@@ -181,8 +181,18 @@ pub async fn resume_draft(tx: &mut TenantCtx<'_>, id: Uuid) -> Result<ResumedSal
         .execute(tx.conn())
         .await?;
     audit::record(tx, AuditEntry::new("bill.resumed", "bill").entity_id(id)).await?;
+    let customer_name: Option<String> = match customer_id {
+        Some(c) => {
+            sqlx::query_scalar("SELECT name FROM customers WHERE id = $1")
+                .bind(c)
+                .fetch_optional(tx.conn())
+                .await?
+        }
+        None => None,
+    };
     Ok(ResumedSale {
         customer_id,
+        customer_name,
         bill_discount,
         lines: rows
             .into_iter()

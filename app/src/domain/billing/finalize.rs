@@ -12,8 +12,8 @@ use crate::{
         audit::{self, AuditEntry},
         inventory::stock::{self, Reference, SaleLine},
     },
-    model::{PaymentMethod, PosSettings, SaleInput},
-    permissions::Permission,
+    model::{PaymentMethod, PosSettings, Role, SaleInput},
+    permissions::{Actor, Permission},
     pricing::{bill_totals, LineInput, TaxMode},
     tenancy::{TenantCtx, TenantTx},
 };
@@ -49,8 +49,22 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
 pub async fn finalize_sale(tx: &mut TenantCtx<'_>, sale: &SaleInput) -> Result<Uuid, BillingError> {
-    let _actor = &tx.actor();
-    finalize_sale_at(tx, sale, None).await
+    finalize(tx, sale, None, None).await
+}
+
+/// [`finalize_sale`] with a manager's approval for a discount above the
+/// cashier's limit. `approver` is a user whose email and password the caller
+/// has just verified; here they must also be an active member of this
+/// business whose role may give that discount. The approval is consulted only
+/// when the discount needs one, and is then audited (`bill.discount_approved`:
+/// who approved, for which bill, which discount, on behalf of which cashier).
+/// A retry with the same idempotency key returns the first bill, as always.
+pub async fn finalize_sale_approved(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    approver: Option<Uuid>,
+) -> Result<Uuid, BillingError> {
+    finalize(tx, sale, None, approver).await
 }
 
 /// [`finalize_sale`] with the bill's time given (the demo's sales history);
@@ -59,6 +73,28 @@ pub async fn finalize_sale_at(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Uuid, BillingError> {
+    finalize(tx, sale, at, None).await
+}
+
+/// An approver's role and name in the transaction's tenant, if they are an
+/// active member of it (row-level security: never another business's member).
+async fn approver_in_tenant(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<(Role, String)>, sqlx::Error> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT m.role, coalesce(nullif(u.display_name, ''), u.email) FROM memberships m \
+         JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND m.is_active",
+    )
+    .bind(user_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.and_then(|(role, name)| Some((Role::parse(&role)?, name))))
+}
+
+async fn finalize(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
     let actor = &tx.actor();
     actor.require(Permission::Sell)?;
@@ -156,15 +192,35 @@ pub async fn finalize_sale_at(
     let totals = bill_totals(&inputs, sale.bill_discount, settings.tax_mode)
         .map_err(|e| BillingError::invalid(e.to_string()))?;
 
-    // Discounts beyond the owner's limit for cashiers need a manager.
+    // Discounts beyond the owner's limit for cashiers need a manager: the
+    // cashier's own role, or a manager's approval given on the till.
+    let mut approval: Option<(Uuid, String, i64)> = None;
     if totals.discount > 0 && actor.require(Permission::GiveLargeDiscount).is_err() {
         let limit = totals.gross as i128 * settings.cashier_discount_limit_bp as i128 / 10_000;
         if totals.discount as i128 > limit {
-            return Err(BillingError::NotAllowed(format!(
-                "Discounts above {}.{:02} % need a manager.",
-                settings.cashier_discount_limit_bp / 100,
-                settings.cashier_discount_limit_bp % 100
-            )));
+            let Some(approver) = approver else {
+                return Err(BillingError::NotAllowed(format!(
+                    "Discounts above {}.{:02} % need a manager's approval. Lower the discount, \
+                     or have a manager approve it on the till.",
+                    settings.cashier_discount_limit_bp / 100,
+                    settings.cashier_discount_limit_bp % 100
+                )));
+            };
+            // Not a member here: answered as a wrong password (who has an
+            // account, and where, is not told).
+            let (role, name) = approver_in_tenant(tx, approver)
+                .await?
+                .ok_or(BillingError::ApprovalRefused)?;
+            let approving = Actor {
+                user_id: approver,
+                role,
+            };
+            if approving.require(Permission::GiveLargeDiscount).is_err() {
+                return Err(BillingError::NotAllowed(format!(
+                    "{name} may not approve discounts above the limit. Ask a manager, an admin or the owner."
+                )));
+            }
+            approval = Some((approver, name, settings.cashier_discount_limit_bp));
         }
     }
 
@@ -269,6 +325,23 @@ pub async fn finalize_sale_at(
             .after(json!({ "number": crate::model::bill_number(number), "total": totals.total })),
     )
     .await?;
+    if let Some((approver, name, limit_bp)) = approval {
+        audit::record(
+            tx,
+            AuditEntry::new("bill.discount_approved", "bill")
+                .entity_id(bill_id)
+                .after(json!({
+                    "number": crate::model::bill_number(number),
+                    "discount": totals.discount,
+                    "gross": totals.gross,
+                    "limit_bp": limit_bp,
+                    "approved_by": approver,
+                    "approver": name,
+                    "cashier": actor.user_id,
+                })),
+        )
+        .await?;
+    }
     let stock: Vec<serde_json::Value> = movements
         .iter()
         .map(|m| json!({ "product_id": m.product_id, "on_hand": m.balance_after }))

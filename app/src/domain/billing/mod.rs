@@ -25,6 +25,10 @@ pub enum BillingError {
          Start a new sale to ring up the changes."
     )]
     KeyReused { bill: String },
+    /// A manager's approval whose credentials are wrong, or who is not an
+    /// active member of this business (said the same way; answered 422).
+    #[error("The manager's email or password is incorrect.")]
+    ApprovalRefused,
     #[error(transparent)]
     Stock(InventoryError),
     #[error("database error: {0}")]
@@ -55,6 +59,7 @@ impl From<BillingError> for AppError {
                 AppError::Forbidden
             }
             BillingError::Invalid(m) => AppError::Invalid(m),
+            BillingError::ApprovalRefused => AppError::Invalid(e.to_string()),
             BillingError::NotAllowed(m) => AppError::Denied(m),
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
             BillingError::KeyReused { .. } => AppError::Conflict(e.to_string()),

@@ -1,3 +1,4 @@
 pub mod catalog;
+pub mod customer_picker;
 pub mod form;
 pub mod layout;

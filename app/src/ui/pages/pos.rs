@@ -6,12 +6,16 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{
-        finalize_sale, list_customers, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft,
+    api::pos::{finalize_sale, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft},
+    error::AppError,
+    model::{
+        BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput,
     },
-    model::{BillView, CartLine, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput},
     pricing::{bill_totals, BillTotals, Currency, LineInput},
-    ui::pages::member_only::MemberOnly,
+    ui::{
+        components::customer_picker::{step, CustomerPicker},
+        pages::member_only::MemberOnly,
+    },
 };
 
 #[component]
@@ -58,6 +62,79 @@ fn totals_of(cart: &[CartItem], bill_discount: i64, settings: &PosSettings) -> O
     bill_totals(&lines, bill_discount, settings.tax_mode).ok()
 }
 
+/// A quantity typed before a code, `3*` then the scan: the quantity and the
+/// rest of the query. No quantity (or a malformed one): the query as typed.
+fn split_quantity(query: &str) -> (Option<i64>, &str) {
+    if let Some((n, rest)) = query.trim_start().split_once('*') {
+        let n = n.trim();
+        if (1..=4).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(n) = n.parse::<i64>() {
+                if n > 0 {
+                    return (Some(n), rest.trim_start());
+                }
+            }
+        }
+    }
+    (None, query)
+}
+
+/// What the cashier reads when Pay fails: a retry is suggested only where it
+/// can help (the request or its answer was lost, or the server failed); a
+/// refusal says what to do instead, since paying again would be refused again.
+fn pay_failure(e: &AppError) -> String {
+    if e.is_retryable() {
+        return format!("{e} Press Pay again to retry safely: the sale is never recorded twice.");
+    }
+    match e {
+        AppError::Conflict(m) if m.contains(" in stock") => {
+            format!("{m} Lower the quantity or remove the item, then pay.")
+        }
+        AppError::Forbidden => format!("{e} Ask a manager to finish this sale."),
+        _ => e.to_string(),
+    }
+}
+
+/// The till's keyboard shortcuts: function keys, so they never clash with
+/// typing in the search box or a scanner (F1, F5, F6, F11 and F12 are left to
+/// the browser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shortcut {
+    NewSale,
+    Customer,
+    Discount,
+    Card,
+    Cash,
+    Pay,
+    Park,
+}
+
+impl Shortcut {
+    fn of_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "F2" => Shortcut::NewSale,
+            "F3" => Shortcut::Customer,
+            "F4" => Shortcut::Discount,
+            "F7" => Shortcut::Card,
+            "F8" => Shortcut::Cash,
+            "F9" => Shortcut::Pay,
+            "F10" => Shortcut::Park,
+            _ => return None,
+        })
+    }
+}
+
+/// Blurs the focused field so a value typed but not yet committed (a line
+/// discount commits on change) counts before a shortcut acts.
+fn commit_focused_field() {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(field) = document()
+        .active_element()
+        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+    {
+        let _ = field.blur();
+    }
+}
+
 #[component]
 fn Till() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_pos_settings());
@@ -78,7 +155,15 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     // Every amount on the till is shown and read in the business's currency.
     let cur = Currency::new(&settings.currency);
     let search_input: NodeRef<html::Input> = NodeRef::new();
+    let card_input: NodeRef<html::Input> = NodeRef::new();
+    let cash_input: NodeRef<html::Input> = NodeRef::new();
+    let discount_input: NodeRef<html::Input> = NodeRef::new();
+    let customer_input: NodeRef<html::Input> = NodeRef::new();
+    let qty_input: NodeRef<html::Input> = NodeRef::new();
+    let approver_input: NodeRef<html::Input> = NodeRef::new();
     let query = RwSignal::new(String::new());
+    // The search result the arrow keys highlight (Enter adds it).
+    let highlight = RwSignal::new(None::<usize>);
     let cart = RwSignal::new(Vec::<CartItem>::new());
     let message = RwSignal::new(None::<String>);
     let key = RwSignal::new(new_key());
@@ -86,6 +171,15 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     let tendered = RwSignal::new(String::new());
     let receipt = RwSignal::new(None::<BillView>);
     let customer = RwSignal::new(String::new());
+    let customer_name = RwSignal::new(String::new());
+    // The cart line whose quantity is being typed.
+    let editing = RwSignal::new(None::<Uuid>);
+    // A manager's approval for a discount above the cashier's limit.
+    let approval_open = RwSignal::new(false);
+    let approver_email = RwSignal::new(String::new());
+    let approver_password = RwSignal::new(String::new());
+    // "New sale" pressed once on a cart with items: the next press empties it.
+    let confirm_clear = RwSignal::new(false);
     // Parked sales, loaded in the browser and after each park/resume.
     let drafts = RwSignal::new(Vec::<crate::model::DraftSummary>::new());
     let drafts_version = RwSignal::new(0u32);
@@ -94,16 +188,6 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(list) = list_drafts().await {
                 drafts.set(list);
-            }
-        });
-    });
-    // Loaded in the browser once the till is interactive (not part of the first
-    // paint, so server and browser render the same markup).
-    let customers = RwSignal::new(Vec::<crate::model::CustomerView>::new());
-    Effect::new(move |_| {
-        leptos::task::spawn_local(async move {
-            if let Ok(list) = list_customers(String::new(), false).await {
-                customers.set(list);
             }
         });
     });
@@ -123,16 +207,41 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             let _ = input.focus();
         }
     };
+    let focus = move |input: NodeRef<html::Input>| {
+        if let Some(input) = input.get_untracked() {
+            let _ = input.focus();
+            input.select();
+        }
+    };
+    // The quantity box of the line being edited takes the focus when it appears.
+    Effect::new(move |_| {
+        if editing.get().is_some() {
+            if let Some(input) = qty_input.get() {
+                let _ = input.focus();
+                input.select();
+            }
+        }
+    });
+    // The approval's email box takes the focus when it appears.
+    Effect::new(move |_| {
+        if approval_open.get() {
+            if let Some(input) = approver_input.get() {
+                let _ = input.focus();
+            }
+        }
+    });
+    // The search runs on what follows a typed quantity (`3*` then the code).
     let results = Resource::new(
-        move || query.get(),
+        move || split_quantity(&query.get()).1.trim().to_owned(),
         |q| async move {
-            if q.trim().is_empty() {
+            if q.is_empty() {
                 Ok(Vec::new())
             } else {
                 pos_search(q, 8).await
             }
         },
     );
+    let shown_results = move || results.get_untracked().and_then(Result::ok).unwrap_or_default();
     let settings = StoredValue::new(settings);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| subscribe_to_stock(live_stock, live, move || results.refetch()));
@@ -144,6 +253,11 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     });
     let totals = Memo::new(move |_| totals_checked.get().unwrap_or_default());
 
+    let close_approval = move || {
+        approval_open.set(false);
+        approver_email.set(String::new());
+        approver_password.set(String::new());
+    };
     // An empty sale with a fresh key; the last receipt (if any) stays shown
     // until the first item of the next sale goes in.
     let clear_sale = move || {
@@ -151,22 +265,38 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         card.set(String::new());
         tendered.set(String::new());
         customer.set(String::new());
+        customer_name.set(String::new());
         bill_discount.set(String::new());
+        editing.set(None);
+        close_approval();
         key.set(new_key());
     };
-    let new_sale = move |_| {
-        clear_sale();
-        receipt.set(None);
-        message.set(None);
+    // New sale (F2): at once when the cart is empty (after a receipt);
+    // with items in the cart, only when asked twice.
+    let start_new_sale = move || {
+        if cart.with_untracked(Vec::is_empty) || confirm_clear.get_untracked() {
+            confirm_clear.set(false);
+            clear_sale();
+            receipt.set(None);
+            message.set(None);
+        } else {
+            confirm_clear.set(true);
+            message.set(Some(
+                "This sale has items. Press New sale (F2) again to empty it, or Park (F10) to keep it."
+                    .into(),
+            ));
+        }
         refocus();
     };
+    let new_sale = move |_| start_new_sale();
 
-    let add = move |item: PosItem| {
+    let add = move |item: PosItem, quantity: i64| {
         message.set(None);
+        confirm_clear.set(false);
         let in_cart = cart
             .with_untracked(|c| c.iter().find(|x| x.item.id == item.id).map(|x| x.quantity))
             .unwrap_or(0);
-        if in_cart + 1 > item.on_hand {
+        if in_cart + quantity > item.on_hand {
             message.set(Some(format!("Only {} of {} in stock.", item.on_hand, item.name)));
             return;
         }
@@ -174,55 +304,97 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             receipt.set(None);
         }
         cart.update(|c| match c.iter_mut().find(|x| x.item.id == item.id) {
-            Some(line) => line.quantity += 1,
+            Some(line) => line.quantity += quantity,
             None => c.push(CartItem {
                 item,
-                quantity: 1,
+                quantity,
                 discount: 0,
             }),
         });
         query.set(String::new());
+        highlight.set(None);
         refocus();
     };
-    let change_qty = move |id: Uuid, delta: i64| {
+    // Sets a line's quantity (0 removes it); never more than is in stock.
+    let set_qty = move |id: Uuid, wanted: i64| {
         message.set(None);
         cart.update(|c| {
             if let Some(line) = c.iter_mut().find(|x| x.item.id == id) {
-                let wanted = line.quantity + delta;
                 if wanted > line.item.on_hand {
                     message.set(Some(format!(
                         "Only {} of {} in stock.",
                         line.item.on_hand, line.item.name
                     )));
                 } else {
-                    line.quantity = wanted;
+                    line.quantity = wanted.max(0);
                 }
             }
             c.retain(|x| x.quantity > 0);
         });
+    };
+    let change_qty = move |id: Uuid, delta: i64| {
+        let now = cart
+            .with_untracked(|c| c.iter().find(|x| x.item.id == id).map(|x| x.quantity))
+            .unwrap_or(0);
+        set_qty(id, now + delta);
         refocus();
     };
-    // Enter in the search box: a scanned barcode or the first match goes in.
-    let on_search_key = move |ev: leptos::ev::KeyboardEvent| {
-        if ev.key() == "Enter" {
+    let type_qty = move |id: Uuid, text: String| {
+        editing.set(None);
+        match text.trim().parse::<i64>() {
+            Ok(n) if n >= 0 => set_qty(id, n),
+            _ => message.set(Some("Quantity: type a whole number (0 removes the line).".into())),
+        }
+        refocus();
+    };
+    // Search box keys: arrows move through the results, Enter adds the
+    // highlighted one, or else a scanned barcode / the first match (`3*`
+    // before the code adds three).
+    let on_search_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "ArrowDown" | "ArrowUp" => {
+            ev.prevent_default();
+            let n = shown_results().len();
+            if n > 0 {
+                let down = ev.key() == "ArrowDown";
+                highlight.update(|h| *h = Some(step(*h, n, down)));
+            }
+        }
+        "Escape" => {
+            query.set(String::new());
+            highlight.set(None);
+        }
+        "Enter" => {
             ev.prevent_default();
             let q = query.get_untracked();
-            if q.trim().is_empty() {
+            let (quantity, code) = split_quantity(&q);
+            let quantity = quantity.unwrap_or(1);
+            if let Some(item) = highlight
+                .get_untracked()
+                .and_then(|i| shown_results().get(i).cloned())
+            {
+                return add(item, quantity);
+            }
+            let code = code.trim().to_owned();
+            if code.is_empty() {
+                if quantity > 1 {
+                    message.set(Some(format!("Now scan or type the item to add {quantity} of.")));
+                }
                 return;
             }
             leptos::task::spawn_local(async move {
-                match pos_search(q.clone(), 8).await {
+                match pos_search(code.clone(), 8).await {
                     Ok(items) => match items.into_iter().next() {
-                        Some(item) => add(item),
-                        None => message.set(Some(format!("Nothing matches “{q}”."))),
+                        Some(item) => add(item, quantity),
+                        None => message.set(Some(format!("Nothing matches “{code}”."))),
                     },
                     Err(e) => message.set(Some(e.to_string())),
                 }
             });
         }
+        _ => {}
     };
 
-    let pay = move || {
+    let pay_with = move |approval: Option<ManagerApproval>| {
         if busy.get_untracked() {
             return;
         }
@@ -282,27 +454,56 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             bill_discount: bill_discount_minor.get_untracked(),
             payments,
         };
+        let discounted = totals.get_untracked().discount > 0;
+        let approving = approval.is_some();
         busy.set(true);
         message.set(None);
         leptos::task::spawn_local(async move {
             // A lost answer is retried with the same key: never a second bill.
-            match finalize_sale(sale).await {
+            match finalize_sale(sale, approval).await {
                 Ok(bill) => {
                     // The till is ready for the next scan at once: the sale is
                     // cleared and the search box has the focus, while the
                     // receipt stays on screen to print.
                     clear_sale();
                     receipt.set(Some(bill));
+                    if approving {
+                        message.set(Some("Discount approved by the manager.".into()));
+                    }
+                    refocus();
                 }
-                Err(e) => message.set(Some(format!("{e} Press Pay again to retry safely."))),
+                Err(e) => {
+                    approver_password.set(String::new());
+                    message.set(Some(pay_failure(&e)));
+                    // Over the cashier's limit: a manager can approve here.
+                    if matches!(e, AppError::Denied(_)) && discounted {
+                        // The manager's email box takes the focus once shown.
+                        approval_open.set(true);
+                    } else if approving && matches!(e, AppError::Invalid(_) | AppError::RateLimited) {
+                        focus(approver_input);
+                    } else {
+                        refocus();
+                    }
+                }
             }
             busy.set(false);
-            refocus();
         });
     };
-    let park = move |_| {
+    let pay = move || pay_with(None);
+    let approve = move || {
+        let email = approver_email.get_untracked();
+        let password = approver_password.get_untracked();
+        if email.trim().is_empty() || password.is_empty() {
+            message.set(Some(
+                "The manager types their email and password, then Approve.".into(),
+            ));
+            return;
+        }
+        pay_with(Some(ManagerApproval { email, password }));
+    };
+    let park = move || {
         let lines: Vec<CartLine> = cart.with_untracked(|c| cart_lines(c));
-        if lines.is_empty() {
+        if lines.is_empty() || busy.get_untracked() {
             return;
         }
         let customer_id = Uuid::parse_str(&customer.get_untracked()).ok();
@@ -313,6 +514,8 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                     cart.set(Vec::new());
                     bill_discount.set(String::new());
                     customer.set(String::new());
+                    customer_name.set(String::new());
+                    close_approval();
                     key.set(new_key());
                     message.set(Some("Sale parked.".into()));
                     drafts_version.update(|v| *v += 1);
@@ -346,6 +549,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                         String::new()
                     });
                     customer.set(sale.customer_id.map(|c| c.to_string()).unwrap_or_default());
+                    customer_name.set(sale.customer_name.unwrap_or_default());
                     key.set(new_key());
                     message.set(None);
                 }
@@ -355,6 +559,33 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
             refocus();
         });
     };
+
+    // The till's shortcuts (function keys: they never type into a field).
+    let shortcuts = window_event_listener(leptos::ev::keydown, move |ev| {
+        let Some(action) = Shortcut::of_key(&ev.key()) else {
+            return;
+        };
+        ev.prevent_default();
+        // A field being typed in keeps what was typed (its change event).
+        commit_focused_field();
+        match action {
+            Shortcut::NewSale => start_new_sale(),
+            Shortcut::Customer => focus(customer_input),
+            Shortcut::Discount => focus(discount_input),
+            Shortcut::Card => {
+                let total = totals.get_untracked().total;
+                if card.with_untracked(|c| c.trim().is_empty()) && total > 0 {
+                    card.set(cur.amount(total));
+                }
+                focus(card_input);
+            }
+            Shortcut::Cash => focus(cash_input),
+            Shortcut::Pay if approval_open.get_untracked() => approve(),
+            Shortcut::Pay => pay(),
+            Shortcut::Park => park(),
+        }
+    });
+    on_cleanup(move || shortcuts.remove());
 
     let change_due = move || {
         let total = totals.get().total;
@@ -382,43 +613,63 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                     autocomplete="off"
                     placeholder="Scan a barcode or type a name or SKU, then Enter"
                     aria-label="Find item"
+                    role="combobox"
+                    aria-autocomplete="list"
+                    aria-controls="pos-results"
+                    aria-expanded=move || (!query.with(|q| split_quantity(q).1.trim().is_empty())).to_string()
+                    aria-activedescendant=move || highlight.get().map(|i| format!("pos-result-{i}"))
                     data-testid="pos-search"
                     class="w-full rounded-lg border border-slate-300 bg-white px-4 py-3 text-lg shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     prop:value=move || query.get()
-                    on:input=move |ev| query.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        query.set(event_target_value(&ev));
+                        highlight.set(None);
+                    }
                     on:keydown=on_search_key
                 />
+                {move || query.with(|q| split_quantity(q).0).map(|n| view! {
+                    <p class="text-sm text-slate-600" data-testid="pos-qty-pending">{format!("Adding {n} of the next item: scan or type it, then Enter.")}</p>
+                })}
                 {move || message.get().map(|m| view! {
                     <p role="alert" class="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">{m}</p>
                 })}
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match results.await {
+                            Ok(items) if items.is_empty() => view! { <div id="pos-results" data-testid="pos-results"></div> }.into_any(),
                             Ok(items) => view! {
-                                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="pos-results">
-                                    {items.into_iter().map(|item| {
+                                <ul id="pos-results" role="listbox" aria-label="Items found" class="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" data-testid="pos-results">
+                                    {items.into_iter().enumerate().map(|(i, item)| {
                                         let shown = item.clone();
                                         let (id, base) = (item.id, item.on_hand);
                                         let on_hand = move || live_stock.with(|m| m.get(&id).copied()).unwrap_or(base);
                                         let out = move || on_hand() <= 0;
                                         view! {
-                                            <li>
-                                                <button
-                                                    class="flex w-full items-center justify-between px-4 py-2 text-left hover:bg-indigo-50 disabled:opacity-50"
-                                                    disabled=out
-                                                    on:click=move |_| add(item.clone())
-                                                >
-                                                    <span>
-                                                        <span class="font-medium">{shown.name.clone()}</span>
-                                                        <span class="ml-2 font-mono text-xs text-slate-500">{shown.sku.clone()}</span>
+                                            <li
+                                                id=format!("pos-result-{i}")
+                                                role="option"
+                                                aria-selected=move || (highlight.get() == Some(i)).to_string()
+                                                aria-disabled=move || out().then_some("true")
+                                                class="flex w-full cursor-pointer items-center justify-between px-4 py-2 text-left hover:bg-indigo-50"
+                                                class:bg-indigo-100=move || highlight.get() == Some(i)
+                                                class:opacity-50=out
+                                                on:mousedown=|ev| ev.prevent_default()
+                                                on:click=move |_| {
+                                                    if !out() {
+                                                        add(item.clone(), split_quantity(&query.get_untracked()).0.unwrap_or(1));
+                                                    }
+                                                }
+                                            >
+                                                <span>
+                                                    <span class="font-medium">{shown.name.clone()}</span>
+                                                    <span class="ml-2 font-mono text-xs text-slate-500">{shown.sku.clone()}</span>
+                                                </span>
+                                                <span class="flex items-center gap-3 text-sm">
+                                                    <span class="text-slate-500" class:text-red-700=out data-testid="pos-stock">
+                                                        {move || if out() { "Out of stock".to_string() } else { format!("{} in stock", on_hand()) }}
                                                     </span>
-                                                    <span class="flex items-center gap-3 text-sm">
-                                                        <span class="text-slate-500" class:text-red-700=out data-testid="pos-stock">
-                                                            {move || if out() { "Out of stock".to_string() } else { format!("{} in stock", on_hand()) }}
-                                                        </span>
-                                                        <span class="font-semibold tabular-nums">{cur.money(shown.unit_price)}</span>
-                                                    </span>
-                                                </button>
+                                                    <span class="font-semibold tabular-nums">{cur.money(shown.unit_price)}</span>
+                                                </span>
                                             </li>
                                         }
                                     }).collect_view()}
@@ -448,7 +699,18 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             </div>
                         </Show>
                         <div class="rounded-lg border border-slate-200 bg-white">
-                            <h2 class="border-b border-slate-200 px-4 py-2 font-semibold">"Sale"</h2>
+                            <div class="flex items-center justify-between border-b border-slate-200 px-4 py-2">
+                                <h2 class="font-semibold">"Sale"</h2>
+                                <button
+                                    type="button"
+                                    aria-keyshortcuts="F2"
+                                    class="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-100 disabled:opacity-50"
+                                    disabled=move || cart.with(Vec::is_empty)
+                                    on:click=move |_| start_new_sale()
+                                >
+                                    "New sale " <kbd>"F2"</kbd>
+                                </button>
+                            </div>
                             <ul class="divide-y divide-slate-100" data-testid="cart">
                                 {move || cart.get().into_iter().map(|line| {
                                     let id = line.item.id;
@@ -457,7 +719,48 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                             <span class="flex-1">{line.item.name.clone()}</span>
                                             <span class="flex items-center gap-1">
                                                 <button aria-label="One less" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, -1)>"−"</button>
-                                                <span class="w-8 text-center tabular-nums" data-testid="cart-qty">{line.quantity}</span>
+                                                {
+                                                    let name = line.item.name.clone();
+                                                    let quantity = line.quantity;
+                                                    move || if editing.get() == Some(id) {
+                                                        view! {
+                                                            <input
+                                                                node_ref=qty_input
+                                                                inputmode="numeric"
+                                                                aria-label=format!("Quantity of {name}")
+                                                                data-testid="cart-qty-input"
+                                                                class="w-12 rounded border border-indigo-400 px-1 text-center tabular-nums"
+                                                                value=quantity.to_string()
+                                                                on:keydown=move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+                                                                    "Enter" => {
+                                                                        ev.prevent_default();
+                                                                        type_qty(id, event_target_value(&ev));
+                                                                    }
+                                                                    "Escape" => {
+                                                                        ev.prevent_default();
+                                                                        editing.set(None);
+                                                                        refocus();
+                                                                    }
+                                                                    _ => {}
+                                                                }
+                                                                on:change=move |ev| type_qty(id, event_target_value(&ev))
+                                                            />
+                                                        }.into_any()
+                                                    } else {
+                                                        view! {
+                                                            <button
+                                                                type="button"
+                                                                aria-label=format!("Quantity of {name}: {quantity}, change")
+                                                                title="Type a quantity"
+                                                                class="w-8 rounded text-center tabular-nums hover:bg-slate-100"
+                                                                data-testid="cart-qty"
+                                                                on:click=move |_| editing.set(Some(id))
+                                                            >
+                                                                {quantity}
+                                                            </button>
+                                                        }.into_any()
+                                                    }
+                                                }
                                                 <button aria-label="One more" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, 1)>"+"</button>
                                             </span>
                                             <input
@@ -485,10 +788,12 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             </ul>
                             <dl class="space-y-1 border-t border-slate-200 px-4 py-3 text-sm">
                                 <div class="flex items-center justify-between text-slate-600">
-                                    <dt>"Bill discount"</dt>
+                                    <dt>"Bill discount " <kbd class="text-xs">"F4"</kbd></dt>
                                     <dd>
                                         <input
+                                            node_ref=discount_input
                                             aria-label="Bill discount"
+                                            aria-keyshortcuts="F4"
                                             placeholder=cur.amount(0)
                                             class="w-24 rounded border border-slate-200 px-1 text-right"
                                             prop:value=move || bill_discount.get()
@@ -502,34 +807,26 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                             </dl>
                         </div>
                         <div class="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+                            <CustomerPicker customer name=customer_name input_ref=customer_input shortcut="F3" />
                             <label class="flex items-center justify-between gap-2 text-sm">
-                                "Customer"
-                                <select
-                                    aria-label="Customer"
-                                    class="w-48 rounded-md border border-slate-300 px-2 py-1"
-                                    prop:value=move || customer.get()
-                                    on:change=move |ev| customer.set(event_target_value(&ev))
-                                >
-                                    <option value="">"Walk-in"</option>
-                                    <For each=move || customers.get() key=|c| c.id let:c>
-                                        <option value=c.id.to_string()>{c.name}</option>
-                                    </For>
-                                </select>
-                            </label>
-                            <label class="flex items-center justify-between gap-2 text-sm">
-                                "Card"
+                                <span>"Card " <kbd class="text-xs">"F7"</kbd></span>
                                 <input
+                                    node_ref=card_input
                                     aria-label="Card amount"
+                                    aria-keyshortcuts="F7"
                                     placeholder=cur.amount(0)
                                     class="w-32 rounded-md border border-slate-300 px-2 py-1 text-right"
                                     prop:value=move || card.get()
                                     on:input=move |ev| card.set(event_target_value(&ev))
+                                    on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { pay() }
                                 />
                             </label>
                             <label class="flex items-center justify-between gap-2 text-sm">
-                                "Cash handed over"
+                                <span>"Cash handed over " <kbd class="text-xs">"F8"</kbd></span>
                                 <input
+                                    node_ref=cash_input
                                     aria-label="Cash handed over"
+                                    aria-keyshortcuts="F8"
                                     placeholder="exact"
                                     class="w-32 rounded-md border border-slate-300 px-2 py-1 text-right"
                                     prop:value=move || tendered.get()
@@ -537,23 +834,72 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                     on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { pay() }
                                 />
                             </label>
+                            <Show when=move || approval_open.get()>
+                                <div role="group" aria-labelledby="approval-title" class="space-y-2 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm" data-testid="approval">
+                                    <p id="approval-title" class="font-semibold">"Manager approval"</p>
+                                    <p class="text-slate-700">"A manager, an admin or the owner types their email and password to approve this discount."</p>
+                                    <input
+                                        node_ref=approver_input
+                                        type="email"
+                                        autocomplete="off"
+                                        aria-label="Manager email"
+                                        placeholder="Manager email"
+                                        class="w-full rounded-md border border-slate-300 px-2 py-1"
+                                        prop:value=move || approver_email.get()
+                                        on:input=move |ev| approver_email.set(event_target_value(&ev))
+                                    />
+                                    <input
+                                        type="password"
+                                        autocomplete="off"
+                                        aria-label="Manager password"
+                                        placeholder="Manager password"
+                                        class="w-full rounded-md border border-slate-300 px-2 py-1"
+                                        prop:value=move || approver_password.get()
+                                        on:input=move |ev| approver_password.set(event_target_value(&ev))
+                                        on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { approve() }
+                                    />
+                                    <div class="flex gap-2">
+                                        <button
+                                            type="button"
+                                            class="flex-1 rounded-md bg-indigo-700 px-3 py-2 font-semibold text-white hover:bg-indigo-800 disabled:opacity-50"
+                                            disabled=move || busy.get()
+                                            on:click=move |_| approve()
+                                        >
+                                            "Approve and pay"
+                                        </button>
+                                        <button
+                                            type="button"
+                                            class="rounded-md border border-slate-300 bg-white px-3 py-2 hover:bg-slate-100"
+                                            on:click=move |_| {
+                                                close_approval();
+                                                refocus();
+                                            }
+                                        >
+                                            "Cancel"
+                                        </button>
+                                    </div>
+                                </div>
+                            </Show>
                             <p class="flex justify-between text-sm text-slate-600">
                                 "Change"
                                 <span class="font-semibold tabular-nums" data-testid="pos-change">{move || change_due().map(|c| cur.money(c)).unwrap_or_else(|| "—".into())}</span>
                             </p>
                             <button
                                 class="w-full rounded-md bg-emerald-600 px-4 py-3 text-lg font-bold text-white hover:bg-emerald-700 disabled:opacity-50"
+                                aria-keyshortcuts="F9"
                                 disabled=move || busy.get() || cart.with(Vec::is_empty)
                                 on:click=move |_| pay()
                             >
                                 {move || if busy.get() { "Paying…" } else { "Pay" }}
+                                " " <kbd class="text-sm font-normal">"F9"</kbd>
                             </button>
                             <button
                                 class="w-full rounded-md border border-slate-300 px-4 py-2 text-sm hover:bg-slate-100 disabled:opacity-50"
+                                aria-keyshortcuts="F10"
                                 disabled=move || busy.get() || cart.with(Vec::is_empty)
-                                on:click=park
+                                on:click=move |_| park()
                             >
-                                "Park sale"
+                                "Park sale " <kbd class="text-xs">"F10"</kbd>
                             </button>
                         </div>
                     }.into_any(),
@@ -618,7 +964,7 @@ fn Receipt(
             })}
             <div class="mt-4 flex gap-2 print:hidden">
                 <button class="flex-1 rounded-md border border-slate-300 px-3 py-2 hover:bg-slate-100" on:click=print>"Print"</button>
-                <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone()>"New sale"</button>
+                <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone() aria-keyshortcuts="F2">"New sale " <kbd>"F2"</kbd></button>
             </div>
         </div>
     }
@@ -679,4 +1025,47 @@ fn subscribe_to_stock(
     on_error.forget();
     let source = send_wrapper::SendWrapper::new(source);
     on_cleanup(move || source.close());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_quantity_comes_before_the_code() {
+        assert_eq!(split_quantity("3*4006381333931"), (Some(3), "4006381333931"));
+        assert_eq!(split_quantity(" 12 * cola"), (Some(12), "cola"));
+        assert_eq!(split_quantity("3*"), (Some(3), ""));
+        assert_eq!(split_quantity("cola"), (None, "cola"));
+        assert_eq!(split_quantity("0*cola"), (None, "0*cola"));
+        assert_eq!(split_quantity("x*cola"), (None, "x*cola"));
+        assert_eq!(split_quantity("12345*cola"), (None, "12345*cola"));
+    }
+
+    #[test]
+    fn only_lost_requests_suggest_a_retry() {
+        let retry = "retry";
+        assert!(pay_failure(&AppError::Transport("offline".into())).contains(retry));
+        assert!(pay_failure(&AppError::TimedOut).contains(retry));
+        for refusal in [
+            AppError::Conflict("Only 0 of X in stock.".into()),
+            AppError::Denied("Discounts above 10.00 % need a manager's approval.".into()),
+            AppError::Invalid("The manager's email or password is incorrect.".into()),
+            AppError::Forbidden,
+        ] {
+            assert!(!pay_failure(&refusal).contains(retry), "{refusal:?}");
+        }
+        assert!(
+            pay_failure(&AppError::Conflict("Only 0 of X in stock.".into())).contains("Lower the quantity")
+        );
+    }
+
+    #[test]
+    fn shortcuts_are_function_keys_the_browser_does_not_need() {
+        assert_eq!(Shortcut::of_key("F9"), Some(Shortcut::Pay));
+        assert_eq!(Shortcut::of_key("F2"), Some(Shortcut::NewSale));
+        for key in ["F1", "F5", "F6", "F11", "F12", "Enter", "3", "*"] {
+            assert_eq!(Shortcut::of_key(key), None, "{key}");
+        }
+    }
 }
