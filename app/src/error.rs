@@ -59,7 +59,7 @@ impl AppError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            AppError::Transport(_) | AppError::TimedOut | AppError::Internal
+            AppError::Transport(_) | AppError::TimedOut | AppError::Unavailable | AppError::Internal
         )
     }
 
@@ -133,6 +133,7 @@ mod tests {
         assert!(AppError::Transport("connection refused".into()).is_retryable());
         assert!(AppError::TimedOut.is_retryable());
         assert!(AppError::Internal.is_retryable());
+        assert!(AppError::Unavailable.is_retryable());
         for refusal in [
             AppError::Invalid("Only 0 of X in stock.".into()),
             AppError::Denied("Discounts above 10.00 % need a manager's approval.".into()),
