@@ -1,3 +1,4 @@
 pub mod catalog;
+pub mod email_receipt;
 pub mod form;
 pub mod layout;
