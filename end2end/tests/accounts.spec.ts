@@ -145,3 +145,36 @@ test('settings link to the whole-business download', async ({ page }) => {
   await page.getByRole('link', { name: 'Download all business data' }).click();
   expect((await download).suggestedFilename()).toBe('acme-export.jsonl');
 });
+
+test('a restock on one screen updates the on-hand count on another without a reload', async ({ browser }) => {
+  const context = await browser.newContext();
+  const a = await context.newPage();
+  await logIn(a, 'acme', 'owner@acme.test');
+  await a.waitForURL(tenantUrl('acme', '/'));
+  const sku = `LIVE-${Date.now().toString(36).toUpperCase()}`;
+  await gotoHydrated(a, tenantUrl('acme', '/products/new'));
+  await a.getByLabel('Name').fill(`Live ${sku}`);
+  await a.getByLabel('SKU').fill(sku);
+  await a.getByLabel('Sale price').fill('1.00');
+  await a.getByLabel('Opening stock').fill('3');
+  await a.getByRole('button', { name: 'Create product' }).click();
+  await expect(a.getByTestId('product-name')).toHaveText(`Live ${sku}`);
+  const productUrl = a.url();
+
+  // Another screen: the product's page, and the list filtered to it.
+  const b = await context.newPage();
+  await gotoHydrated(b, productUrl);
+  await expect(b.getByTestId('on-hand')).toHaveText('3');
+  const list = await context.newPage();
+  await gotoHydrated(list, tenantUrl('acme', '/products'));
+  await list.getByRole('searchbox', { name: 'Search products' }).fill(sku);
+  const onHandInList = list.getByTestId('product-rows').locator('tr', { hasText: sku }).locator('td').nth(4);
+  await expect(onHandInList).toHaveText('3');
+
+  await gotoHydrated(a, productUrl);
+  await a.getByLabel('Quantity received').fill('4');
+  await a.getByRole('button', { name: 'Add stock' }).click();
+  await expect(a.getByTestId('on-hand')).toHaveText('7');
+  await expect(b.getByTestId('on-hand')).toHaveText('7');
+  await expect(onHandInList).toHaveText('7');
+});

@@ -24,6 +24,9 @@ pub struct TenantCtx<'t> {
     settings: Option<Arc<BusinessSettings>>,
     actor: Actor,
     request_id: Option<String>,
+    /// While set, per-row live events are not sent (a bulk change sends one
+    /// event of its own at the end instead).
+    events_held: bool,
 }
 
 impl<'t> TenantCtx<'t> {
@@ -36,7 +39,19 @@ impl<'t> TenantCtx<'t> {
             settings: None,
             actor,
             request_id,
+            events_held: false,
         }
+    }
+
+    /// Holds back per-row live events (`true`) for a bulk change that
+    /// announces itself once at the end, or lets them through again.
+    pub fn hold_events(&mut self, held: bool) {
+        self.events_held = held;
+    }
+
+    /// Whether per-row live events are held back (see [`Self::hold_events`]).
+    pub fn events_held(&self) -> bool {
+        self.events_held
     }
 
     /// Supplies settings already read with the tenant (the request path reads

@@ -195,7 +195,7 @@ pub async fn restock(
             other => other,
         });
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Restock,
@@ -204,7 +204,9 @@ pub async fn restock(
         &Reference::none(),
         note.as_deref(),
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement).await?;
+    Ok(movement)
 }
 
 /// Puts returned goods back (credit notes; manager and above).
@@ -275,7 +277,7 @@ pub async fn adjust(
             other => other,
         });
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Adjustment,
@@ -284,7 +286,9 @@ pub async fn adjust(
         &Reference::none(),
         Some(&reason),
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement).await?;
+    Ok(movement)
 }
 
 /// Records a stock count: the counted quantity in, a `count` movement for the
@@ -320,7 +324,7 @@ pub async fn count(
         kind: Some("count"),
         id: None,
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Count,
@@ -329,7 +333,28 @@ pub async fn count(
         &reference,
         None,
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement).await?;
+    Ok(movement)
+}
+
+/// Tells the tenant's open tills and lists the product's new stock (the same
+/// `stock` event a sale sends). PostgreSQL delivers it only once the
+/// transaction commits, so a rolled-back change is never announced.
+async fn announce_stock(tx: &mut TenantCtx<'_>, movement: &Movement) -> Result<(), InventoryError> {
+    if tx.events_held() {
+        return Ok(());
+    }
+    crate::domain::billing::finalize::announce(
+        tx,
+        json!({
+            "kind": "stock",
+            "cause": movement.kind.as_str(),
+            "products": [{ "product_id": movement.product_id, "on_hand": movement.balance_after }],
+        }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The opening balance of a new product.

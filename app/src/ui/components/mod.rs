@@ -2,3 +2,4 @@ pub mod catalog;
 pub mod email_receipt;
 pub mod form;
 pub mod layout;
+pub mod live;

@@ -37,9 +37,17 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
     let update = ServerAction::<UpdateProduct>::new();
     let archive = ServerAction::<ArchiveProduct>::new();
     let restore = ServerAction::<RestoreProduct>::new();
-    // Any successful change reloads the product and its history.
+    // Any successful change reloads the product and its history, and so does
+    // a change made elsewhere (a sale, another screen's restock or edit).
+    let live = RwSignal::new(0u32);
+    crate::ui::components::live::on_live_update(move |update| {
+        if id.get_untracked().is_some_and(|id| update.touches_product(id)) {
+            live.update(|n| *n = n.wrapping_add(1));
+        }
+    });
     let changes = move || {
         (
+            live.get(),
             restock.version().get(),
             adjust.version().get(),
             count.version().get(),
