@@ -178,3 +178,47 @@ test('a restock on one screen updates the on-hand count on another without a rel
   await expect(b.getByTestId('on-hand')).toHaveText('7');
   await expect(onHandInList).toHaveText('7');
 });
+
+test("the till's receipt is emailed after a sale, and the till still takes the next scan", async ({ page }) => {
+  const sku = `MAIL-${Date.now().toString(36).toUpperCase()}`;
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await gotoHydrated(page, tenantUrl('acme', '/products/new'));
+  await page.getByLabel('Name').fill(`Mail ${sku}`);
+  await page.getByLabel('SKU').fill(sku);
+  await page.getByLabel('Sale price').fill('2.00');
+  await page.getByLabel('Opening stock').fill('5');
+  await page.getByRole('button', { name: 'Create product' }).click();
+  await expect(page.getByTestId('product-name')).toHaveText(`Mail ${sku}`);
+
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
+  const search = page.getByTestId('pos-search');
+  await expect(search).toBeFocused();
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+  await page.getByLabel('Cash handed over').fill('5');
+  await page.keyboard.press('Enter');
+  const number = (await page.getByTestId('bill-number').textContent())!.trim();
+  await expect(search).toBeFocused();
+
+  await page.getByRole('button', { name: 'Email receipt' }).click();
+  const address = `till-${Date.now().toString(36)}@example.test`;
+  await page.getByLabel("Customer's email").fill(address);
+  await page.getByRole('button', { name: 'Send', exact: true }).dblclick();
+  await expect(page.getByTestId('email-receipt-sent')).toHaveText(`Receipt ${number} sent to ${address}.`);
+  const mail = await sink.waitFor((m) => m.includes(`To: ${address}`));
+  expect(mail).toContain(`Mail ${sku}`);
+  // Once, even on a double click.
+  expect(sink.mails.filter((m) => m.includes(`To: ${address}`))).toHaveLength(1);
+});
+
+test('the password pages fit a 390 px phone', async ({ browser }) => {
+  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+  for (const path of ['/login', '/forgot', '/reset/0000']) {
+    await gotoHydrated(page, tenantUrl('acme', path));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await expect(page.getByTestId('reset-invalid')).toBeVisible();
+});
