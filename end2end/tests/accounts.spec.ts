@@ -171,11 +171,18 @@ test('a restock on one screen updates the on-hand count on another without a rel
   const onHandInList = list.getByTestId('product-rows').locator('tr', { hasText: sku }).locator('td').nth(4);
   await expect(onHandInList).toHaveText('3');
 
+  // Someone on B is half-way through editing the product's details.
+  await b.getByText('Edit details').click();
+  await b.getByLabel('Name').fill(`Live ${sku} (typing)`);
+
   await gotoHydrated(a, productUrl);
   await a.getByLabel('Quantity received').fill('4');
   await a.getByRole('button', { name: 'Add stock' }).click();
   await expect(a.getByTestId('on-hand')).toHaveText('7');
   await expect(b.getByTestId('on-hand')).toHaveText('7');
+  await expect(b.getByTestId('movement-rows').locator('tr')).toHaveCount(2);
+  // The live count did not redraw the edit in progress.
+  await expect(b.getByLabel('Name')).toHaveValue(`Live ${sku} (typing)`);
   await expect(onHandInList).toHaveText('7');
 });
 
@@ -221,4 +228,37 @@ test('the password pages fit a 390 px phone', async ({ browser }) => {
     expect(overflow, path).toBeLessThanOrEqual(0);
   }
   await expect(page.getByTestId('reset-invalid')).toBeVisible();
+});
+
+test("a restock and a rename on the product page reach an open till's search results", async ({ browser }) => {
+  const sku = `TLIVE-${Date.now().toString(36).toUpperCase()}`;
+  const office = await (await browser.newContext()).newPage();
+  await logIn(office, 'acme', 'owner@acme.test');
+  await office.waitForURL(tenantUrl('acme', '/'));
+  await gotoHydrated(office, tenantUrl('acme', '/products/new'));
+  await office.getByLabel('Name').fill(`Till live ${sku}`);
+  await office.getByLabel('SKU').fill(sku);
+  await office.getByLabel('Sale price').fill('2.00');
+  await office.getByLabel('Opening stock').fill('2');
+  await office.getByRole('button', { name: 'Create product' }).click();
+  await expect(office.getByTestId('product-name')).toHaveText(`Till live ${sku}`);
+  const productUrl = office.url();
+
+  const till = await (await browser.newContext()).newPage();
+  await logIn(till, 'acme', 'cashier@acme.test');
+  await till.waitForURL(tenantUrl('acme', '/'));
+  await gotoHydrated(till, tenantUrl('acme', '/pos'));
+  await expect(till.getByTestId('live')).toContainText('Live stock');
+  await till.getByTestId('pos-search').fill(sku);
+  await expect(till.getByTestId('pos-stock').first()).toHaveText('2 in stock');
+
+  await gotoHydrated(office, productUrl);
+  await office.getByLabel('Quantity received').fill('10');
+  await office.getByRole('button', { name: 'Add stock' }).click();
+  await expect(till.getByTestId('pos-stock').first()).toHaveText('12 in stock');
+
+  await office.getByText('Edit details').click();
+  await office.getByLabel('Name').fill(`Till live renamed ${sku}`);
+  await office.getByRole('button', { name: 'Save changes' }).click();
+  await expect(till.getByTestId('pos-results')).toContainText(`Till live renamed ${sku}`);
 });
