@@ -205,7 +205,7 @@ pub async fn restock(
         note.as_deref(),
     )
     .await?;
-    announce_stock(tx, &movement).await?;
+    announce_stock(tx, &movement);
     Ok(movement)
 }
 
@@ -287,7 +287,7 @@ pub async fn adjust(
         Some(&reason),
     )
     .await?;
-    announce_stock(tx, &movement).await?;
+    announce_stock(tx, &movement);
     Ok(movement)
 }
 
@@ -334,27 +334,18 @@ pub async fn count(
         None,
     )
     .await?;
-    announce_stock(tx, &movement).await?;
+    announce_stock(tx, &movement);
     Ok(movement)
 }
 
 /// Tells the tenant's open tills and lists the product's new stock (the same
-/// `stock` event a sale sends). PostgreSQL delivers it only once the
-/// transaction commits, so a rolled-back change is never announced.
-async fn announce_stock(tx: &mut TenantCtx<'_>, movement: &Movement) -> Result<(), InventoryError> {
-    if tx.events_held() {
-        return Ok(());
-    }
-    crate::domain::billing::finalize::announce(
-        tx,
-        json!({
-            "kind": "stock",
-            "cause": movement.kind.as_str(),
-            "products": [{ "product_id": movement.product_id, "on_hand": movement.balance_after }],
-        }),
-    )
-    .await?;
-    Ok(())
+/// `stock` event a sale sends), once the transaction has committed.
+fn announce_stock(tx: &mut TenantCtx<'_>, movement: &Movement) {
+    tx.announce_after_commit(json!({
+        "kind": "stock",
+        "cause": movement.kind.as_str(),
+        "products": [{ "product_id": movement.product_id, "on_hand": movement.balance_after }],
+    }));
 }
 
 /// The opening balance of a new product.
