@@ -43,6 +43,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
+      // A local SMTP sink that tests/accounts.spec.ts starts (tests/smtp-sink.ts).
+      SHOPFLOOR_SMTP_URL: `smtp://127.0.0.1:${port + 25}`,
     },
   },
 });

@@ -1,11 +1,12 @@
-//! Outgoing email (invitations), over SMTP when an SMTP URL is configured.
+//! Outgoing email (invitations, password resets, receipts), over SMTP when an
+//! SMTP URL is configured.
 //!
 //! `SHOPFLOOR_SMTP_URL` takes lettre's URL form: `smtps://user:pass@host:465`
 //! (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS), or
 //! `smtp://localhost:25` (plain, for a local relay). Without it nothing is
 //! sent and the caller shows the link instead.
 use lettre::{
-    message::{header::ContentType, Mailbox},
+    message::{header::ContentType, Mailbox, MultiPart},
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -70,25 +71,67 @@ impl Mailer {
         role: &str,
         link: &str,
     ) -> Result<bool, MailError> {
+        let subject = format!("You're invited to {business} on Shopfloor");
+        self.send(to, subject, Body::Text(invitation_text(business, role, link)))
+            .await
+    }
+
+    /// Sends a password-reset link. `Ok(false)` when no SMTP is configured.
+    pub async fn send_password_reset(&self, to: &str, link: &str) -> Result<bool, MailError> {
+        let subject = "Reset your Shopfloor password".to_owned();
+        self.send(to, subject, Body::Text(password_reset_text(link)))
+            .await
+    }
+
+    /// Sends a receipt as plain text with an HTML alternative. `Ok(false)` when
+    /// no SMTP is configured.
+    pub async fn send_receipt(
+        &self,
+        to: &str,
+        subject: String,
+        text: String,
+        html: String,
+    ) -> Result<bool, MailError> {
+        self.send(to, subject, Body::Alternative { text, html }).await
+    }
+
+    async fn send(&self, to: &str, subject: String, body: Body) -> Result<bool, MailError> {
         let Some((transport, from)) = &self.smtp else {
             return Ok(false);
         };
         let to: Mailbox = to
             .parse()
             .map_err(|e: lettre::address::AddressError| MailError::To(e.to_string()))?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(format!("You're invited to {business} on Shopfloor"))
-            .header(ContentType::TEXT_PLAIN)
-            .body(invitation_text(business, role, link))
-            .map_err(|e| MailError::Build(e.to_string()))?;
+        let builder = Message::builder().from(from.clone()).to(to).subject(subject);
+        let message = match body {
+            Body::Text(text) => builder.header(ContentType::TEXT_PLAIN).body(text),
+            Body::Alternative { text, html } => {
+                builder.multipart(MultiPart::alternative_plain_html(text, html))
+            }
+        }
+        .map_err(|e| MailError::Build(e.to_string()))?;
         transport
             .send(message)
             .await
             .map_err(|e| MailError::Send(e.to_string()))?;
         Ok(true)
     }
+}
+
+enum Body {
+    Text(String),
+    Alternative { text: String, html: String },
+}
+
+/// The password-reset email's text.
+pub fn password_reset_text(link: &str) -> String {
+    format!(
+        "Hello,\n\nSomeone asked to reset the password of the Shopfloor account with this\n\
+         email address. Open this link to choose a new password (it works once and\n\
+         expires in one hour):\n\n{link}\n\n\
+         Resetting the password signs this account out everywhere. If you did not ask\n\
+         for this, ignore this email: your password stays as it is.\n"
+    )
 }
 
 /// The invitation email's text.

@@ -181,6 +181,20 @@ async fn announce_access(db: &Db, tenant_id: Uuid, user_id: Option<Uuid>) -> Res
     tx.commit().await
 }
 
+/// Sends events that a committed tenant transaction queued
+/// (`TenantCtx::announce_after_commit`) to that tenant's open streams on every
+/// server instance, in one statement of a short transaction of that tenant.
+pub async fn publish(db: &Db, tenant_id: Uuid, events: &[serde_json::Value]) -> Result<(), sqlx::Error> {
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let payloads: Vec<String> = events.iter().map(|e| e.to_string()).collect();
+    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+        .bind(EVENTS_CHANNEL)
+        .bind(payloads)
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await
+}
+
 /// How often an open stream re-checks that its member still belongs (a backstop
 /// for a missed access notice).
 const RECHECK: Duration = Duration::from_secs(15);

@@ -100,10 +100,12 @@ pub async fn login(email: String, password: String) -> Result<String, AppError> 
             };
             session::sign_in(
                 &ctx.session,
+                &ctx.state.db,
                 SessionAuth {
                     user_id,
                     tenant_id,
                     operator,
+                    epoch: 0,
                 },
             )
             .await
@@ -127,6 +129,119 @@ pub async fn logout() -> Result<String, AppError> {
                 SiteCtx::Tenant(_) | SiteCtx::Platform => "/login",
                 SiteCtx::Apex => "/",
             };
+            ctx.redirect_plain_form(next);
+            Ok(next.to_string())
+        }
+        .await,
+    )
+}
+
+/// Changes the signed-in person's password (current one checked, throttled
+/// like log-in). Every other session of the account ends; this one stays.
+/// On a business's host the change is written to its audit log.
+#[server(endpoint = "auth/password", prefix = "/api")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<String, AppError> {
+    use crate::{domain::credentials, tenancy::session};
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let user = ctx.user()?.clone();
+            let epoch = credentials::change_password(
+                &ctx.state.db,
+                user.id,
+                &current_password,
+                &new_password,
+                ctx.client_addr.as_deref(),
+            )
+            .await?;
+            session::keep_after_password_change(&ctx.session, epoch)
+                .await
+                .map_err(session_error)?;
+            if ctx.site.tenant().is_some() && user.role.is_some() {
+                ctx.in_tenant(async |cx| {
+                    credentials::record_change(cx)
+                        .await
+                        .map_err(super::context::db_error)
+                })
+                .await?;
+            }
+            Ok("Password changed. You were signed out everywhere else.".to_string())
+        }
+        .await,
+    )
+}
+
+/// The one answer to a reset request, whether or not the account exists.
+pub const RESET_REQUESTED: &str =
+    "If an account uses that address, we have sent it a link to reset the password. The link works once, for an hour.";
+
+/// Asks for a password-reset link for `email`. Always the same answer (no
+/// account oracle); throttled. With SMTP configured the link is emailed (in
+/// the background, so the answer takes as long for unknown addresses);
+/// without, it is logged at info level, like invitations.
+#[server(endpoint = "auth/reset-request", prefix = "/api")]
+pub async fn request_password_reset(email: String) -> Result<String, AppError> {
+    use crate::domain::credentials;
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let Some(reset) =
+                credentials::request_reset(&ctx.state.db, &email, ctx.client_addr.as_deref()).await?
+            else {
+                return Ok(RESET_REQUESTED.to_string());
+            };
+            let origin = match &ctx.site {
+                crate::tenancy::SiteCtx::Tenant(t) => ctx.state.site.tenant_origin(&t.slug, &ctx.host),
+                _ => ctx.apex_origin(),
+            };
+            let link = format!("{origin}/reset/{}", reset.token);
+            let mailer = ctx.state.mailer.clone();
+            if mailer.enabled() {
+                tokio::spawn(async move {
+                    match mailer.send_password_reset(&reset.email, &link).await {
+                        Ok(_) => tracing::info!(email = %reset.email, "password reset link emailed"),
+                        Err(error) => {
+                            tracing::warn!(email = %reset.email, %error, "password reset email not sent")
+                        }
+                    }
+                });
+            } else {
+                tracing::info!(
+                    email = %reset.email,
+                    %link,
+                    "password reset requested (no SMTP configured: pass the link on by hand)"
+                );
+            }
+            Ok(RESET_REQUESTED.to_string())
+        }
+        .await,
+    )
+}
+
+/// Whether a reset link still works (its page asks before showing the form).
+#[server(endpoint = "auth/reset-check", prefix = "/api")]
+pub async fn check_password_reset(token: String) -> Result<bool, AppError> {
+    use crate::domain::credentials;
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            Ok(credentials::reset_is_valid(&ctx.state.db, &token).await?)
+        }
+        .await,
+    )
+}
+
+/// Sets a new password through a reset link (used once). Every session of the
+/// account ends, this browser's included. Returns where to go next.
+#[server(endpoint = "auth/reset", prefix = "/api")]
+pub async fn reset_password(token: String, new_password: String) -> Result<String, AppError> {
+    use crate::{domain::credentials, tenancy::session};
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            credentials::complete_reset(&ctx.state.db, &token, &new_password).await?;
+            session::sign_out(&ctx.session).await.map_err(session_error)?;
+            let next = "/login?reset=1";
             ctx.redirect_plain_form(next);
             Ok(next.to_string())
         }
@@ -169,10 +284,12 @@ pub async fn signup(
             .await?;
             session::sign_in(
                 &ctx.session,
+                &ctx.state.db,
                 SessionAuth {
                     user_id: signed_up.user_id,
                     tenant_id: None,
                     operator: false,
+                    epoch: 0,
                 },
             )
             .await
@@ -228,7 +345,7 @@ fn handoff_url(ctx: &RequestCtx, slug: &str, token: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-fn session_error(error: tower_sessions::session::Error) -> AppError {
+fn session_error(error: impl std::fmt::Display) -> AppError {
     tracing::error!(%error, "session store error");
     AppError::Internal
 }
@@ -324,8 +441,9 @@ async fn complete_handoff(
                 user_id,
                 tenant_id: Some(tenant.id),
                 operator: false,
+                epoch: 0,
             };
-            if let Err(error) = session::sign_in(session, auth).await {
+            if let Err(error) = session::sign_in(session, &state.db, auth).await {
                 tracing::error!(%error, "session store error");
                 return error_page::internal(apex);
             }

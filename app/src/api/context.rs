@@ -107,7 +107,14 @@ impl RequestCtx {
         let mut cx =
             TenantCtx::new(&mut tx, actor, self.request_id.clone()).with_settings(tenant.settings.clone());
         let out = work(&mut cx).await?;
+        let events = cx.take_events();
         tx.commit().await.map_err(db_error)?;
+        if !events.is_empty() {
+            // Hints for open screens: the change stands even if this fails.
+            if let Err(error) = crate::realtime::publish(&self.state.db, tenant.id, &events).await {
+                tracing::warn!(%error, "live events not sent");
+            }
+        }
         Ok(out)
     }
 

@@ -218,10 +218,12 @@ pub async fn accept_invitation(
             .await?;
             session::sign_in(
                 &ctx.session,
+                &ctx.state.db,
                 SessionAuth {
                     user_id,
                     tenant_id: Some(tenant.id),
                     operator: false,
+                    epoch: 0,
                 },
             )
             .await

@@ -369,3 +369,63 @@ pub async fn resume_draft(id: Uuid) -> Result<crate::model::ResumedSale, AppErro
         .await,
     )
 }
+
+/// Whether receipts can be emailed here (SMTP is configured): the till and
+/// the bill page show the email button only then.
+#[server(endpoint = "bills/email-enabled", prefix = "/api")]
+pub async fn email_receipts_enabled() -> Result<bool, AppError> {
+    finish((|| {
+        let ctx = RequestCtx::load()?;
+        ctx.actor()?;
+        Ok(ctx.state.mailer.enabled())
+    })())
+}
+
+/// Emails a finalized bill's receipt (plain text and HTML) to `email`. Anyone
+/// who may sell may send one; at most 30 per person and 300 per business in
+/// 15 minutes. Each receipt sent is audited. Without SMTP: refused (422).
+#[server(endpoint = "bills/email-receipt", prefix = "/api")]
+pub async fn email_receipt(bill_id: Uuid, email: String) -> Result<String, AppError> {
+    use crate::domain::{accounts::normalize_email, billing::receipt_mail};
+    finish(
+        async {
+            let ctx = RequestCtx::load()?;
+            let (tenant_id, actor) = ctx.actor()?;
+            if !ctx.state.mailer.enabled() {
+                return Err(AppError::invalid(
+                    "Email is not set up for this shop, so receipts cannot be emailed. Print it instead.",
+                ));
+            }
+            let to = normalize_email(&email).map_err(AppError::from)?;
+            let (bill, mail) = ctx
+                .in_tenant(async |tx| Ok(receipt_mail::prepare(tx, bill_id).await?))
+                .await?;
+            if !receipt_mail::reserve_send(&ctx.state.db, tenant_id, actor.user_id)
+                .await
+                .map_err(super::context::db_error)?
+            {
+                return Err(AppError::RateLimited);
+            }
+            if let Err(error) = ctx
+                .state
+                .mailer
+                .send_receipt(&to, mail.subject, mail.text, mail.html)
+                .await
+            {
+                tracing::warn!(bill = %bill.number, %error, "receipt email not sent");
+                return Err(AppError::invalid(
+                    "The receipt could not be sent. Check the address, or try again in a moment.",
+                ));
+            }
+            ctx.in_tenant(async |tx| {
+                receipt_mail::record_sent(tx, &bill, &to)
+                    .await
+                    .map_err(super::context::db_error)
+            })
+            .await?;
+            tracing::info!(bill = %bill.number, "receipt emailed");
+            Ok(format!("Receipt {} sent to {to}.", bill.number))
+        }
+        .await,
+    )
+}

@@ -24,6 +24,12 @@ pub struct TenantCtx<'t> {
     settings: Option<Arc<BusinessSettings>>,
     actor: Actor,
     request_id: Option<String>,
+    /// While set, per-row live events are not sent (a bulk change sends one
+    /// event of its own at the end instead).
+    events_held: bool,
+    /// Live events to send once the transaction has committed (see
+    /// [`Self::announce_after_commit`]).
+    events: Vec<serde_json::Value>,
 }
 
 impl<'t> TenantCtx<'t> {
@@ -36,7 +42,38 @@ impl<'t> TenantCtx<'t> {
             settings: None,
             actor,
             request_id,
+            events_held: false,
+            events: Vec::new(),
         }
+    }
+
+    /// Queues a live event for this tenant's open screens. It is sent by
+    /// whoever commits the transaction, after the commit
+    /// (`RequestCtx::in_tenant`): a rolled-back change is never announced, and
+    /// no notification lock is held through the commit. Held back while
+    /// [`Self::hold_events`] is on.
+    pub fn announce_after_commit(&mut self, mut event: serde_json::Value) {
+        if self.events_held {
+            return;
+        }
+        event["tenant_id"] = serde_json::json!(self.tx.tenant_id());
+        self.events.push(event);
+    }
+
+    /// The queued live events, for the committer to send.
+    pub fn take_events(&mut self) -> Vec<serde_json::Value> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Holds back per-row live events (`true`) for a bulk change that
+    /// announces itself once at the end, or lets them through again.
+    pub fn hold_events(&mut self, held: bool) {
+        self.events_held = held;
+    }
+
+    /// Whether per-row live events are held back (see [`Self::hold_events`]).
+    pub fn events_held(&self) -> bool {
+        self.events_held
     }
 
     /// Supplies settings already read with the tenant (the request path reads

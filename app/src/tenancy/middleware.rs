@@ -163,7 +163,9 @@ async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenan
 
 /// Loads the signed-in user. On a tenant host the session must have been made
 /// for this tenant and the membership must still be active, checked now, on
-/// every request: a removed member is out at the next request.
+/// every request: a removed member is out at the next request. On every host
+/// the session's epoch must still be the account's: a password change or
+/// reset signs out the sessions made before it, at their next request.
 pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let (Some(session), Some(site)) = (
         req.extensions().get::<Session>().cloned(),
@@ -189,12 +191,14 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
         return next.run(req).await;
     };
     let loaded = match &site {
-        SiteCtx::Tenant(t) if auth.tenant_id == Some(t.id) => load_member(&state, t.id, auth.user_id).await,
+        SiteCtx::Tenant(t) if auth.tenant_id == Some(t.id) => {
+            load_member(&state, t.id, auth.user_id, auth.epoch).await
+        }
         SiteCtx::Apex if auth.tenant_id.is_none() && !auth.operator => {
-            load_account(&state, auth.user_id, false).await
+            load_account(&state, auth.user_id, false, auth.epoch).await
         }
         SiteCtx::Platform if auth.tenant_id.is_none() && auth.operator => {
-            load_account(&state, auth.user_id, true).await
+            load_account(&state, auth.user_id, true, auth.epoch).await
         }
         _ => Ok(None),
     };
@@ -221,6 +225,7 @@ async fn load_member(
     state: &AppState,
     tenant_id: Uuid,
     user_id: Uuid,
+    epoch: i32,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
     let mut tx: TenantTx = state.db.tenant_tx(tenant_id).await?;
     // One round trip on every request: the member check, and "last seen"
@@ -233,9 +238,10 @@ async fn load_member(
          ) \
          SELECT u.id, u.email, u.display_name, m.role \
          FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.user_id = $1 AND m.is_active",
+         WHERE m.user_id = $1 AND m.is_active AND u.session_epoch = $2",
     )
     .bind(user_id)
+    .bind(epoch)
     .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;
@@ -256,13 +262,16 @@ async fn load_account(
     state: &AppState,
     user_id: Uuid,
     operator: bool,
+    epoch: i32,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
     let mut tx: PlatformTx = state.db.platform_tx().await?;
     let row: Option<(Uuid, String, String)> = sqlx::query_as(
-        "SELECT id, email, display_name FROM users WHERE id = $1 AND (NOT $2 OR is_platform_operator)",
+        "SELECT id, email, display_name FROM users \
+         WHERE id = $1 AND (NOT $2 OR is_platform_operator) AND session_epoch = $3",
     )
     .bind(user_id)
     .bind(operator)
+    .bind(epoch)
     .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;

@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use super::Db;
+
 const AUTH_KEY: &str = "auth";
 
 /// Stored in the session at log-in. `tenant_id` is the tenant whose subdomain
@@ -15,12 +17,54 @@ pub struct SessionAuth {
     /// Made on the platform console's host by an operator.
     #[serde(default)]
     pub operator: bool,
+    /// The account's `session_epoch` when the session was made. A password
+    /// change or reset moves the account's epoch on; a session whose epoch no
+    /// longer matches is signed out at its next request. Filled by [`sign_in`].
+    #[serde(default)]
+    pub epoch: i32,
 }
 
-/// Signs in: a new session id (against fixation), then the identity.
-pub async fn sign_in(session: &Session, auth: SessionAuth) -> Result<(), tower_sessions::session::Error> {
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("session store error: {0}")]
+    Store(#[from] tower_sessions::session::Error),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// Signs in: a new session id (against fixation), then the identity, stamped
+/// with the account's current session epoch (whatever `auth.epoch` held).
+pub async fn sign_in(session: &Session, db: &Db, mut auth: SessionAuth) -> Result<(), SessionError> {
+    auth.epoch = session_epoch(db, auth.user_id).await?;
     session.cycle_id().await?;
-    session.insert(AUTH_KEY, auth).await
+    session.insert(AUTH_KEY, auth).await?;
+    Ok(())
+}
+
+/// The account's current session epoch (users are global: the owner pool).
+async fn session_epoch(db: &Db, user_id: Uuid) -> Result<i32, sqlx::Error> {
+    let mut tx = db.platform_tx().await?;
+    let epoch: Option<i32> = sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    tx.commit().await?;
+    Ok(epoch.unwrap_or_default())
+}
+
+/// Keeps this session signed in after its own password change moved the
+/// account's epoch on to `epoch` (every other session is signed out).
+pub async fn keep_after_password_change(
+    session: &Session,
+    epoch: i32,
+) -> Result<(), tower_sessions::session::Error> {
+    if let Some(mut auth) = current_auth(session).await? {
+        auth.epoch = epoch;
+        // A new id as well: whoever held the old cookie holds nothing now.
+        session.cycle_id().await?;
+        session.insert(AUTH_KEY, auth).await?;
+    }
+    Ok(())
 }
 
 /// Ends the session: its row is deleted and the cookie cleared.

@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::HomePage />
                     <Route path=path!("/login") view=pages::login::LoginPage />
                     <Route path=path!("/signup") view=pages::signup::SignupPage />
+                    <Route path=path!("/forgot") view=pages::password_reset::ForgotPasswordPage />
+                    <Route path=path!("/reset/:token") view=pages::password_reset::ResetPasswordPage />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
                     <Route path=path!("/products") view=pages::products::ProductsPage />
                     <Route path=path!("/products/new") view=pages::product_new::NewProductPage />

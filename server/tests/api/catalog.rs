@@ -111,8 +111,9 @@ async fn shared_table_privileges(admin: &PgPool) -> Vec<String> {
 }
 
 /// Everything a tenant transaction may do to shared rows: read its own tenant
-/// row and change its settings, read the name and email of its own members.
-/// Nothing on sessions, throttling, the platform audit or anyone's password.
+/// row and change its settings, read the name, email and session epoch of its
+/// own members (the member check compares the epoch). Nothing on sessions,
+/// throttling, password resets, the platform audit or anyone's password.
 const SHARED_TABLE_ALLOW_LIST: &[&str] = &[
     "public.tenants.business_type: UPDATE",
     "public.tenants.cashier_discount_limit_bp: UPDATE",
@@ -129,6 +130,7 @@ const SHARED_TABLE_ALLOW_LIST: &[&str] = &[
     "public.users.display_name: SELECT",
     "public.users.email: SELECT",
     "public.users.id: SELECT",
+    "public.users.session_epoch: SELECT",
 ];
 
 #[tokio::test]

@@ -485,3 +485,71 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
+
+/// A bare SMTP server for one test: accepts every message and hands each
+/// one's DATA to the test.
+pub async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sent, received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let sent = sent.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            sent.send(data.take().unwrap()).ok();
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split(' ').next().unwrap_or_default().to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            break;
+                        }
+                        _ => b"250 OK\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, received)
+}
+
+/// An app whose emails (invitations, password resets, receipts) go to an
+/// SMTP server on `port`.
+pub async fn app_mailing_to(port: u16) -> TestApp {
+    let mailer = app::mail::Mailer::smtp(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Shopfloor <no-reply@localhost>",
+    )
+    .expect("a valid SMTP URL");
+    spawn_app_with_mailer(mailer).await
+}
+
+/// The next mail the fake SMTP server received (waits at most 10 s), with
+/// quoted-printable soft line breaks undone.
+pub async fn next_mail(mails: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .expect("the mail arrives")
+        .expect("the SMTP server is up");
+    mail.replace("=\n", "")
+}

@@ -663,67 +663,12 @@ async fn the_console_is_for_operators_and_shows_counts_not_contents() {
     assert!(refused.is_err(), "platform_audit is append-only");
 }
 
-/// A bare SMTP server for one test: accepts every message and hands each
-/// one's DATA to the test.
-async fn fake_smtp() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (sent, received) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let sent = sent.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
-                let mut data: Option<String> = None;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    if let Some(body) = data.as_mut() {
-                        if line == "." {
-                            sent.send(data.take().unwrap()).ok();
-                            write.write_all(b"250 queued\r\n").await.unwrap();
-                        } else {
-                            body.push_str(&line);
-                            body.push('\n');
-                        }
-                        continue;
-                    }
-                    let verb = line.split(' ').next().unwrap_or_default().to_ascii_uppercase();
-                    let reply: &[u8] = match verb.as_str() {
-                        "EHLO" => b"250-fake\r\n250 8BITMIME\r\n",
-                        "DATA" => {
-                            data = Some(String::new());
-                            b"354 go ahead\r\n"
-                        }
-                        "QUIT" => {
-                            write.write_all(b"221 bye\r\n").await.ok();
-                            break;
-                        }
-                        _ => b"250 OK\r\n",
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (port, received)
-}
-
 /// An app whose invitation emails go to an SMTP server on `port`.
-async fn app_mailing_to(port: u16) -> TestApp {
-    let mailer = app::mail::Mailer::smtp(
-        &format!("smtp://127.0.0.1:{port}"),
-        "Shopfloor <no-reply@localhost>",
-    )
-    .expect("a valid SMTP URL");
-    crate::helpers::spawn_app_with_mailer(mailer).await
-}
 
 #[tokio::test]
 async fn with_smtp_configured_the_invitation_is_emailed_and_its_link_works() {
-    let (port, mut mails) = fake_smtp().await;
-    let app = app_mailing_to(port).await;
+    let (port, mut mails) = crate::helpers::fake_smtp().await;
+    let app = crate::helpers::app_mailing_to(port).await;
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
     let res = app
         .post_form(
@@ -761,7 +706,7 @@ async fn an_unreachable_smtp_server_still_leaves_the_link_to_pass_on() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let app = app_mailing_to(port).await;
+    let app = crate::helpers::app_mailing_to(port).await;
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
     let res = app
         .post_form(

@@ -98,9 +98,10 @@ async fn a_sale_reaches_its_own_tenants_terminals_and_no_others() {
         .unwrap();
     tx.commit().await.unwrap();
 
-    let got = wait_for(&mut acme_events, &product.id.to_string(), Duration::from_secs(5)).await;
+    // The product's creation is announced too (same transaction): wait for the sale's stock.
+    let got = wait_for(&mut acme_events, "\"on_hand\":3", Duration::from_secs(5)).await;
     let got = got.expect("acme's terminal hears its sale");
-    assert!(got.contains("\"on_hand\":3"), "{got}");
+    assert!(got.contains(&product.id.to_string()), "{got}");
     assert!(got.contains("event: update"), "{got}");
     let leaked = wait_for(&mut globex_events, "update", Duration::from_millis(1500)).await;
     assert!(leaked.is_none(), "globex received acme's event: {leaked:?}");
@@ -212,4 +213,133 @@ async fn suspending_a_business_ends_its_event_streams_and_no_others() {
     ping(&app, app.globex, "globex-after-suspension").await;
     let heard = wait_for(&mut globex_events, "globex-after-suspension", ENDS_WITHIN).await;
     assert!(heard.is_some(), "globex's stream ended when acme was suspended");
+}
+
+/// Creates a product in acme over HTTP; returns its id.
+async fn acme_product(app: &TestApp, cookie: &str, sku: &str, stock: &str) -> String {
+    let res = app
+        .post_form(
+            "acme.localhost",
+            "/api/products/create",
+            &[
+                ("product[sku]", sku),
+                ("product[name]", "Live biscuits"),
+                ("product[sale_price]", "1.50"),
+                ("initial_stock", stock),
+            ],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn restocks_adjustments_counts_and_edits_reach_their_own_tenants_terminals_only() {
+    let app = spawn_app().await;
+    let acme_cookie = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let globex_cookie = app.login("globex.localhost", GLOBEX_OWNER, PASSWORD).await;
+    let id = acme_product(&app, &acme_cookie, "LIVE-R", "4").await;
+    let (status, mut acme_events) = open_stream(&app, "acme.localhost", &acme_cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, mut globex_events) = open_stream(&app, "globex.localhost", &globex_cookie).await;
+    app.events.wait_until_listening().await;
+
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = acme_cookie.clone();
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = app.post_form("acme.localhost", path, &form, Some(&cookie)).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+        }
+    };
+    post(
+        "/api/stock/restock",
+        vec![("id", id.clone()), ("quantity", "6".into())],
+    )
+    .await;
+    let got = wait_for(&mut acme_events, "\"on_hand\":10", Duration::from_secs(5)).await;
+    let got = got.expect("acme's terminal hears the restock");
+    assert!(got.contains(&id) && got.contains("\"kind\":\"stock\""), "{got}");
+
+    post(
+        "/api/stock/adjust",
+        vec![
+            ("id", id.clone()),
+            ("delta", "-3".into()),
+            ("reason", "broken".into()),
+        ],
+    )
+    .await;
+    assert!(
+        wait_for(&mut acme_events, "\"on_hand\":7", Duration::from_secs(5))
+            .await
+            .is_some(),
+        "acme's terminal hears the adjustment"
+    );
+    post(
+        "/api/stock/count",
+        vec![("id", id.clone()), ("counted", "5".into())],
+    )
+    .await;
+    assert!(
+        wait_for(&mut acme_events, "\"on_hand\":5", Duration::from_secs(5))
+            .await
+            .is_some(),
+        "acme's terminal hears the count"
+    );
+    post(
+        "/api/products/update",
+        vec![
+            ("id", id.clone()),
+            ("product[sku]", "LIVE-R".into()),
+            ("product[name]", "Live biscuits, renamed".into()),
+            ("product[sale_price]", "1.75".into()),
+        ],
+    )
+    .await;
+    let got = wait_for(&mut acme_events, "\"kind\":\"product\"", Duration::from_secs(5)).await;
+    assert!(
+        got.is_some_and(|g| g.contains(&id)),
+        "acme's terminal hears the edit"
+    );
+
+    // Globex heard none of it (a marker of its own proves its stream is live).
+    ping(&app, app.globex, "globex-marker").await;
+    let seen = wait_for(&mut globex_events, "globex-marker", Duration::from_secs(5))
+        .await
+        .expect("globex's own event arrives");
+    assert!(
+        !seen.contains(&id) && !seen.contains("\"on_hand\""),
+        "globex saw acme's stock: {seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_restock_announces_nothing() {
+    let app = spawn_app().await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let cashier = app.login("acme.localhost", ACME_CASHIER, PASSWORD).await;
+    let id = acme_product(&app, &owner, "LIVE-X", "2").await;
+    let (_, mut events) = open_stream(&app, "acme.localhost", &owner).await;
+    app.events.wait_until_listening().await;
+    // A cashier may not restock: refused, rolled back, never announced.
+    let res = app
+        .post_form(
+            "acme.localhost",
+            "/api/stock/restock",
+            &[("id", &id), ("quantity", "5")],
+            Some(&cashier),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    ping(&app, app.acme, "after-refusal").await;
+    let seen = wait_for(&mut events, "after-refusal", Duration::from_secs(5))
+        .await
+        .expect("the marker arrives");
+    assert!(
+        !seen.contains("\"on_hand\""),
+        "a refused restock was announced: {seen}"
+    );
 }

@@ -5,6 +5,7 @@ pub mod customers;
 pub mod drafts;
 pub mod finalize;
 pub mod read;
+pub mod receipt_mail;
 
 use crate::{domain::inventory::InventoryError, error::AppError, permissions::Forbidden};
 

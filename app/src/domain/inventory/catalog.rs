@@ -229,7 +229,15 @@ pub async fn create_product(
             .after(json!({ "sku": input.sku, "name": input.name, "on_hand": initial_stock })),
     )
     .await?;
+    announce_product(tx, id);
     get_product(tx, id).await
+}
+
+/// Tells the tenant's open tills and lists that a product's details changed
+/// (created, edited, archived or restored), once the transaction has
+/// committed: they reload what they show.
+fn announce_product(tx: &mut TenantCtx<'_>, id: Uuid) {
+    tx.announce_after_commit(json!({ "kind": "product", "product_id": id }));
 }
 
 /// Updates a product's details. Stock is never changed here (only movements do).
@@ -276,6 +284,7 @@ pub async fn update_product(
             .after(product_json(&after)),
     )
     .await?;
+    announce_product(tx, id);
     Ok(after)
 }
 
@@ -313,6 +322,7 @@ pub async fn set_product_active(
         "product.archived"
     };
     audit::record(tx, AuditEntry::new(action, "product").entity_id(id)).await?;
+    announce_product(tx, id);
     get_product(tx, id).await
 }
 

@@ -296,6 +296,8 @@ pub async fn apply(
         rows: rows.len() as u64,
         ..Default::default()
     };
+    // One live event for the whole import (at the end), not one per row.
+    tx.hold_events(true);
     let mut categories: HashMap<String, Uuid> = lookups::list_categories(tx, false)
         .await
         .map_err(ImportFailure::Refused)?
@@ -408,6 +410,13 @@ pub async fn apply(
             "rows": report.rows, "created": report.created, "updated": report.updated,
             "stock_changes": report.stock_changes,
         })),
+    )
+    .await
+    .map_err(|e| ImportFailure::Refused(e.into()))?;
+    tx.hold_events(false);
+    crate::domain::billing::finalize::announce(
+        tx,
+        serde_json::json!({ "kind": "refresh", "cause": "import" }),
     )
     .await
     .map_err(|e| ImportFailure::Refused(e.into()))?;

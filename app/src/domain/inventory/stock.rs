@@ -193,7 +193,7 @@ pub async fn restock(
             other => other,
         });
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Restock,
@@ -202,7 +202,9 @@ pub async fn restock(
         &Reference::none(),
         note.as_deref(),
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement);
+    Ok(movement)
 }
 
 /// Puts returned goods back (credit notes; manager and above).
@@ -271,7 +273,7 @@ pub async fn adjust(
             other => other,
         });
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Adjustment,
@@ -280,7 +282,9 @@ pub async fn adjust(
         &Reference::none(),
         Some(&reason),
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement);
+    Ok(movement)
 }
 
 /// Records a stock count: the counted quantity in, a `count` movement for the
@@ -315,7 +319,7 @@ pub async fn count(
         kind: Some("count"),
         id: None,
     };
-    record(
+    let movement = record(
         tx,
         product_id,
         MovementKind::Count,
@@ -324,7 +328,19 @@ pub async fn count(
         &reference,
         None,
     )
-    .await
+    .await?;
+    announce_stock(tx, &movement);
+    Ok(movement)
+}
+
+/// Tells the tenant's open tills and lists the product's new stock (the same
+/// `stock` event a sale sends), once the transaction has committed.
+fn announce_stock(tx: &mut TenantCtx<'_>, movement: &Movement) {
+    tx.announce_after_commit(json!({
+        "kind": "stock",
+        "cause": movement.kind.as_str(),
+        "products": [{ "product_id": movement.product_id, "on_hand": movement.balance_after }],
+    }));
 }
 
 /// The opening balance of a new product.

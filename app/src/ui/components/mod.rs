@@ -1,4 +1,6 @@
 pub mod catalog;
 pub mod customer_picker;
+pub mod email_receipt;
 pub mod form;
 pub mod layout;
+pub mod live;

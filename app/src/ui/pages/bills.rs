@@ -264,6 +264,7 @@ fn BillCard(bill: BillView) -> impl IntoView {
                 </div>
                 <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
             </div>
+            <crate::ui::components::email_receipt::EmailReceiptButton bill_id=bill.id />
             <table class="min-w-full">
                 <tbody class="divide-y divide-slate-100">
                     {bill.lines.iter().map(|l| view! {

@@ -204,7 +204,7 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                         } else {
                             format!("Send this link to {}. It works once, for 7 days.", created.invitation.email)
                         }}</p>
-                        <input readonly class=format!("{INPUT} w-full font-mono text-xs") data-testid="invite-link" prop:value=created.link.clone() />
+                        <CopyLink link=created.link.clone() />
                     </div>
                 })}
                 <p class="text-xs text-slate-500">
@@ -213,4 +213,71 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
             </aside>
         </div>
     }
+}
+
+/// The invitation link, read-only, with a Copy button: it copies to the
+/// clipboard and says so; where the browser refuses, it selects the link so
+/// the inviter can copy it by hand.
+#[component]
+fn CopyLink(link: String) -> impl IntoView {
+    let field: NodeRef<leptos::html::Input> = NodeRef::new();
+    let said = RwSignal::new(None::<&'static str>);
+    let copy = {
+        let link = link.clone();
+        move |_| {
+            let link = link.clone();
+            leptos::task::spawn_local(async move {
+                if copy_to_clipboard(&link).await {
+                    said.set(Some("Copied"));
+                } else {
+                    if let Some(input) = field.get_untracked() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                    said.set(Some("Selected: press Ctrl+C (⌘C on a Mac) to copy."));
+                }
+            });
+        }
+    };
+    view! {
+        <div class="flex gap-2">
+            <input readonly node_ref=field aria-label="Invitation link" class=format!("{INPUT} min-w-0 flex-1 font-mono text-xs") data-testid="invite-link" prop:value=link
+                on:focus=move |_| { if let Some(input) = field.get_untracked() { input.select(); } } />
+            <button type="button" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100" data-testid="copy-invite-link" on:click=copy>
+                "Copy"
+            </button>
+        </div>
+        <p role="status" aria-live="polite" class="text-xs font-medium text-emerald-800" data-testid="copy-status">{move || said.get()}</p>
+    }
+}
+
+/// Writes `text` to the clipboard; false where the browser has no clipboard
+/// (an insecure origin) or refuses.
+#[cfg(feature = "hydrate")]
+async fn copy_to_clipboard(text: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::{js_sys, JsFuture};
+    let get = |target: &wasm_bindgen::JsValue, name: &str| js_sys::Reflect::get(target, &name.into()).ok();
+    let global: wasm_bindgen::JsValue = js_sys::global().into();
+    let Some(clipboard) = get(&global, "navigator")
+        .and_then(|n| get(&n, "clipboard"))
+        .filter(|c| c.is_object())
+    else {
+        return false;
+    };
+    let Some(write) = get(&clipboard, "writeText").and_then(|w| w.dyn_into::<js_sys::Function>().ok()) else {
+        return false;
+    };
+    let Ok(promise) = write.call1(&clipboard, &text.into()) else {
+        return false;
+    };
+    match promise.dyn_into::<js_sys::Promise>() {
+        Ok(promise) => JsFuture::from(promise).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn copy_to_clipboard(_text: &str) -> bool {
+    false
 }

@@ -12,6 +12,7 @@ pub mod member_only;
 pub mod members;
 pub mod not_found;
 pub mod orgs;
+pub mod password_reset;
 pub mod platform;
 pub mod pos;
 pub mod product_detail;

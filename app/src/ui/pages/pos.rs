@@ -966,6 +966,7 @@ fn Receipt(
                 <button class="flex-1 rounded-md border border-slate-300 px-3 py-2 hover:bg-slate-100" on:click=print>"Print"</button>
                 <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone() aria-keyshortcuts="F2">"New sale " <kbd>"F2"</kbd></button>
             </div>
+            <crate::ui::components::email_receipt::EmailReceiptButton bill_id=bill.id />
         </div>
     }
 }

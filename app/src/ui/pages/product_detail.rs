@@ -37,9 +37,31 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
     let update = ServerAction::<UpdateProduct>::new();
     let archive = ServerAction::<ArchiveProduct>::new();
     let restore = ServerAction::<RestoreProduct>::new();
-    // Any successful change reloads the product and its history.
+    // Any successful change reloads the product and its history. Changes made
+    // elsewhere arrive live: a new on-hand count (a sale, another screen's
+    // restock) updates the count and the history in place, so an edit in
+    // progress here is not redrawn; an edit of the product elsewhere reloads it.
+    let live = RwSignal::new(0u32);
+    let live_stock = RwSignal::new(0u32);
+    let live_on_hand = RwSignal::new(None::<i64>);
+    crate::ui::components::live::on_live_update(move |update| {
+        let Some(id) = id.get_untracked() else { return };
+        let counted = update.products.iter().rev().find(|p| p.product_id == id);
+        match counted {
+            Some(change) if update.kind == "stock" => {
+                live_on_hand.set(Some(change.on_hand));
+                live_stock.update(|n| *n = n.wrapping_add(1));
+            }
+            _ if update.touches_product(id) => {
+                live_on_hand.set(None);
+                live.update(|n| *n = n.wrapping_add(1));
+            }
+            _ => {}
+        }
+    });
     let changes = move || {
         (
+            live.get(),
             restock.version().get(),
             adjust.version().get(),
             count.version().get(),
@@ -57,9 +79,14 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
             }
         },
     );
+    // A reload shows the stored count again (a live count may be older by then).
+    Effect::new(move |_| {
+        changes();
+        live_on_hand.set(None);
+    });
     let movements = Resource::new(
-        move || (id.get(), changes()),
-        |(id, _)| async move {
+        move || (id.get(), changes(), live_stock.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => stock_movements(id, 100).await,
                 None => Ok(Vec::new()),
@@ -137,7 +164,7 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
                     Ok(p) => view! {
                         <Title text=format!("{} · Shopfloor", p.name) />
                         <div class="space-y-6">
-                            <ProductSummary product=p.clone() />
+                            <ProductSummary product=p.clone() live_on_hand />
                             {move || state.status.get().map(|s| view! {
                                 <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="stock-status">{s}</p>
                             })}
@@ -166,7 +193,7 @@ struct StockActions {
 }
 
 #[component]
-fn ProductSummary(product: ProductView) -> impl IntoView {
+fn ProductSummary(product: ProductView, live_on_hand: RwSignal<Option<i64>>) -> impl IntoView {
     let badge = product.badge();
     view! {
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -186,7 +213,9 @@ fn ProductSummary(product: ProductView) -> impl IntoView {
                 </div>
                 <div>
                     <p class="text-sm text-slate-500">{format!("On hand ({})", product.unit)}</p>
-                    <p class="text-xl font-semibold tabular-nums" data-testid="on-hand">{product.on_hand}</p>
+                    <p class="text-xl font-semibold tabular-nums" data-testid="on-hand">
+                        {move || live_on_hand.get().unwrap_or(product.on_hand)}
+                    </p>
                 </div>
                 <StockBadgeView badge />
             </div>

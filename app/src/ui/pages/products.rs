@@ -35,9 +35,18 @@ fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
     let sort = RwSignal::new(ProductSort::Name);
     let page = RwSignal::new(1u32);
     let choices = Resource::new(|| (), |_| load_catalog_choices());
+    // Stock and product changes made elsewhere (tills, other screens) reload
+    // the list as they happen.
+    let live = RwSignal::new(0u32);
+    crate::ui::components::live::on_live_update(move |update| {
+        if update.touches_catalog() {
+            live.update(|n| *n = n.wrapping_add(1));
+        }
+    });
     let products = Resource::new(
         move || {
             (
+                live.get(),
                 search.get(),
                 category.get(),
                 supplier.get(),
@@ -47,7 +56,7 @@ fn ProductList(can_edit: bool, can_transfer: bool) -> impl IntoView {
                 page.get(),
             )
         },
-        |(search, category, supplier, stock, archived, sort, page)| {
+        |(_, search, category, supplier, stock, archived, sort, page)| {
             let category_id = uuid::Uuid::parse_str(&category).ok();
             let supplier_id = uuid::Uuid::parse_str(&supplier).ok();
             list_products(

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::profile::RenameMe,
+    api::{auth::ChangePassword, profile::RenameMe},
     model::PageContext,
     ui::{
         components::form::{Field, FormError, SubmitButton},
@@ -38,6 +38,36 @@ fn ProfileForm(ctx: PageContext) -> impl IntoView {
                 })}
                 <SubmitButton label="Save" busy_label="Saving…" pending=Memo::new(move |_| rename.pending().get()) />
             </ActionForm>
+            <PasswordForm />
         </div>
+    }
+}
+
+/// Changes the password. The current one is asked for; every other session
+/// of the account ends, this one stays. The fields clear after a success.
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let form: NodeRef<leptos::html::Form> = NodeRef::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = change.value().get() {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
+    view! {
+        <h2 class="mb-2 mt-8 text-xl font-semibold">"Password"</h2>
+        <ActionForm action=change node_ref=form attr:class="space-y-4 rounded-lg border border-slate-200 bg-white p-6" attr:data-testid="password-form">
+            <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" />
+            <Field label="New password" name="new_password" kind="password" autocomplete="new-password" hint="At least 10 characters. You stay signed in here; everywhere else you are signed out." />
+            <FormError value=change.value() />
+            {move || change.value().get().and_then(Result::ok).map(|said| view! {
+                <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800" data-testid="password-saved">
+                    {said}
+                </p>
+            })}
+            <SubmitButton label="Change password" busy_label="Changing…" pending=Memo::new(move |_| change.pending().get()) />
+        </ActionForm>
     }
 }

@@ -23,7 +23,11 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings · Shopfloor" />
         <MemberOnly children=|ctx| {
             if role_can(&ctx, Permission::ManageSettings) {
-                view! { <Settings /> }.into_any()
+                let can_export = role_can(&ctx, Permission::ExportTenant);
+                view! {
+                    <Settings />
+                    {can_export.then(|| view! { <DataDownload /> })}
+                }.into_any()
             } else {
                 view! { <p role="alert" class="text-red-700">"Only owners and admins can change the settings."</p> }.into_any()
             }
@@ -35,11 +39,12 @@ pub fn SettingsPage() -> impl IntoView {
 fn Settings() -> impl IntoView {
     let loaded = Resource::new(
         || (),
+        // Both calls start together: on the server a call made after another's
+        // await ran without the request's context ("request context missing").
         |_| async move {
-            Ok::<_, crate::error::AppError>((
-                load_business_settings().await?,
-                load_catalog_choices().await?.tax_rates,
-            ))
+            let (settings, choices) =
+                futures::future::try_join(load_business_settings(), load_catalog_choices()).await?;
+            Ok::<_, crate::error::AppError>((settings, choices.tax_rates))
         },
     );
     view! {
@@ -191,5 +196,23 @@ fn SettingsForm(settings: BusinessSettings, rates: Vec<TaxRateView>) -> impl Int
                 </button>
             </div>
         </form>
+    }
+}
+
+/// The whole-business download (owners): everything the business holds, as
+/// JSON lines (`GET /api/export/tenant`).
+#[component]
+fn DataDownload() -> impl IntoView {
+    view! {
+        <section class="mt-8 max-w-3xl space-y-2 rounded-lg border border-slate-200 bg-white p-6" aria-labelledby="data-download">
+            <h2 id="data-download" class="text-lg font-semibold">"Your data"</h2>
+            <p class="text-sm text-slate-600">
+                "Download everything this business holds (products, stock history, bills, customers, team and audit log) as one JSON-lines file, for your records or to move elsewhere."
+            </p>
+            <a href="/api/export/tenant" download rel="external" data-testid="download-business"
+                class="inline-block rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
+                "Download all business data"
+            </a>
+        </section>
     }
 }

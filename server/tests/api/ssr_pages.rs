@@ -1,0 +1,61 @@
+//! Pages rendered on the server keep their request's context for every
+//! server function they call.
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+
+use crate::helpers::{spawn_app, ACME_OWNER, PASSWORD};
+
+/// Log lines written while a guard from [`CapturedLogs::install`] lives, on
+/// this thread (the test's runtime runs the request on it).
+#[derive(Clone, Default)]
+struct CapturedLogs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let logs = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || logs.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn the_settings_page_renders_without_losing_its_request_context() {
+    let app = spawn_app().await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let logs = CapturedLogs::default();
+    let guard = logs.install();
+    let res = app.get("acme.localhost", "/settings", Some(&owner)).await;
+    drop(guard);
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(
+        res.body.contains("settings-form"),
+        "the form is rendered: {}",
+        res.body
+    );
+    assert!(
+        res.body.contains("download-business"),
+        "owners see the whole-business download"
+    );
+    let logged = logs.text();
+    assert!(!logged.contains("request context missing"), "{logged}");
+    assert!(!logged.contains("ERROR"), "{logged}");
+}
