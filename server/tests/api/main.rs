@@ -7,6 +7,7 @@ mod barriers;
 mod billing;
 mod catalog;
 mod csv_transfer;
+mod dashboard;
 mod embedded;
 mod http_catalog;
 mod http_security;

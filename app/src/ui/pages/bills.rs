@@ -8,25 +8,22 @@ use crate::{
     api::pos::{bills_totals, get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
     model::{BillFilter, BillView, PageContext, PersonOption},
     permissions::Permission,
-    ui::{
-        components::{catalog::money, form::FormError},
-        pages::member_only::MemberOnly,
-        role_can,
-    },
+    pricing::Currency,
+    ui::{components::form::FormError, currency_of, pages::member_only::MemberOnly, role_can},
 };
 
 #[component]
 pub fn BillsPage() -> impl IntoView {
     view! {
         <Title text="Bills · Shopfloor" />
-        <MemberOnly children=|_| view! { <BillList /> }.into_any() />
+        <MemberOnly children=|ctx| view! { <BillList cur=currency_of(&ctx) /> }.into_any() />
     }
 }
 
 const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
 
 #[component]
-fn BillList() -> impl IntoView {
+fn BillList(cur: Currency) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -81,7 +78,7 @@ fn BillList() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <BillTable filter=filter.into() empty="No bills match. Sales made at the till appear here." />
+            <BillTable filter=filter.into() cur empty="No bills match. Sales made at the till appear here." />
         </div>
     }
 }
@@ -92,7 +89,8 @@ const BILLS_PER_PAGE: u32 = 20;
 /// Finalized bills matching a filter, newest first, a page at a time, with the
 /// totals of the whole selection (bills page, customer page).
 #[component]
-pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoView {
+pub fn BillTable(filter: Signal<BillFilter>, cur: Currency, empty: &'static str) -> impl IntoView {
+    let money = move |minor: i64| cur.money(minor);
     let page = RwSignal::new(0u32);
     // A new filter starts again at its first page.
     Effect::watch(move || filter.get(), move |_, _, _| page.set(0), false);
@@ -247,6 +245,8 @@ fn BillDetail(ctx: PageContext) -> impl IntoView {
 
 #[component]
 fn BillCard(bill: BillView) -> impl IntoView {
+    let cur = Currency::new(&bill.currency);
+    let money = move |minor: i64| cur.money(minor);
     let print = move |_| {
         #[cfg(feature = "hydrate")]
         let _ = window().print();
@@ -264,6 +264,7 @@ fn BillCard(bill: BillView) -> impl IntoView {
                 </div>
                 <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
             </div>
+            <div class="overflow-x-auto">
             <table class="min-w-full">
                 <tbody class="divide-y divide-slate-100">
                     {bill.lines.iter().map(|l| view! {
@@ -284,6 +285,7 @@ fn BillCard(bill: BillView) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+            </div>
             {(bill.bill_discount() > 0).then(|| view! {
                 <p class="flex justify-between" data-testid="receipt-bill-discount">
                     <span>"Bill discount"</span>

@@ -14,9 +14,10 @@ use crate::{
     permissions::Permission,
     ui::{
         components::{
-            catalog::{money, ProductFields, StockBadgeView},
+            catalog::{ProductFields, StockBadgeView},
             form::{FormError, SubmitButton},
         },
+        currency_of,
         pages::member_only::MemberOnly,
         role_can,
     },
@@ -70,6 +71,7 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
     let can_stock = role_can(&ctx, Permission::Restock);
     let can_edit = role_can(&ctx, Permission::EditCatalog);
     let can_archive = role_can(&ctx, Permission::ArchiveCatalog);
+    let cur = currency_of(&ctx);
     // Each success says what happened and clears its form.
     let state = StockFormState::new();
     Effect::new(move |_| {
@@ -137,7 +139,7 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
                     Ok(p) => view! {
                         <Title text=format!("{} · Shopfloor", p.name) />
                         <div class="space-y-6">
-                            <ProductSummary product=p.clone() />
+                            <ProductSummary product=p.clone() cur />
                             {move || state.status.get().map(|s| view! {
                                 <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="stock-status">{s}</p>
                             })}
@@ -166,7 +168,7 @@ struct StockActions {
 }
 
 #[component]
-fn ProductSummary(product: ProductView) -> impl IntoView {
+fn ProductSummary(product: ProductView, cur: crate::pricing::Currency) -> impl IntoView {
     let badge = product.badge();
     view! {
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -182,7 +184,7 @@ fn ProductSummary(product: ProductView) -> impl IntoView {
             <div class="flex items-center gap-6 text-right">
                 <div>
                     <p class="text-sm text-slate-500">"Price"</p>
-                    <p class="text-xl font-semibold tabular-nums" data-testid="product-price">{money(product.sale_price)}</p>
+                    <p class="text-xl font-semibold tabular-nums" data-testid="product-price">{cur.money(product.sale_price)}</p>
                 </div>
                 <div>
                     <p class="text-sm text-slate-500">{format!("On hand ({})", product.unit)}</p>
@@ -314,6 +316,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                     match movements.await {
                         Ok(list) if list.is_empty() => view! { <p class="px-4 py-3 text-slate-500">"No movements yet."</p> }.into_any(),
                         Ok(list) => view! {
+                            <div class="overflow-x-auto">
                             <table class="min-w-full text-sm">
                                 <thead class="bg-slate-50 text-left text-slate-600">
                                     <tr>
@@ -338,6 +341,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                         }
                         .into_any(),
                         Err(e) => view! { <p role="alert" class="px-4 py-3 text-red-700">{e.to_string()}</p> }.into_any(),
