@@ -1,6 +1,6 @@
 //! The header: business name, the signed-in user, organization switcher, log-out.
 //!
-//! On a phone (below the `md` breakpoint) everything but the business name
+//! On a phone or a tablet (below the `lg` breakpoint, 1024 px) everything but the business name
 //! folds into a menu opened by a real button (`aria-expanded`,
 //! `aria-controls`); Escape closes it and gives the focus back to the button,
 //! and following a link closes it.
@@ -34,9 +34,9 @@ pub fn Header() -> impl IntoView {
     }
 }
 
-/// Menu links: a large touch target on a phone, compact from `md` up.
+/// Menu links: a large touch target on a phone, compact from `lg` up.
 const LINK: &str =
-    "block rounded px-3 py-2 text-slate-700 hover:bg-slate-100 hover:text-indigo-700 md:px-2 md:py-1";
+    "block rounded px-3 py-2 text-slate-700 hover:bg-slate-100 hover:text-indigo-700 lg:px-2 lg:py-1";
 
 #[component]
 fn HeaderContent(ctx: PageContext) -> impl IntoView {
@@ -84,11 +84,11 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             .map(|(_, href, label)| (href, label))
             .collect();
             Some(view! {
-                <nav class="flex flex-col gap-1 text-base md:flex-row md:flex-wrap md:items-center md:text-sm" aria-label="Main">
+                <nav class="flex flex-col gap-1 text-base lg:flex-row lg:flex-wrap lg:items-center lg:text-sm" aria-label="Main">
                     {business.modules().iter().map(|m| view! {
                         <A href=m.href() attr:class=LINK>{m.label(business)}</A>
                     }).collect_view()}
-                    {(!admin.is_empty()).then(|| view! { <span class="mx-1 hidden h-4 w-px bg-slate-200 md:inline-block" aria-hidden="true"></span> })}
+                    {(!admin.is_empty()).then(|| view! { <span class="mx-1 hidden h-4 w-px bg-slate-200 lg:inline-block" aria-hidden="true"></span> })}
                     {admin.into_iter().map(|(href, label)| view! {
                         <A href=href attr:class=LINK>{label}</A>
                     }).collect_view()}
@@ -109,7 +109,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
                 <button
                     type="button"
                     node_ref=toggle
-                    class="inline-flex min-h-11 items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100 md:hidden"
+                    class="inline-flex min-h-11 items-center gap-2 rounded-md border border-slate-300 px-3 py-2 text-sm font-medium text-slate-800 hover:bg-slate-100 lg:hidden"
                     aria-expanded=move || open.get().to_string()
                     aria-controls="main-menu"
                     data-testid="menu-button"
@@ -122,14 +122,14 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
                     id="main-menu"
                     data-testid="main-menu"
                     class=move || if open.get() {
-                        "flex w-full flex-col gap-3 pb-2 md:w-auto md:flex-1 md:flex-row md:items-center md:justify-between md:pb-0"
+                        "flex w-full flex-col gap-3 pb-2 lg:w-auto lg:flex-1 lg:flex-row lg:items-center lg:justify-between lg:pb-0"
                     } else {
-                        "hidden md:flex md:flex-1 md:flex-row md:items-center md:justify-between md:gap-3"
+                        "hidden lg:flex lg:flex-1 lg:flex-row lg:items-center lg:justify-between lg:gap-3"
                     }
                 >
                     {member_nav}
-                    <div class="flex flex-col gap-2 border-t border-slate-200 pt-3 text-sm md:flex-row md:items-center md:gap-3 md:border-0 md:pt-0">
-                        <span data-testid="current-user" class="px-3 text-slate-700 md:px-0">
+                    <div class="flex flex-col gap-2 border-t border-slate-200 pt-3 text-sm lg:shrink-0 lg:flex-row lg:items-center lg:gap-3 lg:whitespace-nowrap lg:border-0 lg:pt-0">
+                        <span data-testid="current-user" class="px-3 text-slate-700 lg:px-0">
                             <a href="/profile" class="hover:text-indigo-700 hover:underline" title="Your profile">{user.display_name.clone()}</a>
                             {user.role.map(|r| view! {
                                 <span class="ml-2 rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-700">
@@ -138,10 +138,10 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
                             })}
                         </span>
                         {(!matches!(ctx.site, Site::Platform)).then(|| view! {
-                            <a href=orgs_href.clone() class="block px-3 py-2 text-indigo-700 hover:underline md:px-0 md:py-0">"Switch business"</a>
+                            <a href=orgs_href.clone() class="block px-3 py-2 text-indigo-700 hover:underline lg:px-0 lg:py-0">"Switch business"</a>
                         })}
                         <ActionForm action=logout>
-                            <button type="submit" class="min-h-11 w-full rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 md:min-h-0 md:w-auto">
+                            <button type="submit" class="min-h-11 w-full rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 lg:min-h-0 lg:w-auto">
                                 "Log out"
                             </button>
                         </ActionForm>

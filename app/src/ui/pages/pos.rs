@@ -456,8 +456,8 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 {move || cart.get().into_iter().map(|line| {
                                     let id = line.item.id;
                                     view! {
-                                        <li class="flex flex-wrap items-center justify-between gap-2 px-4 py-2 text-sm md:flex-nowrap">
-                                            <span class="w-full md:w-auto md:flex-1">{line.item.name.clone()}</span>
+                                        <li class="flex flex-wrap items-center justify-between gap-2 px-4 py-2 text-sm">
+                                            <span class="w-full">{line.item.name.clone()}</span>
                                             <span class="flex items-center gap-1">
                                                 <button aria-label="One less" class="h-10 w-10 rounded border border-slate-300 hover:bg-slate-100 md:h-7 md:w-7" on:click=move |_| change_qty(id, -1)>"−"</button>
                                                 <span class="w-8 text-center tabular-nums" data-testid="cart-qty">{line.quantity}</span>
