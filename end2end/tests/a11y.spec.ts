@@ -128,3 +128,19 @@ test('the platform console', async ({ page }) => {
   await expect(page.locator('[data-testid="tenant-row"]').first()).toBeVisible();
   await check(page, consoleUrl('/'), 'platform console');
 });
+
+test('the invitation page, as the invited person opens it', async ({ page, browser }) => {
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  await gotoHydrated(page, tenantUrl('acme', '/members'));
+  await page.getByLabel('Email to invite').fill(`axe-${Date.now().toString(36)}@example.test`);
+  await page.getByLabel('Role', { exact: true }).selectOption('cashier');
+  await page.getByRole('button', { name: 'Create invitation' }).click();
+  const link = await page.getByTestId('invite-link').inputValue();
+  await expectNoSeriousA11yViolations(page, 'members with a new invitation');
+  const guestContext = await browser.newContext();
+  const guest = await guestContext.newPage();
+  await check(guest, link, 'invitation');
+  await expect(guest.getByRole('heading', { name: 'Join Acme Corner Shop' })).toBeVisible();
+  await guestContext.close();
+});

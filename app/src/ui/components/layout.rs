@@ -166,3 +166,21 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
         .into_any(),
     }
 }
+
+/// A wide table's box: on a narrow screen the table scrolls sideways inside
+/// it instead of widening the page. The box takes the keyboard focus and
+/// says what it holds, so it can be scrolled without a pointer (tables with
+/// links or buttons in them can use a plain `overflow-x-auto` box).
+#[component]
+pub fn TableBox(label: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <div
+            class="overflow-x-auto focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300"
+            tabindex="0"
+            role="region"
+            aria-label=label
+        >
+            {children()}
+        </div>
+    }
+}

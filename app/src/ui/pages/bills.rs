@@ -9,7 +9,12 @@ use crate::{
     model::{BillFilter, BillView, PageContext, PersonOption},
     permissions::Permission,
     pricing::Currency,
-    ui::{components::form::FormError, currency_of, pages::member_only::MemberOnly, role_can},
+    ui::{
+        components::{form::FormError, layout::TableBox},
+        currency_of,
+        pages::member_only::MemberOnly,
+        role_can,
+    },
 };
 
 #[component]
@@ -251,6 +256,23 @@ fn BillCard(bill: BillView) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         let _ = window().print();
     };
+    // Drawn before the view: the table box takes its rows by value.
+    let line_rows = bill.lines.iter().map(|l| view! {
+        <tr>
+            <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
+            <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
+            <td class="py-1 text-right tabular-nums">{money(l.unit_price * l.quantity)}</td>
+            <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
+        </tr>
+        {(l.line_discount > 0).then(|| view! {
+            <tr class="text-slate-600" data-testid="receipt-line-discount">
+                <td class="py-1 pl-4">"Discount"</td>
+                <td></td>
+                <td class="py-1 text-right tabular-nums">{format!("−{}", money(l.line_discount))}</td>
+                <td></td>
+            </tr>
+        })}
+    }).collect_view();
     view! {
         <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt" data-receipt="" data-paper=bill.receipt_paper.as_str()>
             {(!bill.receipt_header.is_empty()).then(|| view! {
@@ -264,28 +286,13 @@ fn BillCard(bill: BillView) -> impl IntoView {
                 </div>
                 <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
             </div>
-            <div class="overflow-x-auto">
+            <TableBox label="Bill lines">
             <table class="min-w-full">
                 <tbody class="divide-y divide-slate-100">
-                    {bill.lines.iter().map(|l| view! {
-                        <tr>
-                            <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
-                            <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
-                            <td class="py-1 text-right tabular-nums">{money(l.unit_price * l.quantity)}</td>
-                            <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
-                        </tr>
-                        {(l.line_discount > 0).then(|| view! {
-                            <tr class="text-slate-600" data-testid="receipt-line-discount">
-                                <td class="py-1 pl-4">"Discount"</td>
-                                <td></td>
-                                <td class="py-1 text-right tabular-nums">{format!("−{}", money(l.line_discount))}</td>
-                                <td></td>
-                            </tr>
-                        })}
-                    }).collect_view()}
+                    {line_rows}
                 </tbody>
             </table>
-            </div>
+            </TableBox>
             {(bill.bill_discount() > 0).then(|| view! {
                 <p class="flex justify-between" data-testid="receipt-bill-discount">
                     <span>"Bill discount"</span>

@@ -206,7 +206,7 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                         } else {
                             format!("Send this link to {}. It works once, for 7 days.", created.invitation.email)
                         }}</p>
-                        <input readonly class=format!("{INPUT} w-full font-mono text-xs") data-testid="invite-link" prop:value=created.link.clone() />
+                        <input readonly aria-label="Invitation link" class=format!("{INPUT} w-full font-mono text-xs") data-testid="invite-link" prop:value=created.link.clone() />
                     </div>
                 })}
                 <p class="text-xs text-slate-500">

@@ -16,6 +16,7 @@ use crate::{
         components::{
             catalog::{ProductFields, StockBadgeView},
             form::{FormError, SubmitButton},
+            layout::TableBox,
         },
         currency_of,
         pages::member_only::MemberOnly,
@@ -316,7 +317,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                     match movements.await {
                         Ok(list) if list.is_empty() => view! { <p class="px-4 py-3 text-slate-500">"No movements yet."</p> }.into_any(),
                         Ok(list) => view! {
-                            <div class="overflow-x-auto">
+                            <TableBox label="Stock history">
                             <table class="min-w-full text-sm">
                                 <thead class="bg-slate-50 text-left text-slate-600">
                                     <tr>
@@ -341,7 +342,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            </div>
+                            </TableBox>
                         }
                         .into_any(),
                         Err(e) => view! { <p role="alert" class="px-4 py-3 text-red-700">{e.to_string()}</p> }.into_any(),
