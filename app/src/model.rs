@@ -53,6 +53,9 @@ pub struct TenantView {
     pub slug: String,
     pub name: String,
     pub business_type: crate::org::BusinessType,
+    /// The business's currency code (ISO 4217): every amount a page shows is in it.
+    #[serde(default)]
+    pub currency: String,
 }
 
 /// The signed-in person as the page shows them.
@@ -99,6 +102,10 @@ pub struct DashboardCounts {
     pub owners: i64,
     pub audit_events: i64,
     pub recent: Vec<AuditEntryView>,
+    /// The getting-started steps while any is open (owners and admins only);
+    /// empty once all are done.
+    #[serde(default)]
+    pub checklist: Vec<ChecklistStep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +113,21 @@ pub struct AuditEntryView {
     pub action: String,
     pub actor: Option<String>,
     pub at: String,
+    /// The entry in words ("Anna sold INV-000042, 12.40 EUR").
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// One step of a new business's getting-started list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistStep {
+    /// `settings`, `products`, `staff`, `sale`.
+    pub key: String,
+    pub label: String,
+    pub hint: String,
+    /// Where to do it.
+    pub href: String,
+    pub done: bool,
 }
 
 #[cfg(test)]

@@ -387,6 +387,9 @@ pub struct AuditRow {
     pub before: Option<String>,
     pub after: Option<String>,
     pub request_id: Option<String>,
+    /// The entry in words ("Anna sold INV-000042, 12.40 EUR").
+    #[serde(default)]
+    pub summary: String,
 }
 
 /// Filters of the audit page and its CSV export (all optional).

@@ -59,3 +59,30 @@ export async function gotoUnderCsp(page: Page, url: string): Promise<void> {
   // The wasm loaded and hydrated under that policy.
   await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
 }
+
+/// Runs axe-core on the page as it is now and fails on any violation of
+/// impact serious or critical, listing each rule with the elements it found
+/// (WCAG 2.1 A and AA rules and axe's best practices).
+export async function expectNoSeriousA11yViolations(page: Page, label: string): Promise<void> {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const report = serious
+    .map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.split('\n').slice(1).join(' ')}`).join('\n')}`)
+    .join('\n');
+  expect(report, `${label} (${page.url()}) has serious accessibility violations`).toBe('');
+}
+
+/// The document is no wider than the viewport: nothing scrolls the whole page
+/// sideways (a wide table scrolls inside its own box).
+export async function expectNoHorizontalOverflow(page: Page, label: string): Promise<void> {
+  const { scrollWidth, width, culprits } = await page.evaluate(() => {
+    const width = window.innerWidth;
+    const culprits = Array.from(document.querySelectorAll('body *'))
+      .filter((el) => el.getBoundingClientRect().right > width + 1)
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').split(' ').slice(0, 4).join('.')}`);
+    return { scrollWidth: document.documentElement.scrollWidth, width, culprits };
+  });
+  expect(scrollWidth, `${label} is ${scrollWidth}px wide on a ${width}px screen: ${culprits.join(', ')}`).toBeLessThanOrEqual(width);
+}

@@ -24,6 +24,7 @@ pub async fn load_page_context() -> Result<PageContext, AppError> {
                     slug: t.slug.clone(),
                     name: t.name.clone(),
                     business_type: t.business_type,
+                    currency: t.settings.currency.clone(),
                 }),
                 SiteCtx::Platform => Site::Platform,
             },

@@ -13,6 +13,7 @@ use crate::{
     domain::org::{audit_trail, tenant_export},
     org::AuditFilter,
     permissions::Permission,
+    pricing::Currency,
     state::AppState,
     tenancy::{CurrentUser, SiteCtx},
 };
@@ -39,7 +40,8 @@ pub async fn audit_csv(
             let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
             sink.csv_record(audit_trail::CSV_HEADER).await?;
             {
-                let mut rows = audit_trail::stream(&mut tx, &filter);
+                let mut rows =
+                    audit_trail::stream(&mut tx, &filter, Currency::new(&tenant.settings.currency));
                 while let Some(row) = rows.next().await {
                     sink.csv_record(audit_trail::csv_record(row?)).await?;
                 }

@@ -1,11 +1,20 @@
-//! Counts for the dashboard, read from the tenant's own tables. The queries have
-//! no tenant filter on purpose: row-level security supplies it.
+//! The dashboard: counts, the latest audit entries in words and, for a new
+//! business's owners and admins, what is left to get started. Read from the
+//! tenant's own tables; the queries have no tenant filter on purpose:
+//! row-level security supplies it.
 use crate::{
-    model::{AuditEntryView, DashboardCounts},
-    tenancy::TenantTx,
+    domain::org::audit_trail,
+    model::{AuditEntryView, ChecklistStep, DashboardCounts},
+    permissions::Permission,
+    pricing::Currency,
+    tenancy::TenantCtx,
 };
 
-pub async fn counts(tx: &mut TenantTx) -> Result<DashboardCounts, sqlx::Error> {
+/// Entries of the "Recent activity" list.
+const RECENT: i64 = 8;
+
+pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, sqlx::Error> {
+    let cur = Currency::new(&tx.settings().await?.currency);
     let (members, owners): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE role = 'owner') FROM memberships WHERE is_active",
     )
@@ -14,24 +23,128 @@ pub async fn counts(tx: &mut TenantTx) -> Result<DashboardCounts, sqlx::Error> {
     let audit_events: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
         .fetch_one(tx.conn())
         .await?;
-    let recent: Vec<(String, Option<String>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT a.action, u.email, a.created_at FROM audit_log a \
-         LEFT JOIN users u ON u.id = a.actor_user_id \
-         ORDER BY a.created_at DESC, a.id DESC LIMIT 8",
-    )
-    .fetch_all(tx.conn())
-    .await?;
+    let recent = audit_trail::recent(tx, cur, RECENT).await?;
+    // The steps concern what owners and admins do; others never see them.
+    let checklist = if tx.require(Permission::ManageSettings).is_ok() {
+        let progress = progress(tx).await?;
+        if progress.all_done() {
+            Vec::new()
+        } else {
+            progress.steps()
+        }
+    } else {
+        Vec::new()
+    };
     Ok(DashboardCounts {
         members,
         owners,
         audit_events,
         recent: recent
             .into_iter()
-            .map(|(action, actor, at)| AuditEntryView {
-                action,
-                actor,
-                at: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            .map(|r| AuditEntryView {
+                action: r.action,
+                actor: r.actor,
+                at: r.at.replace('T', " ").replace('Z', " UTC"),
+                summary: r.summary,
             })
             .collect(),
+        checklist,
     })
+}
+
+/// What a new business has done so far, from its real data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Progress {
+    /// The settings were saved at least once.
+    pub settings_saved: bool,
+    pub has_products: bool,
+    /// Someone was invited, or the business has more than one member.
+    pub staff_invited: bool,
+    pub has_sale: bool,
+}
+
+impl Progress {
+    pub fn all_done(&self) -> bool {
+        self.settings_saved && self.has_products && self.staff_invited && self.has_sale
+    }
+
+    /// The steps in the order a new owner takes them, each with where to do it.
+    pub fn steps(&self) -> Vec<ChecklistStep> {
+        let step = |key: &str, label: &str, hint: &str, href: &str, done: bool| ChecklistStep {
+            key: key.into(),
+            label: label.into(),
+            hint: hint.into(),
+            href: href.into(),
+            done,
+        };
+        vec![
+            step(
+                "settings",
+                "Review your settings",
+                "Currency, taxes, time zone and what your receipts say.",
+                "/settings",
+                self.settings_saved,
+            ),
+            step(
+                "products",
+                "Add your first products",
+                "One by one, or import a spreadsheet.",
+                "/products/new",
+                self.has_products,
+            ),
+            step(
+                "staff",
+                "Invite your staff",
+                "Each person signs in with their own account and role.",
+                "/members",
+                self.staff_invited,
+            ),
+            step(
+                "sale",
+                "Make your first sale",
+                "Open the till, scan or search an item, and press Pay.",
+                "/pos",
+                self.has_sale,
+            ),
+        ]
+    }
+}
+
+pub async fn progress(tx: &mut TenantCtx<'_>) -> Result<Progress, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT \
+           EXISTS (SELECT 1 FROM audit_log WHERE action = 'settings.updated') AS settings_saved, \
+           EXISTS (SELECT 1 FROM products) AS has_products, \
+           (EXISTS (SELECT 1 FROM invitations) OR (SELECT count(*) FROM memberships) > 1) AS staff_invited, \
+           EXISTS (SELECT 1 FROM bills WHERE status = 'finalized') AS has_sale",
+    )
+    .fetch_one(tx.conn())
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_link_where_each_is_done_and_all_done_hides_them() {
+        let fresh = Progress::default();
+        let steps = fresh.steps();
+        let hrefs: Vec<&str> = steps.iter().map(|s| s.href.as_str()).collect();
+        assert_eq!(hrefs, ["/settings", "/products/new", "/members", "/pos"]);
+        assert!(steps.iter().all(|s| !s.done));
+        assert!(!fresh.all_done());
+        let some = Progress {
+            has_products: true,
+            ..Progress::default()
+        };
+        assert_eq!(some.steps().iter().filter(|s| s.done).count(), 1);
+        let done = Progress {
+            settings_saved: true,
+            has_products: true,
+            staff_invited: true,
+            has_sale: true,
+        };
+        assert!(done.all_done());
+    }
 }

@@ -95,6 +95,15 @@ pub fn go_to(url: &str) {
     let _ = url;
 }
 
+/// The currency of the business this page belongs to (amounts on member pages
+/// are shown as `12.40 EUR`).
+pub fn currency_of(ctx: &PageContext) -> crate::pricing::Currency {
+    match &ctx.site {
+        crate::model::Site::Tenant(t) => crate::pricing::Currency::new(&t.currency),
+        _ => crate::pricing::Currency::default(),
+    }
+}
+
 /// Whether the signed-in member's role holds `permission` (to hide what they
 /// cannot use; the server enforces it regardless).
 pub fn role_can(ctx: &PageContext, permission: crate::permissions::Permission) -> bool {

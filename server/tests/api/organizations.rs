@@ -409,6 +409,11 @@ async fn the_audit_trail_filters_and_exports_this_tenant_only() {
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["action"], "invitation.created");
+    // In words, for people: who invited whom as what.
+    assert_eq!(
+        rows[0]["summary"],
+        "acme owner invited audit.me@example.test as a cashier"
+    );
 
     let csv = app
         .get(ACME, "/api/audit/export?action=invitation.", Some(&owner))

@@ -4,11 +4,15 @@ use chrono::NaiveDate;
 use futures::{Stream, StreamExt};
 use uuid::Uuid;
 
-use super::OrgError;
+use super::{
+    audit_words::{describe, AuditFacts},
+    OrgError,
+};
 use crate::{
     domain::dates::DayRange,
     org::{AuditFilter, AuditRow},
     permissions::Permission,
+    pricing::Currency,
     tenancy::{TenantCtx, TenantTx},
 };
 
@@ -45,9 +49,21 @@ pub fn check(filter: &AuditFilter) -> Result<CheckedFilter, OrgError> {
 }
 
 /// An action filter ending in `.` matches every action under it (`bill.`).
+/// The subject columns name the row an entry is about as it is called now
+/// (a product, a person, a customer, a list entry), for the sentence.
 const QUERY: &str = "WITH tz AS (SELECT timezone AS name FROM tenants) \
-    SELECT a.id, a.created_at, u.email, a.action, a.entity, a.entity_id, a.before::text, a.after::text, a.request_id \
+    SELECT a.id, a.created_at, u.email, a.action, a.entity, a.entity_id, a.before::text, a.after::text, a.request_id, \
+      NULLIF(u.display_name, ''), \
+      COALESCE(p.name, NULLIF(su.display_name, ''), su.email, c.name, cat.name, sup.name, tr.name), \
+      cb.number \
     FROM audit_log a CROSS JOIN tz LEFT JOIN users u ON u.id = a.actor_user_id \
+    LEFT JOIN products p ON a.entity = 'product' AND p.id::text = a.entity_id \
+    LEFT JOIN users su ON a.entity IN ('membership', 'user') AND su.id::text = a.entity_id \
+    LEFT JOIN customers c ON a.entity = 'customer' AND c.id::text = a.entity_id \
+    LEFT JOIN categories cat ON a.entity = 'category' AND cat.id::text = a.entity_id \
+    LEFT JOIN suppliers sup ON a.entity = 'supplier' AND sup.id::text = a.entity_id \
+    LEFT JOIN tax_rates tr ON a.entity = 'tax_rate' AND tr.id::text = a.entity_id \
+    LEFT JOIN bills cb ON a.entity = 'credit_note' AND cb.id::text = a.after->>'bill_id' \
     WHERE ($1::uuid IS NULL OR a.actor_user_id = $1) \
       AND ($2 = '' OR a.action = $2 OR (right($2, 1) = '.' AND left(a.action, length($2)) = $2)) \
       AND ($3 = '' OR a.entity = $3) \
@@ -55,29 +71,70 @@ const QUERY: &str = "WITH tz AS (SELECT timezone AS name FROM tenants) \
       AND ($5::date IS NULL OR a.created_at < ($5::date + 1)::timestamp AT TIME ZONE tz.name) \
     ORDER BY a.created_at DESC, a.id DESC LIMIT $6";
 
-type Row = (
-    Uuid,
-    chrono::DateTime<chrono::Utc>,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+struct Row {
+    id: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+    email: Option<String>,
+    action: String,
+    entity: String,
+    entity_id: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+    request_id: Option<String>,
+    actor_name: Option<String>,
+    subject: Option<String>,
+    related_bill: Option<i64>,
+}
 
-fn to_view(r: Row) -> AuditRow {
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Row {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        Ok(Row {
+            id: row.try_get(0)?,
+            at: row.try_get(1)?,
+            email: row.try_get(2)?,
+            action: row.try_get(3)?,
+            entity: row.try_get(4)?,
+            entity_id: row.try_get(5)?,
+            before: row.try_get(6)?,
+            after: row.try_get(7)?,
+            request_id: row.try_get(8)?,
+            actor_name: row.try_get(9)?,
+            subject: row.try_get(10)?,
+            related_bill: row.try_get(11)?,
+        })
+    }
+}
+
+fn to_view(r: Row, cur: Currency) -> AuditRow {
+    let parse = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    };
+    let (before, after) = (parse(&r.before), parse(&r.after));
+    let summary = describe(
+        &AuditFacts {
+            action: &r.action,
+            entity: &r.entity,
+            actor: r.actor_name.as_deref().or(r.email.as_deref()),
+            subject: r.subject.as_deref(),
+            related_bill: r.related_bill,
+            before: before.as_ref(),
+            after: after.as_ref(),
+        },
+        cur,
+    );
     AuditRow {
-        id: r.0,
-        at: r.1.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        actor: r.2,
-        action: r.3,
-        entity: r.4,
-        entity_id: r.5,
-        before: r.6,
-        after: r.7,
-        request_id: r.8,
+        id: r.id,
+        at: r.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        actor: r.email,
+        action: r.action,
+        entity: r.entity,
+        entity_id: r.entity_id,
+        before: r.before,
+        after: r.after,
+        request_id: r.request_id,
+        summary,
     }
 }
 
@@ -97,16 +154,33 @@ fn query(
 pub async fn list(tx: &mut TenantCtx<'_>, filter: &AuditFilter) -> Result<Vec<AuditRow>, OrgError> {
     tx.require(Permission::ViewAudit)?;
     let filter = check(filter)?;
+    let cur = Currency::new(&tx.settings().await?.currency);
     let rows = query(&filter, PAGE_LIMIT).fetch_all(tx.conn()).await?;
-    Ok(rows.into_iter().map(to_view).collect())
+    Ok(rows.into_iter().map(|r| to_view(r, cur)).collect())
+}
+
+/// The latest `limit` entries, for the dashboard of any member.
+pub async fn recent(tx: &mut TenantTx, cur: Currency, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+    let filter = CheckedFilter {
+        actor: None,
+        action: String::new(),
+        entity: String::new(),
+        from: None,
+        to: None,
+    };
+    let rows = query(&filter, limit).fetch_all(tx.conn()).await?;
+    Ok(rows.into_iter().map(|r| to_view(r, cur)).collect())
 }
 
 /// Every matching row, newest first, as they arrive (for the CSV export).
 pub fn stream<'t>(
     tx: &'t mut TenantTx,
     filter: &'t CheckedFilter,
+    cur: Currency,
 ) -> impl Stream<Item = Result<AuditRow, sqlx::Error>> + 't {
-    query(filter, i64::MAX).fetch(tx.conn()).map(|r| r.map(to_view))
+    query(filter, i64::MAX)
+        .fetch(tx.conn())
+        .map(move |r| r.map(|r| to_view(r, cur)))
 }
 
 /// The actions recorded so far (for the page's filter list).

@@ -1,6 +1,7 @@
 //! The organization: its settings, its members and invitations, its audit
 //! trail, the whole-tenant export, and the platform console's narrow view.
 pub mod audit_trail;
+pub mod audit_words;
 pub mod invitations;
 pub mod members;
 pub mod platform;

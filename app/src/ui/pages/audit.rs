@@ -122,31 +122,38 @@ fn Audit() -> impl IntoView {
                 match rows.await {
                     Ok(list) if list.is_empty() => view! { <p class="text-slate-500">"Nothing recorded matches."</p> }.into_any(),
                     Ok(list) => view! {
+                        <div class="overflow-x-auto">
                         <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="audit-rows">
                             <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500">
                                 <tr>
                                     <th class="px-3 py-2">"When (UTC)"</th>
-                                    <th class="px-3 py-2">"Who"</th>
-                                    <th class="px-3 py-2">"Action"</th>
-                                    <th class="px-3 py-2">"What"</th>
-                                    <th class="px-3 py-2">"Change"</th>
+                                    <th class="px-3 py-2">"What happened"</th>
+                                    <th class="px-3 py-2">"Details"</th>
                                 </tr>
                             </thead>
                             <tbody class="divide-y divide-slate-100 align-top">
                                 {list.into_iter().map(|r| view! {
                                     <tr>
                                         <td class="whitespace-nowrap px-3 py-2 text-slate-600">{r.at.replace('T', " ").replace('Z', "")}</td>
-                                        <td class="px-3 py-2">{r.actor.unwrap_or_else(|| "system".into())}</td>
-                                        <td class="px-3 py-2 font-mono text-xs">{r.action}</td>
-                                        <td class="px-3 py-2 text-xs">{format!("{} {}", r.entity, r.entity_id.unwrap_or_default())}</td>
-                                        <td class="max-w-xs break-all px-3 py-2 font-mono text-xs text-slate-600">
-                                            {r.before.map(|b| view! { <p>"before: "{b}</p> })}
-                                            {r.after.map(|a| view! { <p>"after: "{a}</p> })}
+                                        <td class="min-w-48 px-3 py-2" data-testid="audit-summary">{r.summary}</td>
+                                        <td class="px-3 py-2 text-xs text-slate-600">
+                                            // The raw entry, for whoever needs the exact record.
+                                            <details>
+                                                <summary class="cursor-pointer text-indigo-700">"Record"</summary>
+                                                <dl class="mt-1 max-w-xs space-y-1 break-all font-mono">
+                                                    <div><dt class="inline font-semibold">"who: "</dt><dd class="inline">{r.actor.unwrap_or_else(|| "system".into())}</dd></div>
+                                                    <div><dt class="inline font-semibold">"action: "</dt><dd class="inline">{r.action}</dd></div>
+                                                    <div><dt class="inline font-semibold">"entity: "</dt><dd class="inline">{format!("{} {}", r.entity, r.entity_id.unwrap_or_default())}</dd></div>
+                                                    {r.before.map(|b| view! { <div><dt class="inline font-semibold">"before: "</dt><dd class="inline">{b}</dd></div> })}
+                                                    {r.after.map(|a| view! { <div><dt class="inline font-semibold">"after: "</dt><dd class="inline">{a}</dd></div> })}
+                                                </dl>
+                                            </details>
                                         </td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                 }

@@ -8,8 +8,10 @@ use crate::{
     api::pos::{bills_totals, get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
     model::{BillFilter, BillView, PageContext, PersonOption},
     permissions::Permission,
+    pricing::Currency,
     ui::{
-        components::{catalog::money, form::FormError},
+        components::{form::FormError, layout::TableBox},
+        currency_of,
         pages::member_only::MemberOnly,
         role_can,
     },
@@ -19,14 +21,14 @@ use crate::{
 pub fn BillsPage() -> impl IntoView {
     view! {
         <Title text="Bills · Shopfloor" />
-        <MemberOnly children=|_| view! { <BillList /> }.into_any() />
+        <MemberOnly children=|ctx| view! { <BillList cur=currency_of(&ctx) /> }.into_any() />
     }
 }
 
 const INPUT: &str = "rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
 
 #[component]
-fn BillList() -> impl IntoView {
+fn BillList(cur: Currency) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -81,7 +83,7 @@ fn BillList() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            <BillTable filter=filter.into() empty="No bills match. Sales made at the till appear here." />
+            <BillTable filter=filter.into() cur empty="No bills match. Sales made at the till appear here." />
         </div>
     }
 }
@@ -92,7 +94,8 @@ const BILLS_PER_PAGE: u32 = 20;
 /// Finalized bills matching a filter, newest first, a page at a time, with the
 /// totals of the whole selection (bills page, customer page).
 #[component]
-pub fn BillTable(filter: Signal<BillFilter>, empty: &'static str) -> impl IntoView {
+pub fn BillTable(filter: Signal<BillFilter>, cur: Currency, empty: &'static str) -> impl IntoView {
+    let money = move |minor: i64| cur.money(minor);
     let page = RwSignal::new(0u32);
     // A new filter starts again at its first page.
     Effect::watch(move || filter.get(), move |_, _, _| page.set(0), false);
@@ -247,10 +250,29 @@ fn BillDetail(ctx: PageContext) -> impl IntoView {
 
 #[component]
 fn BillCard(bill: BillView) -> impl IntoView {
+    let cur = Currency::new(&bill.currency);
+    let money = move |minor: i64| cur.money(minor);
     let print = move |_| {
         #[cfg(feature = "hydrate")]
         let _ = window().print();
     };
+    // Drawn before the view: the table box takes its rows by value.
+    let line_rows = bill.lines.iter().map(|l| view! {
+        <tr>
+            <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
+            <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
+            <td class="py-1 text-right tabular-nums">{money(l.unit_price * l.quantity)}</td>
+            <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
+        </tr>
+        {(l.line_discount > 0).then(|| view! {
+            <tr class="text-slate-600" data-testid="receipt-line-discount">
+                <td class="py-1 pl-4">"Discount"</td>
+                <td></td>
+                <td class="py-1 text-right tabular-nums">{format!("−{}", money(l.line_discount))}</td>
+                <td></td>
+            </tr>
+        })}
+    }).collect_view();
     view! {
         <div class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm" data-testid="receipt" data-receipt="" data-paper=bill.receipt_paper.as_str()>
             {(!bill.receipt_header.is_empty()).then(|| view! {
@@ -265,26 +287,13 @@ fn BillCard(bill: BillView) -> impl IntoView {
                 <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
             </div>
             <crate::ui::components::email_receipt::EmailReceiptButton bill_id=bill.id />
+            <TableBox label="Bill lines">
             <table class="min-w-full">
                 <tbody class="divide-y divide-slate-100">
-                    {bill.lines.iter().map(|l| view! {
-                        <tr>
-                            <td class="py-1">{l.line_no}". "{l.name.clone()}</td>
-                            <td class="py-1 text-right tabular-nums">{format!("{} × {}", l.quantity, money(l.unit_price))}</td>
-                            <td class="py-1 text-right tabular-nums">{money(l.unit_price * l.quantity)}</td>
-                            <td class="py-1 text-right text-xs text-slate-500">{(l.credited > 0).then(|| format!("{} returned", l.credited))}</td>
-                        </tr>
-                        {(l.line_discount > 0).then(|| view! {
-                            <tr class="text-slate-600" data-testid="receipt-line-discount">
-                                <td class="py-1 pl-4">"Discount"</td>
-                                <td></td>
-                                <td class="py-1 text-right tabular-nums">{format!("−{}", money(l.line_discount))}</td>
-                                <td></td>
-                            </tr>
-                        })}
-                    }).collect_view()}
+                    {line_rows}
                 </tbody>
             </table>
+            </TableBox>
             {(bill.bill_discount() > 0).then(|| view! {
                 <p class="flex justify-between" data-testid="receipt-bill-discount">
                     <span>"Bill discount"</span>

@@ -121,11 +121,11 @@ fn Lists(can_edit: bool, can_archive: bool) -> impl IntoView {
                                                     <ActionForm action=save_category attr:class="flex flex-1 items-center gap-1">
                                                         <input type="hidden" name="id" value=c.id.to_string() />
                                                         <input name="name" value=c.name.clone() aria-label="Category name" class="w-full rounded border border-transparent px-1 hover:border-slate-300 focus:border-indigo-500" />
-                                                        <span class="text-slate-400">{format!("({})", c.products)}</span>
+                                                        <span class="text-slate-500">{format!("({})", c.products)}</span>
                                                     </ActionForm>
                                                 }.into_any()
                                             } else {
-                                                view! { <span class:text-slate-400=!c.is_active>{c.name}" "<span class="text-slate-400">{format!("({})", c.products)}</span></span> }.into_any()
+                                                view! { <span class:text-slate-500=!c.is_active>{c.name}" "<span class="text-slate-500">{format!("({})", c.products)}</span></span> }.into_any()
                                             }}
                                             {toggle("category", c.id, c.is_active)}
                                         </li>
@@ -150,7 +150,7 @@ fn Lists(can_edit: bool, can_archive: bool) -> impl IntoView {
                                 <ul class="divide-y divide-slate-100 text-sm">
                                     {list.into_iter().map(|s| view! {
                                         <li class="flex items-center justify-between py-1.5">
-                                            <span class:text-slate-400=!s.is_active>
+                                            <span class:text-slate-500=!s.is_active>
                                                 {s.name}
                                                 <span class="block text-xs text-slate-500">{s.contact}</span>
                                             </span>
@@ -180,7 +180,7 @@ fn Lists(can_edit: bool, can_archive: bool) -> impl IntoView {
                                         let percent = t.percent();
                                         view! {
                                             <li class="flex items-center justify-between py-1.5">
-                                                <span class:text-slate-400=!t.is_active>
+                                                <span class:text-slate-500=!t.is_active>
                                                     {t.name}" · "{percent}
                                                     {t.is_default.then(|| view! { <span class="ml-1 rounded bg-indigo-50 px-1 text-xs text-indigo-700">"default"</span> })}
                                                 </span>

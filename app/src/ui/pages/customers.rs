@@ -10,10 +10,8 @@ use crate::{
     model::{BillFilter, CustomerView},
     permissions::Permission,
     ui::{
-        components::{
-            catalog::money,
-            form::{ConfirmButton, FormError, SubmitButton},
-        },
+        components::form::{ConfirmButton, FormError, SubmitButton},
+        currency_of,
         pages::{bills::BillTable, member_only::MemberOnly},
         role_can,
     },
@@ -25,7 +23,7 @@ pub fn CustomersPage() -> impl IntoView {
         <Title text="Customers · Shopfloor" />
         <MemberOnly children=|ctx| {
             let can_archive = role_can(&ctx, Permission::ArchiveCatalog);
-            view! { <Customers can_archive /> }.into_any()
+            view! { <Customers can_archive cur=currency_of(&ctx) /> }.into_any()
         } />
     }
 }
@@ -33,7 +31,7 @@ pub fn CustomersPage() -> impl IntoView {
 const INPUT: &str = "w-full rounded-md border border-slate-300 bg-white px-2 py-1.5 text-sm";
 
 #[component]
-fn Customers(can_archive: bool) -> impl IntoView {
+fn Customers(can_archive: bool, cur: crate::pricing::Currency) -> impl IntoView {
     let search = RwSignal::new(String::new());
     let archived = RwSignal::new(false);
     let save = ServerAction::<SaveCustomer>::new();
@@ -87,7 +85,7 @@ fn Customers(can_archive: bool) -> impl IntoView {
                                                     <p class="text-xs text-slate-500">{[c.phone, c.email].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</p>
                                                 </div>
                                                 <div class="flex items-center gap-4">
-                                                    <span class="text-slate-600">{format!("{} bills · {}", c.bills, money(c.spent))}</span>
+                                                    <span class="text-slate-600">{format!("{} bills · {}", c.bills, cur.money(c.spent))}</span>
                                                     {can_archive.then(|| if active {
                                                         view! {
                                                             <ConfirmButton
@@ -138,13 +136,13 @@ pub fn CustomerPage() -> impl IntoView {
     view! {
         <MemberOnly children=|ctx| {
             let can_archive = role_can(&ctx, Permission::ArchiveCatalog);
-            view! { <CustomerDetail can_archive /> }.into_any()
+            view! { <CustomerDetail can_archive cur=currency_of(&ctx) /> }.into_any()
         } />
     }
 }
 
 #[component]
-fn CustomerDetail(can_archive: bool) -> impl IntoView {
+fn CustomerDetail(can_archive: bool, cur: crate::pricing::Currency) -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| Uuid::parse_str(&s).ok()));
     let save = ServerAction::<SaveCustomer>::new();
@@ -168,7 +166,7 @@ fn CustomerDetail(can_archive: bool) -> impl IntoView {
                 match customer.await {
                     Ok(c) => view! {
                         <Title text=format!("{} · Customers · Shopfloor", c.name) />
-                        <CustomerCard customer=c save set_active can_archive />
+                        <CustomerCard customer=c save set_active can_archive cur />
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                 }
@@ -176,7 +174,7 @@ fn CustomerDetail(can_archive: bool) -> impl IntoView {
         </Transition>
         <section class="mt-6 space-y-2">
             <h2 class="text-lg font-semibold">"Bills"</h2>
-            <BillTable filter=bills empty="No bills for this customer yet." />
+            <BillTable filter=bills cur empty="No bills for this customer yet." />
         </section>
     }
 }
@@ -187,6 +185,7 @@ fn CustomerCard(
     save: ServerAction<SaveCustomer>,
     set_active: ServerAction<SetCustomerActive>,
     can_archive: bool,
+    cur: crate::pricing::Currency,
 ) -> impl IntoView {
     let CustomerView {
         id,
@@ -207,7 +206,7 @@ fn CustomerCard(
                     {name.clone()}
                     {(!is_active).then(|| view! { <span class="ml-2 rounded bg-slate-200 px-2 py-0.5 text-xs font-medium text-slate-700">"Archived"</span> })}
                 </h1>
-                <p class="text-slate-600" data-testid="customer-totals">{format!("{bills} bills · {} spent", money(spent))}</p>
+                <p class="text-slate-600" data-testid="customer-totals">{format!("{bills} bills · {} spent", cur.money(spent))}</p>
                 <FormError value=set_active.value() />
                 {can_archive.then(|| if is_active {
                     view! {

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 
 use crate::{
     api::dashboard::dashboard_summary,
-    model::{DashboardCounts, TenantView, UserView},
+    model::{ChecklistStep, DashboardCounts, TenantView, UserView},
 };
 
 #[component]
@@ -47,7 +47,9 @@ pub fn Dashboard(tenant: TenantView, user: UserView) -> impl IntoView {
 #[component]
 fn Counts(counts: DashboardCounts) -> impl IntoView {
     let recent = counts.recent.clone();
+    let checklist = counts.checklist.clone();
     view! {
+        {(!checklist.is_empty()).then(|| view! { <Checklist steps=checklist /> })}
         <div class="grid grid-cols-1 gap-4 md:grid-cols-3">
             <Stat label="Active members" value=counts.members test_id="count-members" />
             <Stat label="Owners" value=counts.owners test_id="count-owners" />
@@ -63,13 +65,9 @@ fn Counts(counts: DashboardCounts) -> impl IntoView {
                         {recent
                             .into_iter()
                             .map(|e| view! {
-                                <li class="flex justify-between px-4 py-2 text-sm">
-                                    <span>
-                                        <span class="font-mono">{e.action}</span>
-                                        " "
-                                        <span class="text-slate-500">{e.actor.unwrap_or_default()}</span>
-                                    </span>
-                                    <span class="text-slate-500">{e.at}</span>
+                                <li class="flex flex-wrap justify-between gap-x-4 px-4 py-2 text-sm" data-testid="activity">
+                                    <span title=e.action>{e.summary}</span>
+                                    <span class="text-slate-600">{e.at}</span>
                                 </li>
                             })
                             .collect_view()}
@@ -88,5 +86,48 @@ fn Stat(label: &'static str, value: i64, test_id: &'static str) -> impl IntoView
             <p class="text-sm text-slate-500">{label}</p>
             <p class="mt-1 text-3xl font-bold" data-testid=test_id>{value}</p>
         </div>
+    }
+}
+
+/// A new business's first steps, each linking where it is done; the server
+/// stops sending them once all are done.
+#[component]
+fn Checklist(steps: Vec<ChecklistStep>) -> impl IntoView {
+    let done = steps.iter().filter(|s| s.done).count();
+    let total = steps.len();
+    view! {
+        <section class="rounded-lg border border-indigo-200 bg-white p-4 shadow-sm" data-testid="checklist" aria-labelledby="checklist-title">
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h2 id="checklist-title" class="text-lg font-semibold">"Getting started"</h2>
+                <p class="text-sm text-slate-600" data-testid="checklist-progress">{format!("{done} of {total} done")}</p>
+            </div>
+            <ol class="mt-3 space-y-2">
+                {steps.into_iter().map(|s| view! {
+                    <li class="flex items-start gap-3" data-testid=format!("step-{}", s.key) data-done=s.done.to_string()>
+                        <span
+                            class={if s.done {
+                                "mt-0.5 flex h-6 w-6 shrink-0 items-center justify-center rounded-full bg-emerald-700 text-sm font-bold text-white"
+                            } else {
+                                "mt-0.5 flex h-6 w-6 shrink-0 items-center justify-center rounded-full border-2 border-slate-500 text-sm"
+                            }}
+                            aria-hidden="true"
+                        >
+                            {if s.done { "✓" } else { "" }}
+                        </span>
+                        <span>
+                            {if s.done {
+                                view! {
+                                    <span class="font-medium text-slate-600 line-through">{s.label.clone()}</span>
+                                    <span class="sr-only">" (done)"</span>
+                                }.into_any()
+                            } else {
+                                view! { <a href=s.href.clone() class="font-medium text-indigo-700 hover:underline">{s.label.clone()}</a> }.into_any()
+                            }}
+                            <span class="block text-sm text-slate-600">{s.hint.clone()}</span>
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }

@@ -75,6 +75,7 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                         Suspend::new(async move {
                         match members.await {
                             Ok(list) => view! {
+                                <div class="overflow-x-auto">
                                 <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="member-rows">
                                     <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500">
                                         <tr>
@@ -148,6 +149,7 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                </div>
                             }.into_any(),
                             Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                         }

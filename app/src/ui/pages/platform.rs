@@ -47,6 +47,7 @@ fn Console() -> impl IntoView {
             {move || Suspend::new(async move {
                 match tenants.await {
                     Ok(list) => view! {
+                        <div class="overflow-x-auto">
                         <table class="w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="tenant-rows">
                             <thead class="bg-slate-50 text-left text-xs uppercase text-slate-500">
                                 <tr>
@@ -110,6 +111,7 @@ fn Console() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                 }

@@ -600,13 +600,16 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
     view! {
         <div class="grid grid-cols-1 gap-6 md:grid-cols-5" data-hydrated=move || hydrated.get().to_string()>
             <section class="space-y-3 md:col-span-3">
-                <p class="text-right text-xs" data-testid="live">
-                    {move || if live.get() {
-                        view! { <span class="text-emerald-700">"● Live stock"</span> }.into_any()
-                    } else {
-                        view! { <span class="text-slate-400">"○ Connecting…"</span> }.into_any()
-                    }}
-                </p>
+                <div class="flex items-center justify-between gap-3">
+                    <h1 class="text-xl font-bold tracking-tight">"Till"</h1>
+                    <p class="text-right text-xs" data-testid="live">
+                        {move || if live.get() {
+                            view! { <span class="text-emerald-700">"● Live stock"</span> }.into_any()
+                        } else {
+                            view! { <span class="text-slate-500">"○ Connecting…"</span> }.into_any()
+                        }}
+                    </p>
+                </div>
                 <input
                     node_ref=search_input
                     type="search"
@@ -650,7 +653,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                 role="option"
                                                 aria-selected=move || (highlight.get() == Some(i)).to_string()
                                                 aria-disabled=move || out().then_some("true")
-                                                class="flex w-full cursor-pointer items-center justify-between px-4 py-2 text-left hover:bg-indigo-50"
+                                                class="flex min-h-12 w-full cursor-pointer items-center justify-between gap-3 px-4 py-3 text-left hover:bg-indigo-50 md:py-2"
                                                 class:bg-indigo-100=move || highlight.get() == Some(i)
                                                 class:opacity-50=out
                                                 on:mousedown=|ev| ev.prevent_default()
@@ -715,10 +718,10 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 {move || cart.get().into_iter().map(|line| {
                                     let id = line.item.id;
                                     view! {
-                                        <li class="flex items-center justify-between gap-2 px-4 py-2 text-sm">
-                                            <span class="flex-1">{line.item.name.clone()}</span>
+                                        <li class="flex flex-wrap items-center justify-between gap-2 px-4 py-2 text-sm">
+                                            <span class="w-full">{line.item.name.clone()}</span>
                                             <span class="flex items-center gap-1">
-                                                <button aria-label="One less" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, -1)>"−"</button>
+                                                <button aria-label="One less" class="h-10 w-10 rounded border border-slate-300 hover:bg-slate-100 md:h-7 md:w-7" on:click=move |_| change_qty(id, -1)>"−"</button>
                                                 {
                                                     let name = line.item.name.clone();
                                                     let quantity = line.quantity;
@@ -752,7 +755,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                                 type="button"
                                                                 aria-label=format!("Quantity of {name}: {quantity}, change")
                                                                 title="Type a quantity"
-                                                                class="w-8 rounded text-center tabular-nums hover:bg-slate-100"
+                                                                class="h-10 w-10 rounded text-center tabular-nums hover:bg-slate-100 md:h-auto md:w-8"
                                                                 data-testid="cart-qty"
                                                                 on:click=move |_| editing.set(Some(id))
                                                             >
@@ -761,13 +764,13 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                         }.into_any()
                                                     }
                                                 }
-                                                <button aria-label="One more" class="h-7 w-7 rounded border border-slate-300 hover:bg-slate-100" on:click=move |_| change_qty(id, 1)>"+"</button>
+                                                <button aria-label="One more" class="h-10 w-10 rounded border border-slate-300 hover:bg-slate-100 md:h-7 md:w-7" on:click=move |_| change_qty(id, 1)>"+"</button>
                                             </span>
                                             <input
                                                 aria-label=format!("Discount on {}", line.item.name)
                                                 placeholder="disc."
                                                 value={ if line.discount > 0 { cur.amount(line.discount) } else { String::new() } }
-                                                class="w-16 rounded border border-slate-200 px-1 text-right text-xs"
+                                                class="h-10 w-16 rounded border border-slate-300 px-1 text-right text-xs md:h-auto"
                                                 on:change=move |ev| {
                                                     let text = event_target_value(&ev);
                                                     match cur.parse(if text.trim().is_empty() { "0" } else { &text }) {
@@ -781,7 +784,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                                 }
                                             />
                                             <span class="w-20 text-right tabular-nums">{cur.money(line.item.unit_price * line.quantity - line.discount)}</span>
-                                            <button aria-label="Remove" class="text-slate-400 hover:text-red-700" on:click=move |_| change_qty(id, -line.quantity)>"✕"</button>
+                                            <button aria-label="Remove" class="h-10 w-10 text-slate-500 hover:text-red-700 md:h-auto md:w-auto" on:click=move |_| change_qty(id, -line.quantity)>"✕"</button>
                                         </li>
                                     }
                                 }).collect_view()}
@@ -885,7 +888,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 <span class="font-semibold tabular-nums" data-testid="pos-change">{move || change_due().map(|c| cur.money(c)).unwrap_or_else(|| "—".into())}</span>
                             </p>
                             <button
-                                class="w-full rounded-md bg-emerald-600 px-4 py-3 text-lg font-bold text-white hover:bg-emerald-700 disabled:opacity-50"
+                                class="min-h-14 w-full rounded-md bg-emerald-700 px-4 py-3 text-lg font-bold text-white hover:bg-emerald-800 disabled:opacity-50"
                                 aria-keyshortcuts="F9"
                                 disabled=move || busy.get() || cart.with(Vec::is_empty)
                                 on:click=move |_| pay()
@@ -894,7 +897,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
                                 " " <kbd class="text-sm font-normal">"F9"</kbd>
                             </button>
                             <button
-                                class="w-full rounded-md border border-slate-300 px-4 py-2 text-sm hover:bg-slate-100 disabled:opacity-50"
+                                class="min-h-11 w-full rounded-md border border-slate-300 px-4 py-2 text-sm hover:bg-slate-100 disabled:opacity-50"
                                 aria-keyshortcuts="F10"
                                 disabled=move || busy.get() || cart.with(Vec::is_empty)
                                 on:click=move |_| park()

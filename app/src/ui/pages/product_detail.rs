@@ -14,9 +14,11 @@ use crate::{
     permissions::Permission,
     ui::{
         components::{
-            catalog::{money, ProductFields, StockBadgeView},
+            catalog::{ProductFields, StockBadgeView},
             form::{FormError, SubmitButton},
+            layout::TableBox,
         },
+        currency_of,
         pages::member_only::MemberOnly,
         role_can,
     },
@@ -97,6 +99,7 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
     let can_stock = role_can(&ctx, Permission::Restock);
     let can_edit = role_can(&ctx, Permission::EditCatalog);
     let can_archive = role_can(&ctx, Permission::ArchiveCatalog);
+    let cur = currency_of(&ctx);
     // Each success says what happened and clears its form.
     let state = StockFormState::new();
     Effect::new(move |_| {
@@ -164,7 +167,7 @@ fn ProductDetail(ctx: PageContext) -> impl IntoView {
                     Ok(p) => view! {
                         <Title text=format!("{} · Shopfloor", p.name) />
                         <div class="space-y-6">
-                            <ProductSummary product=p.clone() live_on_hand />
+                            <ProductSummary product=p.clone() live_on_hand cur />
                             {move || state.status.get().map(|s| view! {
                                 <p role="status" class="rounded-md border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" data-testid="stock-status">{s}</p>
                             })}
@@ -193,7 +196,11 @@ struct StockActions {
 }
 
 #[component]
-fn ProductSummary(product: ProductView, live_on_hand: RwSignal<Option<i64>>) -> impl IntoView {
+fn ProductSummary(
+    product: ProductView,
+    live_on_hand: RwSignal<Option<i64>>,
+    cur: crate::pricing::Currency,
+) -> impl IntoView {
     let badge = product.badge();
     view! {
         <div class="flex flex-wrap items-start justify-between gap-4">
@@ -209,7 +216,7 @@ fn ProductSummary(product: ProductView, live_on_hand: RwSignal<Option<i64>>) -> 
             <div class="flex items-center gap-6 text-right">
                 <div>
                     <p class="text-sm text-slate-500">"Price"</p>
-                    <p class="text-xl font-semibold tabular-nums" data-testid="product-price">{money(product.sale_price)}</p>
+                    <p class="text-xl font-semibold tabular-nums" data-testid="product-price">{cur.money(product.sale_price)}</p>
                 </div>
                 <div>
                     <p class="text-sm text-slate-500">{format!("On hand ({})", product.unit)}</p>
@@ -343,6 +350,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                     match movements.await {
                         Ok(list) if list.is_empty() => view! { <p class="px-4 py-3 text-slate-500">"No movements yet."</p> }.into_any(),
                         Ok(list) => view! {
+                            <TableBox label="Stock history">
                             <table class="min-w-full text-sm">
                                 <thead class="bg-slate-50 text-left text-slate-600">
                                     <tr>
@@ -367,6 +375,7 @@ fn Movements(movements: Resource<Result<Vec<MovementView>, crate::error::AppErro
                                     }).collect_view()}
                                 </tbody>
                             </table>
+                            </TableBox>
                         }
                         .into_any(),
                         Err(e) => view! { <p role="alert" class="px-4 py-3 text-red-700">{e.to_string()}</p> }.into_any(),

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::{
     model::{ImportEvent, ImportReport},
-    ui::pages::member_only::MemberOnly,
+    ui::{components::layout::TableBox, pages::member_only::MemberOnly},
 };
 
 /// The largest file the page sends (the server checks again).
@@ -183,6 +183,7 @@ fn ReportView(report: ImportReport) -> impl IntoView {
                 <p class="border-b border-red-200 bg-red-50 px-4 py-2 font-semibold text-red-800">
                     {format!("{} problem(s) found. Nothing was changed.", report.errors.len())}
                 </p>
+                <TableBox label="Problems found">
                 <table class="min-w-full text-sm">
                     <thead class="text-left text-slate-600">
                         <tr>
@@ -201,6 +202,7 @@ fn ReportView(report: ImportReport) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </TableBox>
             </div>
         }
         .into_any();

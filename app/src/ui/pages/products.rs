@@ -203,7 +203,7 @@ fn ProductTable(result: ProductPage, page: RwSignal<u32>) -> impl IntoView {
                                         </A>
                                     </td>
                                     <td class="px-3 py-2 font-mono text-slate-600">{p.sku}</td>
-                                    <td class="px-3 py-2 text-slate-600">{p.category.unwrap_or_default()}</td>
+                                    <td class="px-3 py-2 text-slate-600">{p.category.unwrap_or_else(|| "—".into())}</td>
                                     <td class="px-3 py-2 text-right tabular-nums">{cur.money(p.sale_price)}</td>
                                     <td class="px-3 py-2 text-right tabular-nums">{p.on_hand}</td>
                                     <td class="px-3 py-2"><StockBadgeView badge /></td>
