@@ -97,7 +97,7 @@ test('the till: empty, with a cart, and its receipt', async ({ page }) => {
   await check(page, tenantUrl('acme', '/pos'), 'till, empty');
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   await page.getByTestId('pos-search').fill(sku);
-  await expect(page.getByTestId('pos-results').locator('button').first()).toBeVisible();
+  await expect(page.getByTestId('pos-results').getByRole('option').first()).toBeVisible();
   await expectNoSeriousA11yViolations(page, 'till with search results');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('cart-qty')).toHaveText('1');

@@ -12,7 +12,7 @@ async function fillCart(page: import('@playwright/test').Page, terms: string[]):
   await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
   for (const term of terms) {
     await page.getByTestId('pos-search').fill(term);
-    const first = page.getByTestId('pos-results').getByRole('button', { disabled: false }).first();
+    const first = page.getByTestId('pos-results').getByRole('option', { disabled: false }).first();
     await expect(first).toBeVisible();
     await first.click();
   }
@@ -28,7 +28,7 @@ test('the till, a printed receipt and the phone layout', async ({ page }) => {
   await fillCart(page, ['whole milk', 'rye bread', 'chocolate bar']);
   await page.getByRole('button', { name: 'One more' }).first().click();
   await page.getByTestId('pos-search').fill('cola');
-  await expect(page.getByTestId('pos-results').getByRole('button').first()).toBeVisible();
+  await expect(page.getByTestId('pos-results').getByRole('option').first()).toBeVisible();
   await expect(page.getByTestId('live')).toContainText('Live');
   await page.screenshot({ path: out('till.png') });
 

@@ -107,7 +107,7 @@ test('the till one-handed at 390 px: search, results, cart and Pay without sidew
   await expect(page.getByRole('heading', { name: 'Till', level: 1 })).toBeVisible();
   // Results are big touch targets.
   await page.getByTestId('pos-search').fill(sku);
-  const result = page.getByTestId('pos-results').getByRole('button').first();
+  const result = page.getByTestId('pos-results').getByRole('option').first();
   await expect(result).toBeVisible();
   expect((await result.boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(44);
   await expectNoHorizontalOverflow(page, 'till with results');
