@@ -255,6 +255,7 @@ test('a manager approves a discount above the cashier limit on the till, and the
   await expect(row).toContainText(number);
   await expect(row).toContainText('cashier@acme.test');
   await expect(row).toContainText('Ada Owner');
+  await expect(row.getByTestId('audit-summary')).toContainText(`Ada Owner approved a discount of 5.00 USD on ${number}`);
 });
 
 test('the customer picker searches the server as the cashier types', async ({ page }) => {

@@ -104,6 +104,23 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
             None => format!("{who} parked a sale"),
         },
         "bill.resumed" => format!("{who} resumed a parked sale"),
+        // Recorded under the cashier; the approving manager is in the entry.
+        "bill.discount_approved" => {
+            let number = text(after("number")).unwrap_or_else(|| "a bill".into());
+            let approver = text(after("approver")).unwrap_or_else(|| "a manager".into());
+            match money(after("discount")) {
+                Some(discount) => {
+                    format!("{approver} approved a discount of {discount} on {number} for {who}")
+                }
+                None => format!("{approver} approved a discount on {number} for {who}"),
+            }
+        }
+        "bill.receipt_emailed" => format!(
+            "{who} emailed the receipt of {} to {}",
+            text(after("number")).unwrap_or_else(|| "a bill".into()),
+            text(after("to")).unwrap_or_else(|| "a customer".into())
+        ),
+        "profile.password_changed" => format!("{who} changed their password"),
         "credit_note.created" => {
             let number = text(after("number")).unwrap_or_else(|| "a credit note".into());
             let against = f
@@ -284,6 +301,34 @@ mod tests {
 
     fn eur() -> Currency {
         Currency::new("EUR")
+    }
+
+    #[test]
+    fn approvals_emailed_receipts_and_passwords_in_words() {
+        assert_eq!(
+            say(
+                "bill.discount_approved",
+                "bill",
+                None,
+                None,
+                Some(json!({"number": "INV-000042", "discount": 250, "approver": "Mo Manager"}))
+            ),
+            "Mo Manager approved a discount of 2.50 EUR on INV-000042 for Anna"
+        );
+        assert_eq!(
+            say(
+                "bill.receipt_emailed",
+                "bill",
+                None,
+                None,
+                Some(json!({"number": "INV-000042", "to": "dora@example.test"}))
+            ),
+            "Anna emailed the receipt of INV-000042 to dora@example.test"
+        );
+        assert_eq!(
+            say("profile.password_changed", "user", None, None, None),
+            "Anna changed their password"
+        );
     }
 
     fn say(
