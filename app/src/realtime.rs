@@ -1,5 +1,5 @@
-//! Live events for open terminals: PostgreSQL NOTIFY (sent at commit by the
-//! domain) is read by one listener per server and fanned out to that tenant's
+//! Live events for open terminals: PostgreSQL NOTIFY (sent just after the
+//! commit of the change, see `TenantCtx::announce_after_commit`) is read by one listener per server and fanned out to that tenant's
 //! server-sent-event streams. Because it goes through the database, a sale on
 //! any server instance reaches terminals on every instance.
 //!

@@ -4,7 +4,7 @@
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{finalize::announce, next_number, BillingError};
+use super::{next_number, BillingError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
@@ -169,7 +169,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
     )
     .await?;
     if !stock_events.is_empty() {
-        announce(tx, json!({ "kind": "stock", "products": stock_events })).await?;
+        tx.announce_after_commit(json!({ "kind": "stock", "products": stock_events }));
     }
     Ok(id)
 }

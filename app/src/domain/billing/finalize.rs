@@ -346,11 +346,11 @@ async fn finalize(
         .iter()
         .map(|m| json!({ "product_id": m.product_id, "on_hand": m.balance_after }))
         .collect();
-    announce(
-        tx,
+    // Sent after the commit: no notification lock held through it, and a
+    // rolled-back sale is never announced.
+    tx.announce_after_commit(
         json!({ "kind": "stock", "products": stock, "bill": crate::model::bill_number(number) }),
-    )
-    .await?;
+    );
     Ok(bill_id)
 }
 
