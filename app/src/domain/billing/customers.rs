@@ -170,8 +170,7 @@ pub async fn save_customer(
     id: Option<Uuid>,
     input: &CustomerInput,
 ) -> Result<Uuid, BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Sell)?;
+    tx.require(Permission::Sell)?;
     let name = field(&input.name, "Name", 120)?;
     if name.is_empty() {
         return Err(BillingError::invalid("Name: enter a name."));
@@ -243,8 +242,7 @@ pub async fn save_customer(
 
 /// Archives or restores a customer (admins and owners).
 pub async fn set_customer_active(tx: &mut TenantCtx<'_>, id: Uuid, active: bool) -> Result<(), BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::ArchiveCatalog)?;
+    tx.require(Permission::ArchiveCatalog)?;
     let n = sqlx::query("UPDATE customers SET is_active = $2 WHERE id = $1")
         .bind(id)
         .bind(active)

@@ -22,8 +22,7 @@ pub async fn park_sale(
     bill_discount: i64,
     customer_id: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Sell)?;
+    let actor = tx.require(Permission::Sell)?;
     if lines.is_empty() {
         return Err(BillingError::invalid("The cart is empty."));
     }
@@ -152,8 +151,7 @@ struct ResumeRow {
 /// removes the draft. Two terminals cannot resume the same draft: the second
 /// finds it gone.
 pub async fn resume_draft(tx: &mut TenantCtx<'_>, id: Uuid) -> Result<ResumedSale, BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Sell)?;
+    tx.require(Permission::Sell)?;
     let head: Option<(Option<Uuid>, i64)> = sqlx::query_as(
         "SELECT customer_id, bill_discount FROM bills WHERE id = $1 AND status = 'draft' \
          AND idempotency_key LIKE 'park-%' FOR UPDATE",

@@ -96,8 +96,7 @@ async fn finalize(
     at: Option<chrono::DateTime<chrono::Utc>>,
     approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    let actor = &tx.actor();
-    actor.require(Permission::Sell)?;
+    let actor = tx.require(Permission::Sell)?;
     check_key(&sale.idempotency_key)?;
     if sale.lines.is_empty() {
         return Err(BillingError::invalid("The cart is empty."));

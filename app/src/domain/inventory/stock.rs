@@ -350,7 +350,6 @@ pub(super) async fn initial(
     quantity: i64,
     reference: &Reference,
 ) -> Result<Movement, InventoryError> {
-    let _actor = &tx.actor();
     record(
         tx,
         product_id,
