@@ -34,7 +34,9 @@ async fn fake_sentry() -> (String, mpsc::UnboundedReceiver<String>) {
     (format!("http://public@127.0.0.1:{port}/1"), received)
 }
 
-#[tokio::test]
+// Several threads: the fake endpoint must keep answering while the test
+// thread waits for the client to flush.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_error_reaches_sentry_with_request_id_tenant_and_member() {
     let (dsn, mut envelopes) = fake_sentry().await;
     let app = spawn_app_with_http(HttpOptions {
@@ -69,7 +71,10 @@ async fn a_server_error_reaches_sentry_with_request_id_tenant_and_member() {
         "no database text to the browser: {}",
         res.body
     );
-    client.flush(Some(Duration::from_secs(5)));
+    let flushing = client.clone();
+    tokio::task::spawn_blocking(move || flushing.flush(Some(Duration::from_secs(5))))
+        .await
+        .unwrap();
 
     let envelope = tokio::time::timeout(Duration::from_secs(10), envelopes.recv())
         .await
