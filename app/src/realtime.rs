@@ -21,13 +21,13 @@ use axum::{
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 use sqlx::{postgres::PgListener, PgPool};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
 use uuid::Uuid;
 
 use crate::{
     domain::billing::finalize::EVENTS_CHANNEL,
     state::AppState,
-    tenancy::{CurrentUser, Db, SiteCtx},
+    tenancy::{tenant_cache::TENANTS_CHANNEL, CurrentUser, Db, SiteCtx, TenantCache},
 };
 
 /// The channel access changes are announced on (see [`end_tenant_streams`],
@@ -57,7 +57,15 @@ pub struct Realtime {
     sender: broadcast::Sender<Notice>,
     /// Whether the listener is currently subscribed to the channels.
     listening: watch::Receiver<bool>,
+    /// Committed events on their way to the database (see [`Realtime::publish`]).
+    outbox: mpsc::Sender<TenantEvent>,
 }
+
+/// Events waiting to be sent; beyond this many the newest are dropped (they
+/// are hints: screens also refresh on their own).
+const OUTBOX_CAPACITY: usize = 10_000;
+/// The most events sent in one statement.
+const BATCH: usize = 256;
 
 #[derive(Deserialize)]
 struct Envelope {
@@ -72,23 +80,33 @@ struct AccessEnvelope {
 }
 
 impl Realtime {
-    /// Starts listening on the events channel over a connection of its own
-    /// (made like `pool`'s, so it never takes one from the request pool);
-    /// reconnects by itself.
-    pub fn start(pool: PgPool) -> Realtime {
-        let options = (*pool.connect_options()).clone();
-        let pool = sqlx::postgres::PgPoolOptions::new()
-            .max_connections(1)
-            .connect_lazy_with(options);
+    /// Starts listening on the events channels over a connection of its own
+    /// (made like the owner pool's, so it never takes one from the request
+    /// pools), and the sender of committed events over another; both
+    /// reconnect by themselves. Tenant changes heard on the way empty `db`'s
+    /// tenant cache.
+    pub fn start(db: &Db) -> Realtime {
+        let options = (*db.session_pool().connect_options()).clone();
+        let own_pool = || {
+            sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect_lazy_with(options.clone())
+        };
+        let (pool, publisher) = (own_pool(), own_pool());
         let (sender, _) = broadcast::channel(1024);
         let (listening_tx, listening) = watch::channel(false);
+        let (outbox, queued) = mpsc::channel(OUTBOX_CAPACITY);
         let hub = Realtime {
             sender: sender.clone(),
             listening,
+            outbox,
         };
+        tokio::spawn(send_events(publisher, queued));
+        let cache = db.tenant_cache().clone();
         tokio::spawn(async move {
             loop {
-                let result = listen(&pool, &sender, &listening_tx).await;
+                let result = listen(&pool, &sender, &listening_tx, &cache).await;
+                cache.set_trusted(false);
                 listening_tx.send_replace(false);
                 match result {
                     Ok(()) => return,
@@ -101,6 +119,24 @@ impl Realtime {
             }
         });
         hub
+    }
+
+    /// Queues events a committed tenant transaction announced
+    /// (`TenantCtx::announce_after_commit`) for that tenant's open streams on
+    /// every server instance. Returns at once: one task sends what is queued,
+    /// many events per statement when busy, in the order they were queued, so
+    /// a sale costs no round trip of its own for its announcement.
+    pub fn publish(&self, tenant_id: Uuid, events: Vec<serde_json::Value>) {
+        for mut event in events {
+            event["tenant_id"] = serde_json::json!(tenant_id);
+            let event = TenantEvent {
+                tenant_id,
+                json: event.to_string().into(),
+            };
+            if self.outbox.try_send(event).is_err() {
+                tracing::warn!(%tenant_id, "live event dropped: the outbox is full or closed");
+            }
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
@@ -120,12 +156,20 @@ async fn listen(
     pool: &PgPool,
     sender: &broadcast::Sender<Notice>,
     listening: &watch::Sender<bool>,
+    tenants: &TenantCache,
 ) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([EVENTS_CHANNEL, ACCESS_CHANNEL]).await?;
+    listener
+        .listen_all([EVENTS_CHANNEL, ACCESS_CHANNEL, TENANTS_CHANNEL])
+        .await?;
+    tenants.set_trusted(true);
     listening.send_replace(true);
     loop {
         let note = listener.recv().await?;
+        if note.channel() == TENANTS_CHANNEL {
+            tenants.clear();
+            continue;
+        }
         // No subscribers is fine: nobody has a terminal open.
         if note.channel() == ACCESS_CHANNEL {
             match serde_json::from_str::<AccessEnvelope>(note.payload()) {
@@ -181,18 +225,23 @@ async fn announce_access(db: &Db, tenant_id: Uuid, user_id: Option<Uuid>) -> Res
     tx.commit().await
 }
 
-/// Sends events that a committed tenant transaction queued
-/// (`TenantCtx::announce_after_commit`) to that tenant's open streams on every
-/// server instance, in one statement of a short transaction of that tenant.
-pub async fn publish(db: &Db, tenant_id: Uuid, events: &[serde_json::Value]) -> Result<(), sqlx::Error> {
-    let mut tx = db.tenant_tx(tenant_id).await?;
-    let payloads: Vec<String> = events.iter().map(|e| e.to_string()).collect();
-    sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
-        .bind(EVENTS_CHANNEL)
-        .bind(payloads)
-        .execute(tx.conn())
-        .await?;
-    tx.commit().await
+/// The outbox's sender: waits for an event, takes what else is queued (up to
+/// [`BATCH`]) and sends them in one statement. A failed send is logged and
+/// those events are dropped (the next batch gets a fresh connection).
+async fn send_events(pool: PgPool, mut queued: mpsc::Receiver<TenantEvent>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    while queued.recv_many(&mut batch, BATCH).await > 0 {
+        let payloads: Vec<&str> = batch.iter().map(|e| &*e.json).collect();
+        let sent = sqlx::query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload")
+            .bind(EVENTS_CHANNEL)
+            .bind(&payloads)
+            .execute(&pool)
+            .await;
+        if let Err(error) = sent {
+            tracing::warn!(%error, events = batch.len(), "live events not sent");
+        }
+        batch.clear();
+    }
 }
 
 /// How often an open stream re-checks that its member still belongs (a backstop

@@ -1,13 +1,20 @@
-//! Checkout throughput: 32 terminals across 10 tenants selling over HTTP
-//! through the real server (sessions, tenant resolution, RLS transaction,
-//! `bills/finalize`, audit, NOTIFY), side by side in one run with the same
-//! checkout SQL driven by a Rust loop straight on the pool (the domain's
-//! `finalize_sale` then `get_bill` in a tenant transaction — what the server
-//! function runs — without HTTP, sessions or the server around it).
+//! Checkout throughput, side by side in one run on one database:
+//!
+//! - the **minimal checkout transaction** (what the database alone must do
+//!   for a 2-line sale: conditional stock updates, movements, counter, bill,
+//!   lines, payment, finalizing; one prepared statement each, as the owner);
+//! - the domain's `finalize_sale` + `get_bill` in a tenant transaction (the
+//!   server function's SQL without HTTP);
+//! - `POST /api/bills/finalize` through the real server (tenant resolution,
+//!   session, member check, RLS transaction, audit, events after commit).
+//!
+//! First 32 terminals over 10 tenants, then one busy tenant with 10
+//! terminals, then that tenant selling a product with 100,000 movements.
 //!
 //! Run: `cargo bench -p server --bench checkout` (database as for the search
-//! bench; recreated each run). Prints bills/s, p50/p99 latency per path and
-//! the ratio HTTP / SQL. A measurement, not a test.
+//! bench; recreated each run). Prints bills/s and p50/p99 per path and the
+//! ratios. A measurement, not a test: measure in release (the default for
+//! `cargo bench`).
 use std::{
     net::SocketAddr,
     sync::Arc,
@@ -61,11 +68,13 @@ struct Terminal {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let (options, _owner) = prepare_fresh(DATABASE).await;
-    // The pools the server makes (20 tenant connections).
+    let (options, owner) = prepare_fresh(DATABASE).await;
+    // The pools the server makes (20 tenant connections, 10 owner ones).
     let db = app_db(&options, 20).await;
     eprintln!("setting up {TENANTS} tenants and {TERMINALS} cashiers…");
     let mut terminals = setup(&db).await;
+    let mut busy = busy_terminals(&db, &terminals[0]).await;
+    let old_product = product_with_history(&db, &owner, &terminals[0], HISTORY).await;
 
     let state = server::app_state(
         db.clone(),
@@ -92,57 +101,178 @@ async fn main() {
         .unwrap()
     });
     let client: Client<HttpConnector, Body> = Client::builder(TokioExecutor::new()).build_http();
-    for t in terminals.iter_mut() {
+    for t in terminals.iter_mut().chain(busy.iter_mut()) {
         t.cookie = login(&client, addr, t).await;
     }
+    let bench = Bench {
+        client,
+        addr,
+        db: db.clone(),
+        // As many connections as the server's tenant pool.
+        owner: server::database::connect_admin_pool(options.clone(), 20)
+            .await
+            .expect("owner pool"),
+    };
 
     println!(
-        "\ncheckout, {TERMINALS} terminals over {TENANTS} tenants, {ROUNDS} x {}s per path (alternating)\n",
+        "\ncheckout of a 2-line cart; each path runs {ROUNDS} x {}s, the paths alternating",
         PHASE.as_secs()
     );
-    let (mut sql, mut http) = (Vec::new(), Vec::new());
-    let (mut sql_time, mut http_time) = (Duration::ZERO, Duration::ZERO);
-    for _ in 0..ROUNDS {
-        let db = db.clone();
-        let (samples, took) = run(&terminals, move |t| {
-            let db = db.clone();
-            async move { checkout_sql(&db, &t).await }
-        })
-        .await;
-        sql.extend(samples);
-        sql_time += took;
-        let client = client.clone();
-        let (samples, took) = run(&terminals, move |t| {
-            let client = client.clone();
-            async move { checkout_http(&client, addr, &t).await }
-        })
-        .await;
-        http.extend(samples);
-        http_time += took;
-    }
-    let sql_rate = sql.len() as f64 / sql_time.as_secs_f64();
-    let http_rate = http.len() as f64 / http_time.as_secs_f64();
     println!(
-        "{:<32} {:>10} {:>10} {:>10} {:>8}",
-        "path", "bills/s", "p50", "p99", "bills"
+        "\n{TERMINALS} terminals over {TENANTS} tenants:\n{}",
+        Table::header()
     );
-    for (name, rate, samples) in [
-        ("SQL (finalize + read, no HTTP)", sql_rate, &mut sql),
-        ("HTTP bills/finalize", http_rate, &mut http),
-    ] {
+    let spread = bench
+        .compare(&terminals, &[Path::Minimal, Path::Domain, Path::Http])
+        .await;
+    spread.print();
+    println!(
+        "ratio HTTP / minimal transaction: {:.2} (target >= 0.5)",
+        spread.rate(Path::Http) / spread.rate(Path::Minimal)
+    );
+
+    println!("\none busy tenant, {BUSY} terminals:\n{}", Table::header());
+    let one = bench.compare(&busy, &[Path::Minimal, Path::Http]).await;
+    one.print();
+    println!(
+        "ratio HTTP / minimal transaction: {:.2}",
+        one.rate(Path::Http) / one.rate(Path::Minimal)
+    );
+
+    // The same busy tenant selling a product with a long history instead.
+    let old: Vec<Terminal> = busy
+        .iter()
+        .map(|t| Terminal {
+            products: [old_product, t.products[1]],
+            ..t.clone()
+        })
+        .collect();
+    println!(
+        "\nthe busy tenant selling a product with {HISTORY} movements ({BUSY} terminals, HTTP):\n{}",
+        Table::header()
+    );
+    let history = bench.compare(&old, &[Path::Http]).await;
+    history.print_as(Path::Http, &format!("HTTP, product with {HISTORY} movements"));
+    println!(
+        "ratio product with history / fresh products: {:.2}",
+        history.rate(Path::Http) / one.rate(Path::Http)
+    );
+
+    let violations: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_violations()")
+        .fetch_one(&owner)
+        .await
+        .unwrap();
+    assert_eq!(violations, 0, "the ledger must stay clean");
+}
+
+const BUSY: usize = 10;
+const HISTORY: i64 = 100_000;
+
+/// The ways one checkout is made.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Path {
+    /// The minimal checkout transaction, statement by statement (what the
+    /// database alone must do): 2 conditional stock updates, 2 movements, the
+    /// counter, the bill, 2 lines, 1 payment, finalizing; as the owner, no RLS.
+    Minimal,
+    /// The domain's `finalize_sale` + `get_bill` in a tenant transaction (no HTTP).
+    Domain,
+    /// `POST /api/bills/finalize` through the whole server.
+    Http,
+}
+
+impl Path {
+    fn label(self) -> &'static str {
+        match self {
+            Path::Minimal => "minimal transaction (SQL)",
+            Path::Domain => "finalize_sale (SQL, no HTTP)",
+            Path::Http => "HTTP bills/finalize",
+        }
+    }
+}
+
+struct Bench {
+    client: Client<HttpConnector, Body>,
+    addr: SocketAddr,
+    db: Db,
+    owner: sqlx::PgPool,
+}
+
+/// Samples and wall time per path.
+struct Table(Vec<(Path, Vec<Duration>, Duration)>);
+
+impl Table {
+    fn header() -> String {
+        format!(
+            "{:<44} {:>9} {:>10} {:>10} {:>8}",
+            "path", "bills/s", "p50", "p99", "bills"
+        )
+    }
+
+    fn rate(&self, path: Path) -> f64 {
+        let (_, samples, took) = self.0.iter().find(|(p, ..)| *p == path).unwrap();
+        samples.len() as f64 / took.as_secs_f64()
+    }
+
+    fn print(&self) {
+        for (path, ..) in &self.0 {
+            self.print_as(*path, path.label());
+        }
+    }
+
+    fn print_as(&self, path: Path, label: &str) {
+        let (_, samples, _) = self.0.iter().find(|(p, ..)| *p == path).unwrap();
+        let mut samples = samples.clone();
         println!(
-            "{:<32} {:>10.1} {:>8.2}ms {:>8.2}ms {:>8}",
-            name,
-            rate,
-            ms(percentile(samples, 50)),
-            ms(percentile(samples, 99)),
+            "{:<44} {:>9.1} {:>8.2}ms {:>8.2}ms {:>8}",
+            label,
+            self.rate(path),
+            ms(percentile(&mut samples, 50)),
+            ms(percentile(&mut samples, 99)),
             samples.len()
         );
     }
-    println!(
-        "\nratio HTTP / SQL throughput: {:.2} (target >= 0.5)",
-        http_rate / sql_rate
-    );
+}
+
+impl Bench {
+    /// Runs each path in turn, `ROUNDS` times, so every path sees the same
+    /// machine over the same minutes.
+    async fn compare(&self, terminals: &[Terminal], paths: &[Path]) -> Table {
+        let mut table = Table(paths.iter().map(|&p| (p, Vec::new(), Duration::ZERO)).collect());
+        for _ in 0..ROUNDS {
+            for (path, samples, took) in table.0.iter_mut() {
+                let (more, time) = match *path {
+                    Path::Minimal => {
+                        let owner = self.owner.clone();
+                        run(terminals, move |t| {
+                            let owner = owner.clone();
+                            async move { checkout_minimal(&owner, &t).await }
+                        })
+                        .await
+                    }
+                    Path::Domain => {
+                        let db = self.db.clone();
+                        run(terminals, move |t| {
+                            let db = db.clone();
+                            async move { checkout_sql(&db, &t).await }
+                        })
+                        .await
+                    }
+                    Path::Http => {
+                        let (client, addr) = (self.client.clone(), self.addr);
+                        run(terminals, move |t| {
+                            let client = client.clone();
+                            async move { checkout_http(&client, addr, &t).await }
+                        })
+                        .await
+                    }
+                };
+                samples.extend(more);
+                *took += time;
+            }
+        }
+        table
+    }
 }
 
 /// Runs every terminal in a loop for one phase; latencies and wall time.
@@ -224,6 +354,170 @@ async fn checkout_http(client: &Client<HttpConnector, Body>, addr: SocketAddr, t
         "finalize answered {status}: {}",
         String::from_utf8_lossy(&body)
     );
+}
+
+/// The minimal checkout transaction: one statement per step, prepared, on
+/// the owner's pool (no RLS, no session, no audit): the reference for what
+/// the database itself must do for a 2-line sale.
+async fn checkout_minimal(owner: &sqlx::PgPool, t: &Terminal) {
+    let mut tx = owner.begin().await.unwrap();
+    let bill = Uuid::now_v7();
+    let key = format!("min-{}", Uuid::new_v4().simple());
+    for product in t.products {
+        let left: i64 = sqlx::query_scalar(
+            "UPDATE products SET on_hand = on_hand - 1, updated_at = now() \
+             WHERE tenant_id = $1 AND id = $2 AND is_active AND on_hand >= 1 RETURNING on_hand",
+        )
+        .bind(t.tenant)
+        .bind(product)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO stock_movements (tenant_id, id, product_id, kind, quantity, balance_after, \
+               reference_type, reference_id, actor_user_id) VALUES ($1, $2, $3, 'sale', -1, $4, 'bill', $5, $6)",
+        )
+        .bind(t.tenant)
+        .bind(Uuid::now_v7())
+        .bind(product)
+        .bind(left)
+        .bind(bill.to_string())
+        .bind(t.cashier.user_id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO bills (tenant_id, id, status, idempotency_key, cashier_id, currency, tax_mode, \
+           gross, discount, net, tax, total) VALUES ($1, $2, 'draft', $3, $4, 'USD', 'inclusive', 0, 0, 0, 0, 0)",
+    )
+    .bind(t.tenant)
+    .bind(bill)
+    .bind(&key)
+    .bind(t.cashier.user_id)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    for (n, (product, price)) in t.products.iter().zip([250i64, 199]).enumerate() {
+        sqlx::query(
+            "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
+               quantity, line_discount, bill_discount, net, tax, total) \
+             VALUES ($1, $2, $3, $4, 'BENCH', 'Bench item', $5, 0, 1, 0, 0, $5, 0, $5)",
+        )
+        .bind(t.tenant)
+        .bind(bill)
+        .bind(n as i32 + 1)
+        .bind(product)
+        .bind(price)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
+         VALUES ($1, $2, 1, 'cash', 449, 500, 51)",
+    )
+    .bind(t.tenant)
+    .bind(bill)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    let number: i64 = sqlx::query_scalar(
+        "INSERT INTO tenant_counters (tenant_id, name, last_value) VALUES ($1, 'bill', 1) \
+         ON CONFLICT (tenant_id, name) DO UPDATE SET last_value = tenant_counters.last_value + 1 \
+         RETURNING last_value",
+    )
+    .bind(t.tenant)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE bills SET status = 'finalized', number = $3, finalized_at = now(), gross = 449, net = 449, \
+           total = 449, paid = 449, change_given = 51 WHERE tenant_id = $1 AND id = $2",
+    )
+    .bind(t.tenant)
+    .bind(bill)
+    .bind(number)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// `BUSY` cashiers of the first terminal's tenant, selling its products.
+async fn busy_terminals(db: &Db, first: &Terminal) -> Vec<Terminal> {
+    let slug = first.host.trim_end_matches(".localhost").to_owned();
+    let mut terminals = Vec::new();
+    for n in 0..BUSY {
+        let email = format!("busy{n}@{slug}.test");
+        let user_id = accounts::ensure_member_account(
+            db,
+            first.tenant,
+            &email,
+            &format!("Busy till {n}"),
+            PASSWORD,
+            Role::Cashier,
+        )
+        .await
+        .expect("cashier");
+        terminals.push(Terminal {
+            cashier: Actor {
+                user_id,
+                role: Role::Cashier,
+            },
+            email,
+            cookie: String::new(),
+            ..first.clone()
+        });
+    }
+    terminals
+}
+
+/// A product of the terminal's tenant with `movements` restocks of one unit
+/// in its ledger (written in one statement, as the owner).
+async fn product_with_history(db: &Db, owner: &sqlx::PgPool, t: &Terminal, movements: i64) -> Uuid {
+    let mut tx = db.tenant_tx(t.tenant).await.unwrap();
+    let owner_actor = Actor {
+        user_id: t.cashier.user_id,
+        role: Role::Owner,
+    };
+    let input = ProductInput {
+        sku: "BENCH-OLD".into(),
+        name: "Bench item with history".into(),
+        sale_price: 250,
+        ..Default::default()
+    };
+    let id = catalog::create_product(&mut tx.acting(owner_actor), input, 1_000_000, &Reference::none())
+        .await
+        .unwrap()
+        .id;
+    tx.commit().await.unwrap();
+    eprintln!("writing {movements} movements for one product…");
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query(
+        "INSERT INTO stock_movements (tenant_id, id, product_id, kind, quantity, balance_after, reason) \
+         SELECT $1, gen_random_uuid(), $2, 'restock', 1, 1000000 + n, 'bench history' \
+         FROM generate_series(1, $3) AS n",
+    )
+    .bind(t.tenant)
+    .bind(id)
+    .bind(movements)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE products SET on_hand = on_hand + $3 WHERE tenant_id = $1 AND id = $2")
+        .bind(t.tenant)
+        .bind(id)
+        .bind(movements)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    sqlx::query("ANALYZE stock_movements")
+        .execute(owner)
+        .await
+        .unwrap();
+    id
 }
 
 async fn login(client: &Client<HttpConnector, Body>, addr: SocketAddr, t: &Terminal) -> String {

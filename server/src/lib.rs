@@ -32,7 +32,7 @@ pub fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
 
 pub fn app_state(db: app::tenancy::Db, site: SiteConfig, leptos_options: LeptosOptions) -> AppState {
     AppState {
-        events: app::realtime::Realtime::start(db.session_pool().clone()),
+        events: app::realtime::Realtime::start(&db),
         db,
         site: Arc::new(site),
         mailer: app::mail::Mailer::disabled(),

@@ -110,10 +110,9 @@ impl RequestCtx {
         let events = cx.take_events();
         tx.commit().await.map_err(db_error)?;
         if !events.is_empty() {
-            // Hints for open screens: the change stands even if this fails.
-            if let Err(error) = crate::realtime::publish(&self.state.db, tenant.id, &events).await {
-                tracing::warn!(%error, "live events not sent");
-            }
+            // Hints for open screens, sent in the background: the change stands
+            // whatever becomes of them.
+            self.state.events.publish(tenant.id, events);
         }
         Ok(out)
     }

@@ -41,8 +41,13 @@ pub async fn save_business_settings(settings: BusinessSettings) -> Result<Busine
     finish(
         async {
             let ctx = RequestCtx::load()?;
-            ctx.in_tenant(async |tx| Ok(settings::save(tx, settings).await?))
-                .await
+            let saved = ctx
+                .in_tenant(async |tx| Ok(settings::save(tx, settings).await?))
+                .await;
+            // The next request here reads the new settings (other instances
+            // forget theirs when the change notice reaches them).
+            ctx.state.db.tenant_cache().clear();
+            saved
         }
         .await,
     )

@@ -70,11 +70,8 @@ pub async fn finalize_sale(
                 Some(a) => Some(verify_approver(&ctx, a).await?),
                 None => None,
             };
-            ctx.in_tenant(async |tx| {
-                let id = finalize::finalize_sale_approved(tx, &sale, approver).await?;
-                Ok(read::get_bill(tx, id).await?)
-            })
-            .await
+            ctx.in_tenant(async |tx| Ok(finalize::finalize_sale_receipt(tx, &sale, approver).await?))
+                .await
         }
         .await,
     )

@@ -52,6 +52,51 @@ pub async fn record(cx: &mut TenantCtx<'_>, entry: AuditEntry<'_>) -> Result<(),
     insert(cx.conn(), tenant_id, actor, request_id.as_deref(), entry).await
 }
 
+/// Records several entries in one statement (one round trip), in order.
+pub async fn record_all(cx: &mut TenantCtx<'_>, entries: Vec<AuditEntry<'_>>) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let tenant_id = cx.tenant_id();
+    let actor = cx.actor().user_id;
+    let request_id = cx.request_id().map(str::to_owned);
+    let n = entries.len();
+    let (mut ids, mut actions, mut entities, mut entity_ids, mut befores, mut afters) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for entry in entries {
+        ids.push(Uuid::now_v7());
+        actions.push(entry.action);
+        entities.push(entry.entity);
+        entity_ids.push(entry.entity_id);
+        befores.push(entry.before);
+        afters.push(entry.after);
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, id, actor_user_id, action, entity, entity_id, before, after, request_id) \
+         SELECT $1, a.id, $2, a.action, a.entity, a.entity_id, a.before, a.after, $3 \
+         FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::jsonb[]) \
+           AS a(id, action, entity, entity_id, before, after)",
+    )
+    .bind(tenant_id)
+    .bind(actor)
+    .bind(request_id)
+    .bind(ids)
+    .bind(actions)
+    .bind(entities)
+    .bind(entity_ids)
+    .bind(befores)
+    .bind(afters)
+    .execute(cx.conn())
+    .await?;
+    Ok(())
+}
+
 /// For the sign-in paths, before any member context exists: the person who
 /// just proved who they are (or nobody, for seeding) is the actor.
 pub async fn record_as(

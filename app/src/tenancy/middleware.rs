@@ -135,12 +135,24 @@ fn unknown_site(apex: &str) -> Response {
     )
 }
 
-struct FoundTenant {
-    tenant: ResolvedTenant,
-    suspended: bool,
+use super::tenant_cache::CachedTenant as FoundTenant;
+
+/// The tenant living at `slug`: from the cache when it may be trusted, else
+/// from the database (and then remembered).
+async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
+    let cache = state.db.tenant_cache();
+    if let Some(found) = cache.get(slug) {
+        return Ok(Some(found));
+    }
+    let generation = cache.generation();
+    let found = read_tenant(state, slug).await?;
+    if let Some(found) = &found {
+        cache.put(generation, slug, found.clone());
+    }
+    Ok(found)
 }
 
-async fn lookup_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
+async fn read_tenant(state: &AppState, slug: &str) -> Result<Option<FoundTenant>, sqlx::Error> {
     let mut tx: PlatformTx = state.db.platform_tx().await?;
     let row = sqlx::query(&format!(
         "SELECT id, slug, status, {SETTINGS_COLUMNS} FROM tenants WHERE slug = $1"

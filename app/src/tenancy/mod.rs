@@ -11,10 +11,12 @@ pub mod middleware;
 pub mod pool;
 pub mod session;
 pub mod slug;
+pub mod tenant_cache;
 pub mod tx;
 
 pub use context::TenantCtx;
 pub use host::{classify_host, HostClass};
 pub use middleware::{CurrentUser, ResolvedTenant, SiteCtx};
 pub use pool::{Db, TENANT_ROLE};
+pub use tenant_cache::TenantCache;
 pub use tx::{ConsoleTx, PlatformTx, TenantTx};

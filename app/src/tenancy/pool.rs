@@ -4,7 +4,10 @@ use std::time::Duration;
 use sqlx::{postgres::PgPoolOptions, Executor, PgPool, Row};
 use uuid::Uuid;
 
-use super::tx::{ConsoleTx, PlatformTx, TenantTx};
+use super::{
+    tenant_cache::TenantCache,
+    tx::{ConsoleTx, PlatformTx, TenantTx},
+};
 
 /// The role every tenant transaction switches to: not a superuser, not
 /// BYPASSRLS, owner of nothing (created by the first migration).
@@ -17,6 +20,7 @@ pub struct Db {
     tenant_pool: PgPool,
     platform_pool: PgPool,
     statement_timeout: Duration,
+    tenants: TenantCache,
 }
 
 /// How long one statement of tenant work may run before PostgreSQL cancels it,
@@ -32,6 +36,7 @@ impl Db {
             tenant_pool,
             platform_pool,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+            tenants: TenantCache::default(),
         }
     }
 
@@ -78,6 +83,11 @@ impl Db {
         &self.tenant_pool
     }
 
+    /// Host → tenant, remembered briefly (see [`TenantCache`]).
+    pub fn tenant_cache(&self) -> &TenantCache {
+        &self.tenants
+    }
+
     /// For readiness checks only.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.tenant_pool).await?;
@@ -97,29 +107,35 @@ const RELEASE_CHECK: &str = "SELECT current_user = session_user \
 /// Pool options with the release hook: a connection that comes back still inside
 /// a transaction, running as another role, or carrying a tenant is closed rather
 /// than reused (a cancelled request must never leak its tenant to the next one).
+///
+/// Connections are not pinged before use (a round trip on every checkout):
+/// transactions begin through `begin_on_live_connection`, which moves on to
+/// another connection when one turns out dead.
 pub fn pool_options() -> PgPoolOptions {
-    PgPoolOptions::new().after_release(|conn, _meta| {
-        Box::pin(async move {
-            // In an open transaction block `now()` is the block's start time, which
-            // differs from the statement's own. Sent with the simple protocol, where
-            // an implicit transaction starts with the statement (the extended
-            // protocol's Parse/Bind/Execute steps would make them differ).
-            // (A plain string with no arguments goes out as a simple Query.)
-            let clean: Result<bool, sqlx::Error> = conn
-                .fetch_one(RELEASE_CHECK)
-                .await
-                .and_then(|row| row.try_get::<bool, _>(0));
-            match clean {
-                Ok(true) => Ok(true),
-                Ok(false) => {
-                    tracing::warn!("discarding a pooled connection that kept tenant state");
-                    Ok(false)
+    PgPoolOptions::new()
+        .test_before_acquire(false)
+        .after_release(|conn, _meta| {
+            Box::pin(async move {
+                // In an open transaction block `now()` is the block's start time, which
+                // differs from the statement's own. Sent with the simple protocol, where
+                // an implicit transaction starts with the statement (the extended
+                // protocol's Parse/Bind/Execute steps would make them differ).
+                // (A plain string with no arguments goes out as a simple Query.)
+                let clean: Result<bool, sqlx::Error> = conn
+                    .fetch_one(RELEASE_CHECK)
+                    .await
+                    .and_then(|row| row.try_get::<bool, _>(0));
+                match clean {
+                    Ok(true) => Ok(true),
+                    Ok(false) => {
+                        tracing::warn!("discarding a pooled connection that kept tenant state");
+                        Ok(false)
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "discarding a pooled connection that failed its check");
+                        Ok(false)
+                    }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "discarding a pooled connection that failed its check");
-                    Ok(false)
-                }
-            }
+            })
         })
-    })
 }

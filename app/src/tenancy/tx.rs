@@ -21,19 +21,17 @@ impl TenantTx {
         tenant_id: Uuid,
         statement_timeout: Option<std::time::Duration>,
     ) -> Result<Self, sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        // One round trip: every setting is local to this transaction and
-        // vanishes at COMMIT or ROLLBACK.
+        // One round trip: BEGIN and the settings in one simple query. Every
+        // setting is local to this transaction and vanishes at COMMIT or
+        // ROLLBACK. Only typed values are written into the text (a UUID, a
+        // number, a constant role name), so nothing can be injected.
         let timeout_ms = statement_timeout.map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128));
-        sqlx::query(
-            "SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true), \
-                    set_config('statement_timeout', $3, true)",
-        )
-        .bind(TENANT_ROLE)
-        .bind(tenant_id.to_string())
-        .bind(timeout_ms.to_string())
-        .execute(&mut *tx)
-        .await?;
+        let begin = format!(
+            "BEGIN; SELECT set_config('role', '{TENANT_ROLE}', true), \
+             set_config('app.tenant_id', '{tenant_id}', true), \
+             set_config('statement_timeout', '{timeout_ms}', true)"
+        );
+        let tx = begin_on_live_connection(pool, begin).await?;
         Ok(TenantTx { tx, tenant_id })
     }
 
@@ -55,6 +53,36 @@ impl TenantTx {
     }
 }
 
+/// Begins a transaction with `begin`. The pool does not test a connection
+/// before handing it out (a round trip on every request); a connection the
+/// server closed meanwhile (a database restart) fails here, before any work
+/// was sent, and is then discarded and the transaction begun on another one.
+async fn begin_on_live_connection(
+    pool: &PgPool,
+    begin: String,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut attempts = 0;
+    loop {
+        match pool.begin_with(begin.clone()).await {
+            Err(error) if attempts < 2 && is_dead_connection(&error) => {
+                attempts += 1;
+                tracing::debug!(%error, "a pooled connection was dead; trying another");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// An error that says the connection itself is gone (not the statement).
+fn is_dead_connection(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) => true,
+        // 57P01 admin_shutdown: the server ended this session (restart).
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("57P01"),
+        _ => false,
+    }
+}
+
 /// A transaction on the owner pool that can see every tenant. Used only for
 /// resolving a host to a tenant, sign-up, log-in, the organization picker and
 /// seeding; grep for `PlatformTx` to audit all of them. It writes only `users`,
@@ -67,7 +95,7 @@ pub struct PlatformTx {
 impl PlatformTx {
     pub(super) async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
         Ok(PlatformTx {
-            tx: pool.begin().await?,
+            tx: begin_on_live_connection(pool, "BEGIN".into()).await?,
         })
     }
 
@@ -117,11 +145,11 @@ pub struct ConsoleTx {
 
 impl ConsoleTx {
     pub(super) async fn begin(pool: &PgPool) -> Result<Self, sqlx::Error> {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT set_config('role', $1, true)")
-            .bind(CONSOLE_ROLE)
-            .execute(&mut *tx)
-            .await?;
+        let tx = begin_on_live_connection(
+            pool,
+            format!("BEGIN; SELECT set_config('role', '{CONSOLE_ROLE}', true)"),
+        )
+        .await?;
         Ok(ConsoleTx { tx })
     }
 

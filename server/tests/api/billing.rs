@@ -716,3 +716,113 @@ async fn the_bill_list_pages_totals_its_selection_and_shows_refunds() {
         serde_json::json!({ "count": 0, "total": 0, "refunded": 0 })
     );
 }
+
+/// The receipt `bills/finalize` answers with is built from what finalizing
+/// wrote, without reading it back: it must be exactly the bill as read later,
+/// for every kind of sale (tax inclusive and exclusive, line and bill
+/// discounts, a customer, split payments with change), and a retry returns
+/// the same bill.
+#[tokio::test]
+async fn the_receipt_from_finalizing_is_the_bill_as_read_back() {
+    use app::domain::{billing::customers, inventory::lookups};
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 100).await;
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let rate = lookups::save_tax_rate(&mut tx.acting(owner), None, "Reduced", 700, false)
+        .await
+        .unwrap();
+    let rangi = customers::save_customer(
+        &mut tx.acting(owner),
+        None,
+        &customers::CustomerInput {
+            name: "Rangi Parata".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let input = ProductInput {
+        sku: "JAM".into(),
+        name: "Jam, taxed".into(),
+        sale_price: 1_999,
+        tax_rate_id: Some(rate),
+        ..Default::default()
+    };
+    let jam = catalog::create_product(&mut tx.acting(owner), input, 100, &Reference::none())
+        .await
+        .unwrap()
+        .id;
+    tx.commit().await.unwrap();
+    // The receipt texts come from settings.
+    sqlx::query("UPDATE tenants SET receipt_header = 'Thank you', receipt_footer = 'Come again'")
+        .execute(&app.admin)
+        .await
+        .unwrap();
+
+    for mode in ["inclusive", "exclusive"] {
+        sqlx::query("UPDATE tenants SET tax_mode = $1")
+            .bind(mode)
+            .execute(&app.admin)
+            .await
+            .unwrap();
+        let tax_mode = if mode == "inclusive" {
+            TaxMode::Inclusive
+        } else {
+            TaxMode::Exclusive
+        };
+        let lines = [(tea, 3, 50), (jam, 2, 0), (tea, 1, 0)];
+        let inputs: Vec<LineInput> = lines
+            .iter()
+            .map(|&(p, quantity, line_discount)| LineInput {
+                unit_price: if p == tea { 250 } else { 1_999 },
+                quantity,
+                tax_rate_bp: if p == tea { 0 } else { 700 },
+                line_discount,
+            })
+            .collect();
+        let total = bill_totals(&inputs, 100, tax_mode).unwrap().total;
+        let sale = SaleInput {
+            idempotency_key: key(),
+            customer_id: Some(rangi),
+            lines: lines
+                .iter()
+                .map(|&(product_id, quantity, line_discount)| CartLine {
+                    product_id,
+                    quantity,
+                    line_discount,
+                })
+                .collect(),
+            bill_discount: 100,
+            payments: vec![
+                PaymentInput {
+                    method: PaymentMethod::Card,
+                    amount: 1_000,
+                    tendered: None,
+                },
+                PaymentInput {
+                    method: PaymentMethod::Cash,
+                    amount: total - 1_000,
+                    tendered: Some(total - 1_000 + 77),
+                },
+            ],
+        };
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let receipt = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let stored = read::get_bill(&mut tx, receipt.id).await.unwrap();
+        let retried = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(receipt, stored, "{mode}");
+        assert_eq!(retried, stored, "{mode}");
+        assert_eq!(receipt.customer.as_deref(), Some("Rangi Parata"));
+        assert_eq!(receipt.receipt_header, "Thank you");
+        assert_eq!(receipt.change, 77);
+        assert_eq!(receipt.lines.len(), 3);
+    }
+}

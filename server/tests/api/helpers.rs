@@ -1,6 +1,10 @@
 //! Test harness: a database per test from a migrated template, the real router,
 //! and two tenants (acme with an owner and a cashier, globex with an owner).
-use std::{net::SocketAddr, str::FromStr, sync::OnceLock};
+use std::{
+    net::SocketAddr,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+};
 
 use app::{
     domain::{
@@ -92,8 +96,9 @@ pub struct TestApp {
     pub tenant_login: PgConnectOptions,
     pub acme: Uuid,
     pub globex: Uuid,
-    /// Drops this test's database when the test ends (last, after the pools).
-    _database: DropDatabase,
+    /// Drops this test's database when the test ends (last, after the pools;
+    /// shared with [`TestApp::another_instance`]s).
+    _database: Arc<DropDatabase>,
 }
 
 /// Drops a test database on `Drop` (crates.io's test-db guard): `Drop` is
@@ -250,7 +255,48 @@ async fn spawn(
         tenant_login,
         acme,
         globex,
-        _database: database,
+        _database: Arc::new(database),
+    }
+}
+
+impl TestApp {
+    /// A second server instance on this test's database: pools, tenant cache,
+    /// event listener and router of its own, as another process would have.
+    pub async fn another_instance(&self) -> TestApp {
+        let options = admin_options().database(self.database_name());
+        let owner = connect_pool(options.clone(), server::database::OWNER_POOL_SIZE)
+            .await
+            .expect("owner pool");
+        let tenant = connect_pool(self.tenant_login.clone(), 10)
+            .await
+            .expect("tenant pool");
+        let db = Db::new(tenant, owner);
+        let state = server::app_state(
+            db.clone(),
+            SiteConfig {
+                base_domain: "localhost".into(),
+                https: false,
+                trusted_proxies: Vec::new(),
+            },
+            LeptosOptions::builder()
+                .output_name("shopfloor")
+                .site_root("target/site")
+                .site_pkg_dir("pkg")
+                .build(),
+        );
+        let events = state.events.clone();
+        let router = server::router_with(state, HttpOptions::default())
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 8], 40000))));
+        TestApp {
+            db,
+            router,
+            events,
+            admin: self.admin.clone(),
+            tenant_login: self.tenant_login.clone(),
+            acme: self.acme,
+            globex: self.globex,
+            _database: self._database.clone(),
+        }
     }
 }
 
@@ -470,12 +516,24 @@ pub fn urlencode(s: &str) -> String {
 /// Waits until `condition` holds, checking every few milliseconds; panics
 /// naming `what` if it still does not hold after 30 seconds (a bound for a
 /// hung test, not a timing assertion).
-pub async fn wait_until<F, Fut>(what: &str, mut condition: F)
+pub async fn wait_until<F, Fut>(what: &str, condition: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    wait_until_within(what, std::time::Duration::from_secs(30), condition).await
+}
+
+pub const TEN_SECONDS: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// [`wait_until`] with another bound: for a condition that something else
+/// (e.g. an expiry) would also make true after a longer time.
+pub async fn wait_until_within<F, Fut>(what: &str, bound: std::time::Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + bound;
     while !condition().await {
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -4,7 +4,9 @@ use axum::{
     http::{header, Request, StatusCode},
 };
 
-use crate::helpers::{spawn_app, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
+use crate::helpers::{
+    spawn_app, wait_until_within, ACME_CASHIER, ACME_OWNER, GLOBEX_OWNER, PASSWORD, TEN_SECONDS,
+};
 
 #[tokio::test]
 async fn unknown_subdomain_is_404_and_lookalike_hosts_are_not_tenants() {
@@ -36,6 +38,9 @@ async fn suspended_tenant_is_403_and_its_sessions_stop() {
         .execute(&app.admin)
         .await
         .unwrap();
+    // Written behind the server's back: its cached lookup is forgotten when the
+    // change notice arrives; here, at once.
+    app.db.tenant_cache().clear();
     let res = app.get("acme.localhost", "/", Some(&cookie)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.body.contains("suspended"));
@@ -301,4 +306,79 @@ async fn responses_carry_a_request_id_and_the_stylesheet_has_variants() {
     assert_eq!(css.status, StatusCode::OK);
     assert!(css.body.contains(":hover"));
     assert!(res.body.contains(&style::href()), "pages link the stylesheet");
+}
+
+/// Each instance remembers host → tenant for a while; a change of the
+/// business's row made anywhere (here straight in the database, as an
+/// operator's script would) reaches every instance's cache through the
+/// database's change notice, not by waiting for the entry to expire.
+#[tokio::test]
+async fn a_tenant_change_reaches_the_cache_of_every_instance() {
+    let a = spawn_app().await;
+    let b = a.another_instance().await;
+    a.events.wait_until_listening().await;
+    b.events.wait_until_listening().await;
+    for app in [&a, &b] {
+        let res = app.get("acme.localhost", "/login", None).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.body.contains("Log in to Acme Corner Shop"));
+    }
+    // Remembered now: the lookup is not read again on the next request.
+    assert!(a.db.tenant_cache().get("acme").is_some());
+    assert!(b.db.tenant_cache().get("acme").is_some());
+
+    sqlx::query("UPDATE tenants SET name = 'Acme Renamed', status = 'suspended' WHERE id = $1")
+        .bind(a.acme)
+        .execute(&a.admin)
+        .await
+        .unwrap();
+    // Well inside the cache's 30-second lifetime (a bound for a hang, not a
+    // timing claim): only the notice can have emptied it.
+    for app in [&a, &b] {
+        wait_until_within("the instance to see the suspension", TEN_SECONDS, || async {
+            app.get("acme.localhost", "/login", None).await.status == StatusCode::FORBIDDEN
+        })
+        .await;
+    }
+    sqlx::query("UPDATE tenants SET status = 'active' WHERE id = $1")
+        .bind(a.acme)
+        .execute(&a.admin)
+        .await
+        .unwrap();
+    for app in [&a, &b] {
+        wait_until_within("the instance to see the new name", TEN_SECONDS, || async {
+            app.get("acme.localhost", "/login", None)
+                .await
+                .body
+                .contains("Log in to Acme Renamed")
+        })
+        .await;
+    }
+    // Globex was never touched.
+    assert_eq!(
+        b.get("globex.localhost", "/login", None).await.status,
+        StatusCode::OK
+    );
+}
+
+/// A suspension by an operator on the console answers 403 on that instance
+/// from its very next request (no wait for the notice).
+#[tokio::test]
+async fn a_suspension_applies_at_once_on_the_instance_that_made_it() {
+    let app = spawn_app().await;
+    app.events.wait_until_listening().await;
+    assert_eq!(
+        app.get("acme.localhost", "/login", None).await.status,
+        StatusCode::OK
+    );
+    let operator = app::domain::org::platform::create_operator(&app.db, "ops@platform.test", "Ops", PASSWORD)
+        .await
+        .unwrap();
+    app::domain::org::platform::set_status(&app.db, operator, app.acme, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("acme.localhost", "/login", None).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -86,6 +86,7 @@ async fn a_receipt_is_emailed_in_the_business_currency_and_audited() {
         .execute(&app.admin)
         .await
         .unwrap();
+    app.db.tenant_cache().clear();
     let bill = a_bill(&app, app.acme, ACME_OWNER).await;
     let cashier = app.login(ACME, ACME_CASHIER, PASSWORD).await;
     let enabled = app

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{insert_bill_line, BillingError};
+use super::{insert_bill_lines, BillingError};
 use crate::{
     domain::audit::{self, AuditEntry},
     model::{CartLine, DraftSummary, PosItem, ResumedLine, ResumedSale},
@@ -86,10 +86,15 @@ pub async fn park_sale(
         Some(c) if c.contains("customer") || c.ends_with("_fkey") => BillingError::NotFound("Customer"),
         _ => BillingError::Db(e),
     })?;
-    for (i, (line, t)) in lines.iter().zip(&totals.lines).enumerate() {
-        let (sku, name, price, rate) = &products[&line.product_id];
-        insert_bill_line(tx, id, i as i32 + 1, line, (sku, name, *price, *rate), t).await?;
-    }
+    let rows: Vec<_> = lines
+        .iter()
+        .zip(&totals.lines)
+        .map(|(line, t)| {
+            let (sku, name, price, rate) = &products[&line.product_id];
+            (line, (sku.as_str(), name.as_str(), *price, *rate), t)
+        })
+        .collect();
+    insert_bill_lines(tx, id, &rows).await?;
     audit::record(
         tx,
         AuditEntry::new("bill.parked", "bill")

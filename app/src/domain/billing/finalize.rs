@@ -1,18 +1,19 @@
 //! Finalizing a sale, in one transaction: validate, take the stock (sale
 //! movements), record lines and payments, number the bill, audit, and announce
-//! the stock change (NOTIFY is delivered only if the transaction commits).
+//! the stock change after the commit. Every step is one statement whatever
+//! the size of the cart (a checkout is a handful of round trips).
 use std::collections::HashMap;
 
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{insert_bill_line, next_number, BillingError};
+use super::{insert_bill_lines, read, BillingError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
         inventory::stock::{self, Reference, SaleLine},
     },
-    model::{PaymentMethod, PosSettings, Role, SaleInput},
+    model::{BillLineView, BillView, PaymentMethod, PaymentView, PosSettings, Role, SaleInput},
     permissions::{Actor, Permission},
     pricing::{bill_totals, LineInput, TaxMode},
     tenancy::{TenantCtx, TenantTx},
@@ -49,7 +50,7 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
 pub async fn finalize_sale(tx: &mut TenantCtx<'_>, sale: &SaleInput) -> Result<Uuid, BillingError> {
-    finalize(tx, sale, None, None).await
+    Ok(finalize(tx, sale, None, None).await?.id)
 }
 
 /// [`finalize_sale`] with a manager's approval for a discount above the
@@ -64,7 +65,23 @@ pub async fn finalize_sale_approved(
     sale: &SaleInput,
     approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    finalize(tx, sale, None, approver).await
+    Ok(finalize(tx, sale, None, approver).await?.id)
+}
+
+/// [`finalize_sale_approved`], answering with the bill as the receipt shows
+/// it: built from what finalizing just wrote (no read-back), or read for a
+/// retry of an earlier sale. Equal to [`read::get_bill`] of the new bill (a
+/// test holds them together).
+pub async fn finalize_sale_receipt(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    approver: Option<Uuid>,
+) -> Result<BillView, BillingError> {
+    let finalized = finalize(tx, sale, None, approver).await?;
+    match finalized.view {
+        Some(view) => Ok(view),
+        None => read::get_bill(tx, finalized.id).await,
+    }
 }
 
 /// [`finalize_sale`] with the bill's time given (the demo's sales history);
@@ -74,7 +91,7 @@ pub async fn finalize_sale_at(
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Uuid, BillingError> {
-    finalize(tx, sale, at, None).await
+    Ok(finalize(tx, sale, at, None).await?.id)
 }
 
 /// An approver's role and name in the transaction's tenant, if they are an
@@ -90,12 +107,32 @@ async fn approver_in_tenant(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<(
     Ok(row.and_then(|(role, name)| Some((Role::parse(&role)?, name))))
 }
 
+/// A finalized sale: its id, and the bill as the receipt shows it when this
+/// call made it (a retry of an earlier sale returns only the id).
+struct Finalized {
+    id: Uuid,
+    view: Option<BillView>,
+}
+
+/// The claim of the key, with the products and the customer as they are now.
+/// One row whatever matched: the product columns are NULL when none did.
+type ClaimRow = (
+    Option<Uuid>,
+    bool,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i32>,
+    Option<bool>,
+);
+
 async fn finalize(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
     approver: Option<Uuid>,
-) -> Result<Uuid, BillingError> {
+) -> Result<Finalized, BillingError> {
     let actor = tx.require(Permission::Sell)?;
     check_key(&sale.idempotency_key)?;
     if sale.lines.is_empty() {
@@ -109,12 +146,24 @@ async fn finalize(
     let bill_id = Uuid::now_v7();
     let tenant_id = tx.tenant_id();
     // Claim the key first: a concurrent request with the same key waits here
-    // until this transaction ends, then finds the bill.
-    let claimed: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO bills (tenant_id, id, status, idempotency_key, customer_id, cashier_id, currency, tax_mode, \
-           gross, discount, bill_discount, net, tax, total) \
-         VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
-         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    // until this transaction ends, then finds the bill. The same statement
+    // reads the products (the bill keeps this snapshot) and checks the
+    // customer: one round trip.
+    let ids: Vec<Uuid> = sale.lines.iter().map(|l| l.product_id).collect();
+    let rows: Vec<ClaimRow> = sqlx::query_as(
+        "WITH claim AS ( \
+             INSERT INTO bills (tenant_id, id, status, idempotency_key, customer_id, cashier_id, currency, tax_mode, \
+               gross, discount, bill_discount, net, tax, total) \
+             VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
+             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id) \
+         SELECT c.claimed, c.customer_ok, p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active \
+         FROM (SELECT (SELECT id FROM claim) AS claimed, \
+                      ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM customers WHERE id = $8 AND is_active)) \
+                        AS customer_ok) c \
+         LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active \
+                    FROM products p \
+                    LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
+                    WHERE p.id = ANY($7)) p ON true",
     )
     .bind(tenant_id)
     .bind(bill_id)
@@ -125,8 +174,11 @@ async fn finalize(
         TaxMode::Inclusive => "inclusive",
         TaxMode::Exclusive => "exclusive",
     })
-    .fetch_optional(tx.conn())
+    .bind(&ids)
+    .bind(sale.customer_id)
+    .fetch_all(tx.conn())
     .await?;
+    let (claimed, customer_ok) = rows.first().map_or((None, false), |r| (r.0, r.1));
     if claimed.is_none() {
         let (id, status, number): (Uuid, String, Option<i64>) =
             sqlx::query_as("SELECT id, status, number FROM bills WHERE idempotency_key = $1")
@@ -143,32 +195,16 @@ async fn finalize(
                 bill: crate::model::bill_number(number.unwrap_or_default()),
             });
         }
-        return Ok(id);
+        return Ok(Finalized { id, view: None });
     }
-
-    if let Some(customer) = sale.customer_id {
-        let found: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1 AND is_active)")
-                .bind(customer)
-                .fetch_one(tx.conn())
-                .await?;
-        if !found {
-            return Err(BillingError::NotFound("Customer"));
-        }
+    if !customer_ok {
+        return Err(BillingError::NotFound("Customer"));
     }
-
-    // The products as they are now: the bill keeps this snapshot.
-    let ids: Vec<Uuid> = sale.lines.iter().map(|l| l.product_id).collect();
-    let rows: Vec<(Uuid, String, String, i64, i32, bool)> = sqlx::query_as(
-        "SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0), p.is_active FROM products p \
-         LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id WHERE p.id = ANY($1)",
-    )
-    .bind(&ids)
-    .fetch_all(tx.conn())
-    .await?;
     let products: HashMap<Uuid, (String, String, i64, i32, bool)> = rows
         .into_iter()
-        .map(|(id, sku, name, price, rate, active)| (id, (sku, name, price, rate, active)))
+        .filter_map(|(_, _, id, sku, name, price, rate, active)| {
+            Some((id?, (sku?, name?, price?, rate?, active?)))
+        })
         .collect();
     let mut inputs = Vec::with_capacity(sale.lines.len());
     for (i, line) in sale.lines.iter().enumerate() {
@@ -223,12 +259,161 @@ async fn finalize(
         }
     }
 
-    // Payments must cover the total exactly; only cash gives change.
-    let mut paid = 0i64;
-    let mut change_given = 0i64;
+    let payments = check_payments(sale, totals.total, &money)?;
+    let paid: i64 = payments.iter().map(|p| p.amount).sum();
+    let change_given: i64 = payments.iter().map(|p| p.change).sum();
+
+    // Take the stock: conditional decrements in product order (no oversell).
+    let sale_lines: Vec<SaleLine> = sale
+        .lines
+        .iter()
+        .map(|l| SaleLine {
+            product_id: l.product_id,
+            quantity: l.quantity,
+        })
+        .collect();
+    let movements = stock::sell(tx, &sale_lines, &Reference::bill(bill_id)).await?;
+
+    let lines: Vec<_> = sale
+        .lines
+        .iter()
+        .zip(&totals.lines)
+        .map(|(line, t)| {
+            let (sku, name, price, rate, _) = &products[&line.product_id];
+            (line, (sku.as_str(), name.as_str(), *price, *rate), t)
+        })
+        .collect();
+    insert_lines_and_payments(tx, bill_id, &lines, &payments).await?;
+
+    // The number last: the counter row is held only for the end of the work.
+    // The same statement finalizes the bill and reads what the receipt shows
+    // besides the sale itself.
+    let (number, finalized_at, business, receipt_header, receipt_footer, receipt_paper, cashier, customer): (
+        i64,
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ) = sqlx::query_as(
+        "WITH n AS ( \
+             INSERT INTO tenant_counters (tenant_id, name, last_value) VALUES ($1, 'bill', 1) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET last_value = tenant_counters.last_value + 1 \
+             RETURNING last_value), \
+         b AS ( \
+             UPDATE bills SET status = 'finalized', number = (SELECT last_value FROM n), \
+               finalized_at = coalesce($13, now()), customer_id = $3, \
+               gross = $4, discount = $5, bill_discount = $6, net = $7, tax = $8, total = $9, paid = $10, \
+               change_given = $11, created_at = coalesce($13, created_at) \
+             WHERE id = $2 RETURNING number, finalized_at) \
+         SELECT b.number, to_char(b.finalized_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI'), t.name, \
+                t.receipt_header, t.receipt_footer, t.receipt_paper, \
+                (SELECT email FROM users WHERE id = $12), \
+                (SELECT name FROM customers WHERE id = $3) \
+         FROM b CROSS JOIN tenants t",
+    )
+    .bind(tenant_id)
+    .bind(bill_id)
+    .bind(sale.customer_id)
+    .bind(totals.gross)
+    .bind(totals.discount)
+    .bind(sale.bill_discount)
+    .bind(totals.net)
+    .bind(totals.tax)
+    .bind(totals.total)
+    .bind(paid)
+    .bind(change_given)
+    .bind(actor.user_id)
+    .bind(at)
+    .fetch_one(tx.conn())
+    .await?;
+    let mut entries = vec![AuditEntry::new("bill.finalized", "bill")
+        .entity_id(bill_id)
+        .after(json!({ "number": crate::model::bill_number(number), "total": totals.total }))];
+    if let Some((approver, name, limit_bp)) = approval {
+        entries.push(
+            AuditEntry::new("bill.discount_approved", "bill")
+                .entity_id(bill_id)
+                .after(json!({
+                    "number": crate::model::bill_number(number),
+                    "discount": totals.discount,
+                    "gross": totals.gross,
+                    "limit_bp": limit_bp,
+                    "approved_by": approver,
+                    "approver": name,
+                    "cashier": actor.user_id,
+                })),
+        );
+    }
+    audit::record_all(tx, entries).await?;
+    let stock: Vec<serde_json::Value> = movements
+        .iter()
+        .map(|m| json!({ "product_id": m.product_id, "on_hand": m.balance_after }))
+        .collect();
+    // Sent after the commit: no notification lock held through it, and a
+    // rolled-back sale is never announced.
+    tx.announce_after_commit(
+        json!({ "kind": "stock", "products": stock, "bill": crate::model::bill_number(number) }),
+    );
+    let view = BillView {
+        id: bill_id,
+        number: crate::model::bill_number(number),
+        business,
+        cashier,
+        customer,
+        currency: settings.currency.clone(),
+        tax_mode: settings.tax_mode,
+        lines: lines
+            .iter()
+            .enumerate()
+            .map(|(i, (line, (sku, name, price, rate), t))| BillLineView {
+                line_no: i as i32 + 1,
+                product_id: line.product_id,
+                sku: sku.to_string(),
+                name: name.to_string(),
+                unit_price: *price,
+                quantity: line.quantity,
+                tax_rate_bp: *rate,
+                discount: t.line_discount + t.bill_discount,
+                line_discount: t.line_discount,
+                tax: t.tax,
+                total: t.total,
+                credited: 0,
+            })
+            .collect(),
+        payments,
+        gross: totals.gross,
+        discount: totals.discount,
+        net: totals.net,
+        tax: totals.tax,
+        total: totals.total,
+        paid,
+        change: change_given,
+        finalized_at,
+        credit_notes: Vec::new(),
+        receipt_header,
+        receipt_footer,
+        receipt_paper: crate::org::ReceiptPaper::parse(&receipt_paper).unwrap_or_default(),
+    };
+    Ok(Finalized {
+        id: bill_id,
+        view: Some(view),
+    })
+}
+
+/// Payments must cover the total exactly; only cash gives change. Returns
+/// them as they are stored (tendered defaulted, change computed).
+fn check_payments(
+    sale: &SaleInput,
+    total: i64,
+    money: &crate::org::BusinessSettings,
+) -> Result<Vec<PaymentView>, BillingError> {
     if sale.payments.len() > 10 {
         return Err(BillingError::invalid("At most 10 payments per bill."));
     }
+    let mut paid = 0i64;
     let mut payments = Vec::with_capacity(sale.payments.len());
     for p in &sale.payments {
         if p.amount <= 0 || p.amount > crate::pricing::MAX_AMOUNT_MINOR {
@@ -253,104 +438,52 @@ async fn finalize(
         }
         // Both bounded above (at most 10 payments of at most MAX_AMOUNT_MINOR).
         paid += p.amount;
-        change_given += tendered - p.amount;
-        payments.push((p.method, p.amount, tendered));
+        payments.push(PaymentView {
+            method: p.method,
+            amount: p.amount,
+            tendered,
+            change: tendered - p.amount,
+        });
     }
-    if paid != totals.total {
+    if paid != total {
         return Err(BillingError::invalid(format!(
             "The payments ({}) must add up to the total ({}).",
             money.money(paid),
-            money.money(totals.total)
+            money.money(total)
         )));
     }
+    Ok(payments)
+}
 
-    // Take the stock: conditional decrements in product order (no oversell).
-    let sale_lines: Vec<SaleLine> = sale
-        .lines
-        .iter()
-        .map(|l| SaleLine {
-            product_id: l.product_id,
-            quantity: l.quantity,
-        })
-        .collect();
-    let movements = stock::sell(tx, &sale_lines, &Reference::bill(bill_id)).await?;
-
-    for (i, (line, t)) in sale.lines.iter().zip(&totals.lines).enumerate() {
-        let (sku, name, price, rate, _) = &products[&line.product_id];
-        insert_bill_line(tx, bill_id, i as i32 + 1, line, (sku, name, *price, *rate), t).await?;
-    }
-    for (seq, (method, amount, tendered)) in payments.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(tenant_id)
-        .bind(bill_id)
-        .bind(seq as i32 + 1)
-        .bind(method.as_str())
-        .bind(amount)
-        .bind(tendered)
-        .bind(tendered - amount)
-        .execute(tx.conn())
-        .await?;
-    }
-
-    // The number last: the counter row is held only for the end of the work.
-    let number = next_number(tx, "bill").await?;
+/// The bill's lines and payments, in one statement.
+async fn insert_lines_and_payments(
+    tx: &mut TenantTx,
+    bill_id: Uuid,
+    lines: &[(
+        &crate::model::CartLine,
+        super::SoldProduct<'_>,
+        &crate::pricing::LineTotals,
+    )],
+    payments: &[PaymentView],
+) -> Result<(), sqlx::Error> {
+    insert_bill_lines(tx, bill_id, lines).await?;
+    let tenant_id = tx.tenant_id();
     sqlx::query(
-        "UPDATE bills SET status = 'finalized', number = $2, finalized_at = coalesce($12, now()), customer_id = $3, \
-           gross = $4, discount = $5, bill_discount = $6, net = $7, tax = $8, total = $9, paid = $10, \
-           change_given = $11, created_at = coalesce($12, created_at) \
-         WHERE id = $1",
+        "INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
+         SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change \
+         FROM unnest($3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) \
+           AS p(seq, method, amount, tendered, change)",
     )
+    .bind(tenant_id)
     .bind(bill_id)
-    .bind(number)
-    .bind(sale.customer_id)
-    .bind(totals.gross)
-    .bind(totals.discount)
-    .bind(sale.bill_discount)
-    .bind(totals.net)
-    .bind(totals.tax)
-    .bind(totals.total)
-    .bind(paid)
-    .bind(change_given)
-    .bind(at)
+    .bind((1..=payments.len() as i32).collect::<Vec<i32>>())
+    .bind(payments.iter().map(|p| p.method.as_str()).collect::<Vec<_>>())
+    .bind(payments.iter().map(|p| p.amount).collect::<Vec<_>>())
+    .bind(payments.iter().map(|p| p.tendered).collect::<Vec<_>>())
+    .bind(payments.iter().map(|p| p.change).collect::<Vec<_>>())
     .execute(tx.conn())
     .await?;
-    audit::record(
-        tx,
-        AuditEntry::new("bill.finalized", "bill")
-            .entity_id(bill_id)
-            .after(json!({ "number": crate::model::bill_number(number), "total": totals.total })),
-    )
-    .await?;
-    if let Some((approver, name, limit_bp)) = approval {
-        audit::record(
-            tx,
-            AuditEntry::new("bill.discount_approved", "bill")
-                .entity_id(bill_id)
-                .after(json!({
-                    "number": crate::model::bill_number(number),
-                    "discount": totals.discount,
-                    "gross": totals.gross,
-                    "limit_bp": limit_bp,
-                    "approved_by": approver,
-                    "approver": name,
-                    "cashier": actor.user_id,
-                })),
-        )
-        .await?;
-    }
-    let stock: Vec<serde_json::Value> = movements
-        .iter()
-        .map(|m| json!({ "product_id": m.product_id, "on_hand": m.balance_after }))
-        .collect();
-    // Sent after the commit: no notification lock held through it, and a
-    // rolled-back sale is never announced.
-    tx.announce_after_commit(
-        json!({ "kind": "stock", "products": stock, "bill": crate::model::bill_number(number) }),
-    );
-    Ok(bill_id)
+    Ok(())
 }
 
 /// What the POS sent, as it is stored once finalized: lines (product,

@@ -89,36 +89,52 @@ pub(crate) async fn next_number(
     .await
 }
 
-/// Records one line of a bill with the product as it was sold (`sku`, `name`,
-/// unit price, tax rate) and its computed totals.
-pub(crate) async fn insert_bill_line(
+/// The product as it is sold on a line: `sku`, `name`, unit price, tax rate.
+pub(crate) type SoldProduct<'a> = (&'a str, &'a str, i64, i32);
+
+/// Records the lines of a bill (numbered from 1) with each product as it was
+/// sold and the line's computed totals, in one statement.
+pub(crate) async fn insert_bill_lines(
     tx: &mut crate::tenancy::TenantTx,
     bill_id: uuid::Uuid,
-    line_no: i32,
-    line: &crate::model::CartLine,
-    (sku, name, unit_price, tax_rate_bp): (&str, &str, i64, i32),
-    totals: &crate::pricing::LineTotals,
+    lines: &[(
+        &crate::model::CartLine,
+        SoldProduct<'_>,
+        &crate::pricing::LineTotals,
+    )],
 ) -> Result<(), sqlx::Error> {
     let tenant_id = tx.tenant_id();
+    let column = |f: &dyn Fn(
+        &(
+            &crate::model::CartLine,
+            SoldProduct<'_>,
+            &crate::pricing::LineTotals,
+        ),
+    ) -> i64| { lines.iter().map(f).collect::<Vec<i64>>() };
     sqlx::query(
         "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
            quantity, line_discount, bill_discount, net, tax, total) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         SELECT $1, $2, l.line_no, l.product_id, l.sku, l.name, l.unit_price, l.tax_rate_bp, \
+                l.quantity, l.line_discount, l.bill_discount, l.net, l.tax, l.total \
+         FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[], \
+                     $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[]) \
+           AS l(line_no, product_id, sku, name, unit_price, tax_rate_bp, quantity, line_discount, bill_discount, \
+                net, tax, total)",
     )
     .bind(tenant_id)
     .bind(bill_id)
-    .bind(line_no)
-    .bind(line.product_id)
-    .bind(sku)
-    .bind(name)
-    .bind(unit_price)
-    .bind(tax_rate_bp)
-    .bind(line.quantity)
-    .bind(totals.line_discount)
-    .bind(totals.bill_discount)
-    .bind(totals.net)
-    .bind(totals.tax)
-    .bind(totals.total)
+    .bind((1..=lines.len() as i32).collect::<Vec<i32>>())
+    .bind(lines.iter().map(|(l, ..)| l.product_id).collect::<Vec<_>>())
+    .bind(lines.iter().map(|(_, p, _)| p.0).collect::<Vec<_>>())
+    .bind(lines.iter().map(|(_, p, _)| p.1).collect::<Vec<_>>())
+    .bind(column(&|(_, p, _)| p.2))
+    .bind(lines.iter().map(|(_, p, _)| p.3).collect::<Vec<i32>>())
+    .bind(column(&|(l, ..)| l.quantity))
+    .bind(column(&|(.., t)| t.line_discount))
+    .bind(column(&|(.., t)| t.bill_discount))
+    .bind(column(&|(.., t)| t.net))
+    .bind(column(&|(.., t)| t.tax))
+    .bind(column(&|(.., t)| t.total))
     .execute(tx.conn())
     .await?;
     Ok(())

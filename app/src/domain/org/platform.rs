@@ -77,6 +77,9 @@ pub async fn set_status(db: &Db, operator: Uuid, tenant: Uuid, suspended: bool) 
         .await
         .map_err(from_db)?;
     tx.commit().await?;
+    // This instance answers by the new status from its next request on; the
+    // others when the change notice reaches them (migration 0014).
+    db.tenant_cache().clear();
     tracing::info!(%operator, %tenant, suspended, "tenant status changed by an operator");
     if suspended {
         // Its pages already answer 403; its open event streams end now. The
@@ -105,6 +108,7 @@ pub async fn set_plan(
         .await
         .map_err(from_db)?;
     tx.commit().await?;
+    db.tenant_cache().clear();
     tracing::info!(%operator, %tenant, plan, max_users, "tenant plan changed by an operator");
     Ok(())
 }

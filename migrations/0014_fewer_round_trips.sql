@@ -1,0 +1,52 @@
+-- Fewer round trips per request (issue #14).
+--
+-- 1. Every change of a business's row (suspension, settings, plan) is
+-- announced on `shopfloor_tenants`, so each server instance forgets the
+-- host → tenant lookups it remembered (app/src/tenancy/tenant_cache.rs). The
+-- notification is delivered when the change commits, and not at all if it
+-- rolls back.
+CREATE FUNCTION tenants_announce_change() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    PERFORM pg_notify('shopfloor_tenants', OLD.id::text);
+    RETURN NULL;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION tenants_announce_change() FROM PUBLIC;
+CREATE TRIGGER tenants_announce_change
+    AFTER UPDATE OR DELETE ON tenants
+    FOR EACH ROW EXECUTE FUNCTION tenants_announce_change();
+
+-- 2. A sale's stock in one round trip: the conditional decrements of every
+-- product of the sale, row locks taken in product-id order (so two concurrent
+-- multi-line sales cannot deadlock), stopping at the first product that is
+-- unknown, archived or short (returned with a NULL `on_hand`, for the caller
+-- to explain). It runs as the caller (row-level security applies) and writes
+-- no ledger row: the caller appends the movements.
+CREATE FUNCTION take_stock(wanted_products uuid[], wanted_quantities bigint[])
+    RETURNS TABLE (product_id uuid, on_hand bigint)
+    LANGUAGE plpgsql SET search_path = public, pg_catalog AS $$
+#variable_conflict use_column
+DECLARE
+    wanted record;
+    left_over bigint;
+BEGIN
+    FOR wanted IN
+        SELECT w.id, w.quantity
+          FROM unnest(wanted_products, wanted_quantities) AS w(id, quantity)
+         ORDER BY w.id
+    LOOP
+        UPDATE products p SET on_hand = p.on_hand - wanted.quantity, updated_at = now()
+         WHERE p.id = wanted.id AND p.is_active AND p.on_hand >= wanted.quantity
+        RETURNING p.on_hand INTO left_over;
+        product_id := wanted.id;
+        on_hand := left_over;
+        RETURN NEXT;
+        IF left_over IS NULL THEN
+            RETURN;
+        END IF;
+    END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION take_stock(uuid[], bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION take_stock(uuid[], bigint[]) TO shopfloor_tenant;
