@@ -505,3 +505,56 @@ async fn restoring_over_an_existing_business_or_a_taken_email_is_refused_and_cha
     assert!(!run.ok && run.stderr.contains("cut off"), "{}", run.stderr);
     assert_eq!(counts(&fresh).await, (0, 0, 0));
 }
+
+#[tokio::test]
+async fn two_businesses_sharing_a_person_move_into_one_database_one_after_the_other() {
+    // Acme's cashier also works at globex.
+    let source = spawn_app().await;
+    app::domain::accounts::ensure_member_account(
+        &source.db,
+        source.globex,
+        ACME_CASHIER,
+        "Cal Cashier",
+        PASSWORD,
+        app::model::Role::Cashier,
+    )
+    .await
+    .unwrap();
+    busy_acme(&source).await;
+    let (acme_file, globex_file) = (TempFile::new("move-acme"), TempFile::new("move-globex"));
+    backup(&source, "acme", &acme_file).await;
+    backup(&source, "globex", &globex_file).await;
+
+    // Globex first, then acme arrives on a database where globex is live and
+    // the cashier's account already exists (the same account: kept as it is).
+    let target = spawn_empty_app().await;
+    let run = admin(&target, &["import-tenant", globex_file.path()]).await;
+    assert!(run.ok, "{}", run.stderr);
+    let run = admin(&target, &["import-tenant", acme_file.path()]).await;
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stderr.contains("1 accounts already here"), "{}", run.stderr);
+
+    for (slug, file) in [("acme", &acme_file), ("globex", &globex_file)] {
+        let again = TempFile::new("moved");
+        backup(&target, slug, &again).await;
+        let ((head, rows), (head_again, rows_again)) = (read(&file.0), read(&again.0));
+        assert_eq!(head_again, head, "{slug}");
+        for (table, expected) in &rows {
+            assert_eq!(
+                &rows_again[table], expected,
+                "{slug}: table {table} differs after the move"
+            );
+        }
+        assert_eq!(rows_again.len(), rows.len(), "{slug}");
+    }
+    assert_eq!(violations(&target).await, 0);
+    // One account, both businesses, the same password.
+    for (host, slug) in [(ACME, "acme"), (GLOBEX, "globex")] {
+        let cashier = target.login(host, ACME_CASHIER, PASSWORD).await;
+        let me = target.me(host, Some(&cashier)).await.json();
+        assert_eq!(
+            (me["tenant"].as_str(), me["role"].as_str()),
+            (Some(slug), Some("cashier"))
+        );
+    }
+}

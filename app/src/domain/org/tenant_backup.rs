@@ -41,6 +41,7 @@ use std::{
     io::{BufRead, Write},
 };
 
+use futures::StreamExt;
 use serde_json::{json, Map, Value};
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -421,14 +422,16 @@ pub async fn export(db: &Db, slug: &str, out: &mut impl Write) -> Result<BackupS
         *summary.rows.entry("users".into()).or_default() += 1;
     }
     for table in &catalog.tables {
-        let rows: Vec<Value> = sqlx::query_scalar(&tenant_rows_sql(table))
+        let sql = tenant_rows_sql(table);
+        let mut rows = sqlx::query_scalar::<_, Value>(&sql)
             .bind(tenant_id)
-            .fetch_all(&mut *conn)
-            .await?;
-        summary.rows.insert(table.name.clone(), rows.len() as u64);
-        for row in rows {
-            write_line(out, &json!({ "table": table.name, "row": row }))?;
+            .fetch(&mut *conn);
+        let mut count = 0;
+        while let Some(row) = rows.next().await {
+            write_line(out, &json!({ "table": table.name, "row": row? }))?;
+            count += 1;
         }
+        summary.rows.insert(table.name.clone(), count);
     }
     write_line(out, &json!({ "end": KIND, "rows": summary.total_rows() }))?;
     out.flush()?;
