@@ -436,8 +436,15 @@ async fn a_restored_business_is_the_same_row_for_row_and_keeps_trading() {
             .await
             .unwrap();
     assert_eq!(numbers, vec![1, 2, 3]);
-    // The cashier's account came along too.
+    // The cashier's account came along too; the operator named in the audit
+    // log is an account there, but no operator.
     target.login(ACME, ACME_CASHIER, PASSWORD).await;
+    let operator: bool =
+        sqlx::query_scalar("SELECT is_platform_operator FROM users WHERE email = 'ops@platform.test'")
+            .fetch_one(&target.admin)
+            .await
+            .unwrap();
+    assert!(!operator);
 }
 
 async fn counts(app: &TestApp) -> (i64, i64, i64) {
@@ -504,6 +511,27 @@ async fn restoring_over_an_existing_business_or_a_taken_email_is_refused_and_cha
     let run = admin(&fresh, &["import-tenant", cut.path()]).await;
     assert!(!run.ok && run.stderr.contains("cut off"), "{}", run.stderr);
     assert_eq!(counts(&fresh).await, (0, 0, 0));
+
+    // A file that claims an account is a platform operator makes no operator.
+    let tampered = TempFile::new("acme-operator");
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            if v["table"] == "users" {
+                v["row"]["is_platform_operator"] = json!(true);
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&tampered.0, lines.join("\n")).unwrap();
+    let run = admin(&fresh, &["import-tenant", tampered.path()]).await;
+    assert!(run.ok, "{}", run.stderr);
+    let operators: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE is_platform_operator")
+        .fetch_one(&fresh.admin)
+        .await
+        .unwrap();
+    assert_eq!(operators, 0);
 }
 
 #[tokio::test]

@@ -717,6 +717,8 @@ async fn restore(tx: &mut PlatformTx, backup: &Backup) -> Result<BackupSummary, 
         conflicts.sort();
         return Err(BackupError::AccountConflict(conflicts));
     }
+    // New accounts, without what belongs to the platform (even if a file
+    // carries it: a backup never makes anyone an operator).
     let new_users: Vec<Value> = file_users
         .iter()
         .filter(|row| {
@@ -725,7 +727,15 @@ async fn restore(tx: &mut PlatformTx, backup: &Backup) -> Result<BackupSummary, 
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .is_some_and(|id| !kept.contains(&id))
         })
-        .cloned()
+        .map(|row| {
+            let mut row = row.clone();
+            if let Some(object) = row.as_object_mut() {
+                for column in PLATFORM_USER_COLUMNS {
+                    object.remove(*column);
+                }
+            }
+            row
+        })
         .collect();
 
     // The rows as they were: triggers off for this transaction only.
@@ -736,7 +746,21 @@ async fn restore(tx: &mut PlatformTx, backup: &Backup) -> Result<BackupSummary, 
             Some("42501") => BackupError::ReplicationRoleRefused,
             _ => BackupError::Db(e),
         })?;
-    insert_rows(conn, &catalog.tenants, &backup.rows["tenants"]).await?;
+    // A restore of the same business running at the same moment gets here
+    // second: the same refusal as when it had finished first.
+    insert_rows(conn, &catalog.tenants, &backup.rows["tenants"])
+        .await
+        .map_err(|e| match e {
+            BackupError::Db(ref error)
+                if crate::domain::db_errors::sqlstate_of(error).as_deref() == Some("23505") =>
+            {
+                BackupError::TenantExists {
+                    slug: backup.slug.clone(),
+                    id: backup.tenant_id,
+                }
+            }
+            other => other,
+        })?;
     insert_rows(conn, &catalog.users, &new_users).await?;
     for table in &catalog.tables {
         if let Some(rows) = backup.rows.get(&table.name) {
