@@ -534,6 +534,23 @@ async fn restoring_over_an_existing_business_or_a_taken_email_is_refused_and_cha
     assert_eq!(operators, 0);
 }
 
+/// A business table this code has never heard of, as a later migration
+/// would add it (referring to products, so it must be restored after them).
+async fn add_a_later_table(app: &TestApp) {
+    sqlx::raw_sql(
+        "CREATE TABLE loyalty_stamps ( \
+             tenant_id  uuid NOT NULL REFERENCES tenants (id), \
+             id         uuid NOT NULL, \
+             product_id uuid NOT NULL, \
+             stamped_at timestamptz NOT NULL DEFAULT now(), \
+             PRIMARY KEY (tenant_id, id), \
+             FOREIGN KEY (tenant_id, product_id) REFERENCES products (tenant_id, id))",
+    )
+    .execute(&app.admin)
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn two_businesses_sharing_a_person_move_into_one_database_one_after_the_other() {
     // Acme's cashier also works at globex.
@@ -549,6 +566,17 @@ async fn two_businesses_sharing_a_person_move_into_one_database_one_after_the_ot
     .await
     .unwrap();
     busy_acme(&source).await;
+    add_a_later_table(&source).await;
+    let stamped = sqlx::query(
+        "INSERT INTO loyalty_stamps (tenant_id, id, product_id) \
+         SELECT tenant_id, gen_random_uuid(), id FROM products WHERE tenant_id = $1",
+    )
+    .bind(source.acme)
+    .execute(&source.admin)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert!(stamped > 0);
     let (acme_file, globex_file) = (TempFile::new("move-acme"), TempFile::new("move-globex"));
     backup(&source, "acme", &acme_file).await;
     backup(&source, "globex", &globex_file).await;
@@ -556,6 +584,7 @@ async fn two_businesses_sharing_a_person_move_into_one_database_one_after_the_ot
     // Globex first, then acme arrives on a database where globex is live and
     // the cashier's account already exists (the same account: kept as it is).
     let target = spawn_empty_app().await;
+    add_a_later_table(&target).await;
     let run = admin(&target, &["import-tenant", globex_file.path()]).await;
     assert!(run.ok, "{}", run.stderr);
     let run = admin(&target, &["import-tenant", acme_file.path()]).await;
@@ -575,6 +604,11 @@ async fn two_businesses_sharing_a_person_move_into_one_database_one_after_the_ot
         }
         assert_eq!(rows_again.len(), rows.len(), "{slug}");
     }
+    let moved: i64 = sqlx::query_scalar("SELECT count(*) FROM loyalty_stamps")
+        .fetch_one(&target.admin)
+        .await
+        .unwrap();
+    assert_eq!(moved as u64, stamped, "the later table's rows moved too");
     assert_eq!(violations(&target).await, 0);
     // One account, both businesses, the same password.
     for (host, slug) in [(ACME, "acme"), (GLOBEX, "globex")] {

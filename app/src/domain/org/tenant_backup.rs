@@ -294,7 +294,7 @@ fn ident(name: &str) -> String {
 /// The rows of one tenant table, in primary-key order.
 fn tenant_rows_sql(table: &Table) -> String {
     let order = if table.primary_key.is_empty() {
-        "1::text".to_owned()
+        "to_jsonb(r)::text".to_owned()
     } else {
         table
             .primary_key
