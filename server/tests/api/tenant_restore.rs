@@ -512,6 +512,31 @@ async fn restoring_over_an_existing_business_or_a_taken_email_is_refused_and_cha
     assert!(!run.ok && run.stderr.contains("cut off"), "{}", run.stderr);
     assert_eq!(counts(&fresh).await, (0, 0, 0));
 
+    // A row pointing at an account the file does not hold: the foreign-key
+    // check refuses it (the inserts ran with triggers off), nothing is written.
+    let dangling = TempFile::new("acme-dangling");
+    let mut changed = false;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            if v["table"] == "memberships" && !changed {
+                v["row"]["user_id"] = json!(uuid::Uuid::new_v4());
+                changed = true;
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&dangling.0, lines.join("\n")).unwrap();
+    let run = admin(&fresh, &["import-tenant", dangling.path()]).await;
+    assert!(!run.ok, "a dangling reference must be refused");
+    assert!(
+        run.stderr.contains("fails a check") && run.stderr.contains("memberships"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(counts(&fresh).await, (0, 0, 0));
+
     // A file that claims an account is a platform operator makes no operator.
     let tampered = TempFile::new("acme-operator");
     let lines: Vec<String> = text
