@@ -48,6 +48,26 @@ pub enum AdminCommand {
         #[arg(long, default_value = "Platform operator")]
         name: String,
     },
+    /// Write a complete backup of one business (its rows, every table with a
+    /// `tenant_id`, and its members' accounts with their password hashes) as
+    /// JSON lines, from one consistent snapshot. Keep the file secret. Runs with
+    /// the owner database URL.
+    ExportTenant {
+        /// The business's address (its subdomain).
+        slug: String,
+        /// Write here (created with mode 0600; replaced only once the backup is
+        /// complete) instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Restore a backup made by `export-tenant` into this database (a fresh
+    /// install or another shard; migrated first), in one transaction. Refused
+    /// when the business's id or address exists here, or an account's email
+    /// belongs to another account here.
+    ImportTenant {
+        /// The backup file (`-` reads standard input).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,13 @@
-use std::{net::SocketAddr, process::ExitCode};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
-use app::{domain::demo::seed_demo, state::SiteConfig};
+use app::{
+    domain::{demo::seed_demo, org::tenant_backup},
+    state::SiteConfig,
+};
 use clap::Parser;
 use server::{
     config::{AdminCommand, Cli, Command, Options},
@@ -27,6 +34,10 @@ async fn main() -> ExitCode {
         Command::Admin(AdminCommand::CreateOperator { email, name }) => {
             create_operator(cli.options, email, name).await
         }
+        Command::Admin(AdminCommand::ExportTenant { slug, output }) => {
+            export_tenant(cli.options, slug, output).await
+        }
+        Command::Admin(AdminCommand::ImportTenant { file }) => import_tenant(cli.options, file).await,
         Command::EmbeddedDb => embedded_db(cli.options).await,
     };
     match result {
@@ -150,6 +161,89 @@ async fn create_operator(options: Options, email: String, name: String) -> Resul
     }
     let id = result.map_err(|e| e.to_string())?;
     println!("{email} is a platform operator (user {id}); sign in at admin.<your domain>.");
+    Ok(())
+}
+
+async fn export_tenant(options: Options, slug: String, output: Option<PathBuf>) -> Result<(), AnyError> {
+    let opened = database::open(&options).await?;
+    let result = match &output {
+        Some(path) => backup_to_file(&opened.db, &slug, path).await,
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            tenant_backup::export(&opened.db, &slug, &mut out)
+                .await
+                .map_err(AnyError::from)
+        }
+    };
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        pg.stop();
+    }
+    let summary = result?;
+    eprintln!(
+        "backed up {} ({}): {} rows in {} tables{}",
+        summary.slug,
+        summary.tenant_id,
+        summary.total_rows(),
+        summary.rows.len(),
+        output.map(|p| format!(" to {}", p.display())).unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Writes the backup next to `path` first and renames it into place once it is
+/// whole, so a failed run never leaves a file that looks like a backup.
+async fn backup_to_file(
+    db: &app::tenancy::Db,
+    slug: &str,
+    path: &Path,
+) -> Result<tenant_backup::BackupSummary, AnyError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)?;
+    let mut out = std::io::BufWriter::new(file);
+    let written = async {
+        let summary = tenant_backup::export(db, slug, &mut out).await?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&partial, path)?;
+        Ok::<_, AnyError>(summary)
+    }
+    .await;
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
+async fn import_tenant(options: Options, file: PathBuf) -> Result<(), AnyError> {
+    let input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let opened = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        Box::new(std::io::BufReader::new(opened))
+    };
+    let opened = database::open(&options).await?;
+    let result = tenant_backup::import(&opened.db, input).await;
+    opened.db.close().await;
+    if let Some(pg) = opened.embedded {
+        pg.stop();
+    }
+    let summary = result?;
+    eprintln!(
+        "restored {} ({}): {} rows in {} tables, {} accounts already here kept as they are",
+        summary.slug,
+        summary.tenant_id,
+        summary.total_rows(),
+        summary.rows.len(),
+        summary.accounts_kept
+    );
     Ok(())
 }
 

@@ -34,8 +34,13 @@ const TEMPLATE: &str = "shopfloor_test_template";
 /// The superuser URL of the test cluster: `SHOPFLOOR_TEST_DATABASE_URL` (the
 /// test command starts one), or a private cluster started here on first use.
 fn admin_options() -> PgConnectOptions {
+    PgConnectOptions::from_str(admin_url()).expect("test database URL parses")
+}
+
+/// The superuser URL of the test cluster (see [`admin_options`]).
+fn admin_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    let url = URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
+    URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
         Ok(url) => url,
         Err(_) => {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-db-cargo");
@@ -46,8 +51,16 @@ fn admin_options() -> PgConnectOptions {
             std::mem::forget(pg);
             url
         }
-    });
-    PgConnectOptions::from_str(url).expect("test database URL parses")
+    })
+}
+
+/// `url` with its database (the path) replaced by `database`.
+fn url_for_database(url: &str, database: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{scheme}://{authority}/{database}{query}")
 }
 
 async fn prepare_template() {
@@ -154,13 +167,27 @@ pub async fn spawn_app_with_pool_size(tenant_pool_size: u32) -> TestApp {
         app::mail::Mailer::disabled(),
         |_| {},
         HttpOptions::default(),
+        true,
+    )
+    .await
+}
+
+/// A fresh install: a migrated database with no business and no account yet
+/// (`acme` and `globex` are nil ids).
+pub async fn spawn_empty_app() -> TestApp {
+    spawn(
+        10,
+        app::mail::Mailer::disabled(),
+        |_| {},
+        HttpOptions::default(),
+        false,
     )
     .await
 }
 
 /// An app that sends its invitation emails through `mailer`.
 pub async fn spawn_app_with_mailer(mailer: app::mail::Mailer) -> TestApp {
-    spawn(10, mailer, |_| {}, HttpOptions::default()).await
+    spawn(10, mailer, |_| {}, HttpOptions::default(), true).await
 }
 
 /// An app whose site configuration `configure` changes (https, trusted proxies).
@@ -170,13 +197,14 @@ pub async fn spawn_app_with_site(configure: impl FnOnce(&mut SiteConfig)) -> Tes
         app::mail::Mailer::disabled(),
         configure,
         HttpOptions::default(),
+        true,
     )
     .await
 }
 
 /// An app whose router runs with these options (e.g. a tiny request timeout).
 pub async fn spawn_app_with_http(http: HttpOptions) -> TestApp {
-    spawn(10, app::mail::Mailer::disabled(), |_| {}, http).await
+    spawn(10, app::mail::Mailer::disabled(), |_| {}, http, true).await
 }
 
 async fn spawn(
@@ -184,6 +212,7 @@ async fn spawn(
     mailer: app::mail::Mailer,
     configure: impl FnOnce(&mut SiteConfig),
     http: HttpOptions,
+    businesses: bool,
 ) -> TestApp {
     prepare_template().await;
     let admin_opts = admin_options();
@@ -214,19 +243,24 @@ async fn spawn(
         .expect("tenant pool");
     let db = Db::new(tenant, owner);
 
-    let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None, None)
-        .await
-        .expect("acme signs up")
-        .tenant
-        .id;
-    accounts::ensure_member_account(&db, acme, ACME_CASHIER, "Cal Cashier", PASSWORD, Role::Cashier)
-        .await
-        .expect("acme cashier");
-    let globex = accounts::sign_up(&db, signup("Globex Market", "globex", GLOBEX_OWNER), None, None)
-        .await
-        .expect("globex signs up")
-        .tenant
-        .id;
+    let (acme, globex) = if businesses {
+        let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None, None)
+            .await
+            .expect("acme signs up")
+            .tenant
+            .id;
+        accounts::ensure_member_account(&db, acme, ACME_CASHIER, "Cal Cashier", PASSWORD, Role::Cashier)
+            .await
+            .expect("acme cashier");
+        let globex = accounts::sign_up(&db, signup("Globex Market", "globex", GLOBEX_OWNER), None, None)
+            .await
+            .expect("globex signs up")
+            .tenant
+            .id;
+        (acme, globex)
+    } else {
+        (Uuid::nil(), Uuid::nil())
+    };
 
     let mut site = SiteConfig {
         base_domain: "localhost".into(),
@@ -454,6 +488,12 @@ impl TestApp {
     /// The name of this test's own database (dropped when the app is).
     pub fn database_name(&self) -> &str {
         &self._database.name
+    }
+
+    /// A superuser URL of this test's database (for the server binary's
+    /// `DATABASE_URL` in tests that run it).
+    pub fn database_url(&self) -> String {
+        url_for_database(admin_url(), self.database_name())
     }
 
     /// A same-origin POST with a JSON body (the JSON-encoded server functions).

@@ -27,5 +27,6 @@ mod receipts;
 mod roles;
 mod signin;
 mod ssr_pages;
+mod tenant_restore;
 mod till;
 mod till_search;

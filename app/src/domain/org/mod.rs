@@ -6,6 +6,7 @@ pub mod invitations;
 pub mod members;
 pub mod platform;
 pub mod settings;
+pub mod tenant_backup;
 pub mod tenant_export;
 
 use crate::{error::AppError, permissions::Forbidden};
