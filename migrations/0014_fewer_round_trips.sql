@@ -17,13 +17,21 @@ CREATE TRIGGER tenants_announce_change
     AFTER UPDATE OR DELETE ON tenants
     FOR EACH ROW EXECUTE FUNCTION tenants_announce_change();
 
--- 2. A sale's stock in one round trip: the conditional decrements of every
--- product of the sale, row locks taken in product-id order (so two concurrent
--- multi-line sales cannot deadlock), stopping at the first product that is
--- unknown, archived or short (returned with a NULL `on_hand`, for the caller
--- to explain). It runs as the caller (row-level security applies) and writes
--- no ledger row: the caller appends the movements.
-CREATE FUNCTION take_stock(wanted_products uuid[], wanted_quantities bigint[])
+-- 2. A sale's stock in one round trip: the conditional decrement of every
+-- product of the sale and its ledger row, row locks taken in product-id order
+-- (so two concurrent multi-line sales cannot deadlock). It stops at the first
+-- product that is unknown, archived or short, returned with a NULL `on_hand`
+-- for the caller to explain (and roll back). It runs as the caller: row-level
+-- security applies to every row it reads or writes, and the ledger rows are
+-- the tenant's by the policy's WITH CHECK.
+CREATE FUNCTION sell_stock(
+    wanted_products uuid[],
+    wanted_quantities bigint[],
+    movement_ids uuid[],
+    ref_type text,
+    ref_id text,
+    actor uuid
+)
     RETURNS TABLE (product_id uuid, on_hand bigint)
     LANGUAGE plpgsql SET search_path = public, pg_catalog AS $$
 #variable_conflict use_column
@@ -32,8 +40,8 @@ DECLARE
     left_over bigint;
 BEGIN
     FOR wanted IN
-        SELECT w.id, w.quantity
-          FROM unnest(wanted_products, wanted_quantities) AS w(id, quantity)
+        SELECT w.id, w.quantity, w.movement
+          FROM unnest(wanted_products, wanted_quantities, movement_ids) AS w(id, quantity, movement)
          ORDER BY w.id
     LOOP
         UPDATE products p SET on_hand = p.on_hand - wanted.quantity, updated_at = now()
@@ -45,8 +53,12 @@ BEGIN
         IF left_over IS NULL THEN
             RETURN;
         END IF;
+        INSERT INTO stock_movements
+            (tenant_id, id, product_id, kind, quantity, balance_after, reference_type, reference_id, actor_user_id)
+        VALUES (current_setting('app.tenant_id')::uuid, wanted.movement, wanted.id, 'sale', -wanted.quantity,
+                left_over, ref_type, ref_id, actor);
     END LOOP;
 END
 $$;
-REVOKE EXECUTE ON FUNCTION take_stock(uuid[], bigint[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION take_stock(uuid[], bigint[]) TO shopfloor_tenant;
+REVOKE EXECUTE ON FUNCTION sell_stock(uuid[], bigint[], uuid[], text, text, uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sell_stock(uuid[], bigint[], uuid[], text, text, uuid) TO shopfloor_tenant;

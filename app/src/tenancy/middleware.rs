@@ -12,7 +12,7 @@ use sqlx::Row;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{classify_host, csrf::is_same_origin_request, session, HostClass, PlatformTx, TenantTx};
+use super::{classify_host, csrf::is_same_origin_request, session, HostClass, PlatformTx};
 use crate::{
     model::Role,
     org::{BusinessSettings, BusinessType, SETTINGS_COLUMNS},
@@ -239,31 +239,37 @@ async fn load_member(
     user_id: Uuid,
     epoch: i32,
 ) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let mut tx: TenantTx = state.db.tenant_tx(tenant_id).await?;
-    // One round trip on every request: the member check, and "last seen"
-    // refreshed at most every 5 minutes (so it is seldom a write).
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "WITH seen AS ( \
-             UPDATE memberships SET last_seen_at = now() \
-             WHERE user_id = $1 AND is_active \
-               AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes') \
-         ) \
-         SELECT u.id, u.email, u.display_name, m.role \
-         FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.user_id = $1 AND m.is_active AND u.session_epoch = $2",
-    )
-    .bind(user_id)
-    .bind(epoch)
-    .fetch_optional(tx.conn())
-    .await?;
-    tx.commit().await?;
-    Ok(row.and_then(|(id, email, display_name, role)| {
-        Some(CurrentUser {
-            id,
-            email,
-            display_name,
-            role: Some(Role::parse(&role)?),
-        })
+    // One round trip on every request, as the tenant under row-level
+    // security: the member check, and "last seen" refreshed at most every 5
+    // minutes (so it is seldom a write). Only typed values go into the text.
+    let rows = state
+        .db
+        .tenant_statement(
+            tenant_id,
+            &format!(
+                "WITH seen AS ( \
+                     UPDATE memberships SET last_seen_at = now() \
+                     WHERE user_id = '{user_id}' AND is_active \
+                       AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes') \
+                 ) \
+                 SELECT u.id, u.email, u.display_name, m.role \
+                 FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.user_id = '{user_id}' AND m.is_active AND u.session_epoch = {epoch}"
+            ),
+        )
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let role: String = row.try_get("role")?;
+    let Some(role) = Role::parse(&role) else {
+        return Ok(None);
+    };
+    Ok(Some(CurrentUser {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        display_name: row.try_get("display_name")?,
+        role: Some(role),
     }))
 }
 

@@ -52,6 +52,16 @@ impl Db {
         TenantTx::begin(&self.tenant_pool, tenant_id, Some(self.statement_timeout)).await
     }
 
+    /// One statement as the tenant in one round trip (see
+    /// [`super::tx::tenant_statement`]: typed values only in `statement`).
+    pub async fn tenant_statement(
+        &self,
+        tenant_id: Uuid,
+        statement: &str,
+    ) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+        super::tx::tenant_statement(&self.tenant_pool, tenant_id, self.statement_timeout, statement).await
+    }
+
     /// A tenant transaction without the statement timeout, for streams and
     /// exports whose statements last as long as the client takes to read.
     pub async fn tenant_tx_unbounded(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {

@@ -73,6 +73,37 @@ async fn begin_on_live_connection(
     }
 }
 
+/// Runs `statement` as [`TENANT_ROLE`] in `tenant_id`, bounded by
+/// `statement_timeout`, in one round trip: the settings and the statement go
+/// in one simple query, which PostgreSQL runs as one implicit transaction
+/// (`SET LOCAL` lasts until its end; it commits if every part succeeds). The
+/// rows are the statement's. Simple queries carry no parameters, so
+/// `statement` must hold typed values only (UUIDs, numbers), never client text.
+pub(super) async fn tenant_statement(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    statement_timeout: std::time::Duration,
+    statement: &str,
+) -> Result<Vec<sqlx::postgres::PgRow>, sqlx::Error> {
+    let timeout_ms = statement_timeout.as_millis().clamp(1, i32::MAX as u128);
+    let sql = format!(
+        "SET LOCAL ROLE {TENANT_ROLE}; SET LOCAL app.tenant_id = '{tenant_id}'; \
+         SET LOCAL statement_timeout = {timeout_ms}; {statement}"
+    );
+    let mut attempts = 0;
+    loop {
+        let mut conn = pool.acquire().await?;
+        match sqlx::raw_sql(&sql).fetch_all(&mut *conn).await {
+            Err(error) if attempts < 2 && is_dead_connection(&error) => {
+                // Nothing ran on a dead connection; it is closed, not reused.
+                attempts += 1;
+                conn.close_on_drop();
+            }
+            other => return other,
+        }
+    }
+}
+
 /// An error that says the connection itself is gone (not the statement).
 fn is_dead_connection(error: &sqlx::Error) -> bool {
     match error {

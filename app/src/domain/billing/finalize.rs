@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{insert_bill_lines, read, BillingError};
+use super::{read, BillingError};
 use crate::{
     domain::{
         audit::{self, AuditEntry},
@@ -459,30 +459,26 @@ fn check_payments(
 async fn insert_lines_and_payments(
     tx: &mut TenantTx,
     bill_id: Uuid,
-    lines: &[(
-        &crate::model::CartLine,
-        super::SoldProduct<'_>,
-        &crate::pricing::LineTotals,
-    )],
+    lines: &[super::NewLine<'_>],
     payments: &[PaymentView],
 ) -> Result<(), sqlx::Error> {
-    insert_bill_lines(tx, bill_id, lines).await?;
     let tenant_id = tx.tenant_id();
-    sqlx::query(
-        "INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
+    let sql = format!(
+        "WITH lines AS ({}) \
+         INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
          SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change \
-         FROM unnest($3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) \
+         FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[]) \
            AS p(seq, method, amount, tendered, change)",
-    )
-    .bind(tenant_id)
-    .bind(bill_id)
-    .bind((1..=payments.len() as i32).collect::<Vec<i32>>())
-    .bind(payments.iter().map(|p| p.method.as_str()).collect::<Vec<_>>())
-    .bind(payments.iter().map(|p| p.amount).collect::<Vec<_>>())
-    .bind(payments.iter().map(|p| p.tendered).collect::<Vec<_>>())
-    .bind(payments.iter().map(|p| p.change).collect::<Vec<_>>())
-    .execute(tx.conn())
-    .await?;
+        super::INSERT_BILL_LINES
+    );
+    super::bind_bill_lines(sqlx::query(&sql), tenant_id, bill_id, lines)
+        .bind((1..=payments.len() as i32).collect::<Vec<i32>>())
+        .bind(payments.iter().map(|p| p.method.as_str()).collect::<Vec<_>>())
+        .bind(payments.iter().map(|p| p.amount).collect::<Vec<_>>())
+        .bind(payments.iter().map(|p| p.tendered).collect::<Vec<_>>())
+        .bind(payments.iter().map(|p| p.change).collect::<Vec<_>>())
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 

@@ -92,50 +92,57 @@ pub(crate) async fn next_number(
 /// The product as it is sold on a line: `sku`, `name`, unit price, tax rate.
 pub(crate) type SoldProduct<'a> = (&'a str, &'a str, i64, i32);
 
-/// Records the lines of a bill (numbered from 1) with each product as it was
-/// sold and the line's computed totals, in one statement.
+/// A line about to be written: what the POS sent, the product as sold, and
+/// the line's computed totals.
+pub(crate) type NewLine<'a> = (&'a crate::model::CartLine, SoldProduct<'a>, &'a crate::pricing::LineTotals);
+
+/// Inserts a bill's lines (numbered from 1) from arrays: `$1` tenant, `$2`
+/// bill, `$3`–`$14` the columns, as [`bind_bill_lines`] binds them. A
+/// statement may continue with parameters from `$15` on.
+pub(crate) const INSERT_BILL_LINES: &str =
+    "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
+       quantity, line_discount, bill_discount, net, tax, total) \
+     SELECT $1, $2, l.line_no, l.product_id, l.sku, l.name, l.unit_price, l.tax_rate_bp, \
+            l.quantity, l.line_discount, l.bill_discount, l.net, l.tax, l.total \
+     FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[], \
+                 $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[]) \
+       AS l(line_no, product_id, sku, name, unit_price, tax_rate_bp, quantity, line_discount, bill_discount, \
+            net, tax, total)";
+
+/// Binds `$1`–`$14` of [`INSERT_BILL_LINES`].
+pub(crate) fn bind_bill_lines<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    tenant_id: uuid::Uuid,
+    bill_id: uuid::Uuid,
+    lines: &[NewLine<'_>],
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let column = |f: &dyn Fn(&NewLine<'_>) -> i64| lines.iter().map(f).collect::<Vec<i64>>();
+    query
+        .bind(tenant_id)
+        .bind(bill_id)
+        .bind((1..=lines.len() as i32).collect::<Vec<i32>>())
+        .bind(lines.iter().map(|(l, ..)| l.product_id).collect::<Vec<_>>())
+        .bind(lines.iter().map(|(_, p, _)| p.0.to_owned()).collect::<Vec<String>>())
+        .bind(lines.iter().map(|(_, p, _)| p.1.to_owned()).collect::<Vec<String>>())
+        .bind(column(&|(_, p, _)| p.2))
+        .bind(lines.iter().map(|(_, p, _)| p.3).collect::<Vec<i32>>())
+        .bind(column(&|(l, ..)| l.quantity))
+        .bind(column(&|(.., t)| t.line_discount))
+        .bind(column(&|(.., t)| t.bill_discount))
+        .bind(column(&|(.., t)| t.net))
+        .bind(column(&|(.., t)| t.tax))
+        .bind(column(&|(.., t)| t.total))
+}
+
+/// Records the lines of a bill in one statement.
 pub(crate) async fn insert_bill_lines(
     tx: &mut crate::tenancy::TenantTx,
     bill_id: uuid::Uuid,
-    lines: &[(
-        &crate::model::CartLine,
-        SoldProduct<'_>,
-        &crate::pricing::LineTotals,
-    )],
+    lines: &[NewLine<'_>],
 ) -> Result<(), sqlx::Error> {
     let tenant_id = tx.tenant_id();
-    let column = |f: &dyn Fn(
-        &(
-            &crate::model::CartLine,
-            SoldProduct<'_>,
-            &crate::pricing::LineTotals,
-        ),
-    ) -> i64| { lines.iter().map(f).collect::<Vec<i64>>() };
-    sqlx::query(
-        "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
-           quantity, line_discount, bill_discount, net, tax, total) \
-         SELECT $1, $2, l.line_no, l.product_id, l.sku, l.name, l.unit_price, l.tax_rate_bp, \
-                l.quantity, l.line_discount, l.bill_discount, l.net, l.tax, l.total \
-         FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[], \
-                     $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[]) \
-           AS l(line_no, product_id, sku, name, unit_price, tax_rate_bp, quantity, line_discount, bill_discount, \
-                net, tax, total)",
-    )
-    .bind(tenant_id)
-    .bind(bill_id)
-    .bind((1..=lines.len() as i32).collect::<Vec<i32>>())
-    .bind(lines.iter().map(|(l, ..)| l.product_id).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, p, _)| p.0).collect::<Vec<_>>())
-    .bind(lines.iter().map(|(_, p, _)| p.1).collect::<Vec<_>>())
-    .bind(column(&|(_, p, _)| p.2))
-    .bind(lines.iter().map(|(_, p, _)| p.3).collect::<Vec<i32>>())
-    .bind(column(&|(l, ..)| l.quantity))
-    .bind(column(&|(.., t)| t.line_discount))
-    .bind(column(&|(.., t)| t.bill_discount))
-    .bind(column(&|(.., t)| t.net))
-    .bind(column(&|(.., t)| t.tax))
-    .bind(column(&|(.., t)| t.total))
-    .execute(tx.conn())
-    .await?;
+    bind_bill_lines(sqlx::query(INSERT_BILL_LINES), tenant_id, bill_id, lines)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }

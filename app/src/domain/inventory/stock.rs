@@ -138,73 +138,56 @@ pub async fn sell(
             )));
         }
     }
-    // One round trip for every row lock, taken in product-id order by the
-    // database function; it stops at the first product it cannot take.
+    // One round trip for every row lock and ledger row, taken in product-id
+    // order by the database function; it stops at the first product it
+    // cannot take (and the caller's transaction is then rolled back).
     let (products, quantities): (Vec<Uuid>, Vec<i64>) = merged.into_iter().unzip();
+    let ids: Vec<Uuid> = products.iter().map(|_| Uuid::now_v7()).collect();
+    let actor = tx.actor().user_id;
     let taken: Vec<(Uuid, Option<i64>)> =
-        sqlx::query_as("SELECT product_id, on_hand FROM take_stock($1, $2)")
+        sqlx::query_as("SELECT product_id, on_hand FROM sell_stock($1, $2, $3, $4, $5, $6)")
             .bind(&products)
             .bind(&quantities)
+            .bind(&ids)
+            .bind(reference.kind)
+            .bind(reference.id.as_deref())
+            .bind(actor)
             .fetch_all(tx.conn())
             .await?;
     if let Some((missed, _)) = taken.iter().find(|(_, left)| left.is_none()) {
         return Err(explain_miss(tx, *missed).await?);
     }
+    let asked: std::collections::HashMap<Uuid, (Uuid, i64)> = products
+        .iter()
+        .zip(ids.iter().zip(&quantities))
+        .map(|(&product, (&id, &quantity))| (product, (id, quantity)))
+        .collect();
     let movements: Vec<Movement> = taken
         .into_iter()
-        .zip(&quantities)
-        .map(|((product_id, left), &quantity)| Movement {
-            id: Uuid::now_v7(),
-            product_id,
-            kind: MovementKind::Sale,
-            quantity: -quantity,
-            balance_after: left.unwrap_or_default(),
+        .map(|(product_id, left)| {
+            let (id, quantity) = asked[&product_id];
+            Movement {
+                id,
+                product_id,
+                kind: MovementKind::Sale,
+                quantity: -quantity,
+                balance_after: left.unwrap_or_default(),
+            }
         })
         .collect();
-    record_sales(tx, &movements, reference).await?;
-    Ok(movements)
-}
-
-/// Appends the ledger rows of a sale and their audit entries: two statements
-/// whatever the number of products.
-async fn record_sales(
-    tx: &mut TenantCtx<'_>,
-    movements: &[Movement],
-    reference: &Reference,
-) -> Result<(), InventoryError> {
-    let actor = tx.actor().user_id;
-    let tenant_id = tx.tenant_id();
-    sqlx::query(
-        "INSERT INTO stock_movements \
-           (tenant_id, id, product_id, kind, quantity, balance_after, reference_type, reference_id, actor_user_id) \
-         SELECT $1, m.id, m.product_id, 'sale', m.quantity, m.balance_after, $2, $3, $4 \
-         FROM unnest($5::uuid[], $6::uuid[], $7::bigint[], $8::bigint[]) AS m(id, product_id, quantity, balance_after)",
-    )
-    .bind(tenant_id)
-    .bind(reference.kind)
-    .bind(reference.id.as_deref())
-    .bind(actor)
-    .bind(movements.iter().map(|m| m.id).collect::<Vec<_>>())
-    .bind(movements.iter().map(|m| m.product_id).collect::<Vec<_>>())
-    .bind(movements.iter().map(|m| m.quantity).collect::<Vec<_>>())
-    .bind(movements.iter().map(|m| m.balance_after).collect::<Vec<_>>())
-    .execute(tx.conn())
-    .await?;
     let action = format!("stock.{}", MovementKind::Sale.as_str());
     let entries = movements
         .iter()
         .map(|m| {
-            AuditEntry::new(&action, "product")
-                .entity_id(m.product_id)
-                .after(json!({
-                    "quantity": m.quantity,
-                    "on_hand": m.balance_after,
-                    "reason": None::<&str>,
-                }))
+            AuditEntry::new(&action, "product").entity_id(m.product_id).after(json!({
+                "quantity": m.quantity,
+                "on_hand": m.balance_after,
+                "reason": None::<&str>,
+            }))
         })
         .collect();
     audit::record_all(tx, entries).await?;
-    Ok(())
+    Ok(movements)
 }
 
 /// Adds delivered goods (manager and above).
