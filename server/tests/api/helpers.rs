@@ -30,8 +30,14 @@ const TEMPLATE: &str = "shopfloor_test_template";
 /// The superuser URL of the test cluster: `SHOPFLOOR_TEST_DATABASE_URL` (the
 /// test command starts one), or a private cluster started here on first use.
 fn admin_options() -> PgConnectOptions {
+    PgConnectOptions::from_str(admin_url()).expect("test database URL parses")
+}
+
+/// The test cluster's superuser URL (its `postgres` database), for tests that
+/// start the server binary against a test database.
+pub fn admin_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
-    let url = URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
+    URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
         Ok(url) => url,
         Err(_) => {
             let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-db-cargo");
@@ -42,8 +48,7 @@ fn admin_options() -> PgConnectOptions {
             std::mem::forget(pg);
             url
         }
-    });
-    PgConnectOptions::from_str(url).expect("test database URL parses")
+    })
 }
 
 async fn prepare_template() {
