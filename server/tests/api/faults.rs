@@ -38,7 +38,7 @@ use uuid::Uuid;
 
 use crate::{
     helpers::{admin_url, spawn_app, wait_until, PASSWORD},
-    processes::{database_url, read_stream, Heard, Http, ServerProcess},
+    processes::{database_url, read_stream, Heard, Http, ServerProcess, StreamWatch},
 };
 
 /// Concurrent checkouts per test.
@@ -47,6 +47,9 @@ const SALES: usize = 300;
 const OPENING_STOCK: i64 = 100_000;
 const PRICES: [i64; 3] = [100, 250, 399];
 const CASHIERS_PER_SHOP: usize = 2;
+/// What the server logs when an event stream's access re-check cannot reach
+/// the database and the stream is kept open.
+const STREAM_KEPT_OPEN: &str = "event stream kept open";
 
 /// A business the load sells in.
 pub struct Shop {
@@ -219,6 +222,9 @@ async fn sell_until_answered(
             tally.problem(format!("{}: not answered within 90 s", sale.key));
             return None;
         }
+        // Quick retries after a cut connection; after a 503 a little longer
+        // (a till waits the Retry-After; this load is more impatient).
+        let mut pause = 20 + rand::random::<u64>() % 60;
         match http
             .post_json(port, host, "/api/bills/finalize", body, Some(cookie))
             .await
@@ -232,6 +238,7 @@ async fn sell_until_answered(
             }
             Ok(answer) if answer.status == StatusCode::SERVICE_UNAVAILABLE => {
                 tally.unavailable.fetch_add(1, Ordering::Relaxed);
+                pause = 200 + rand::random::<u64>() % 400;
                 if answer.header(header::RETRY_AFTER.as_str()).is_none() {
                     tally.problem(format!("{}: 503 without Retry-After", sale.key));
                 }
@@ -246,7 +253,6 @@ async fn sell_until_answered(
                 tally.unanswered.fetch_add(1, Ordering::Relaxed);
             }
         }
-        let pause = 20 + rand::random::<u64>() % 60;
         tokio::time::sleep(Duration::from_millis(pause)).await;
     }
 }
@@ -550,6 +556,11 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
     let probe_host = shops[0].host();
     let probe_cookie = cookies[0][0].clone();
 
+    // A till's event stream, open from before the outage until after it.
+    let (status, _, early) = http.open_stream(server.port, &probe_host, &probe_cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let early = StreamWatch::spawn(early);
+
     let load = start_load(&http, server.port, &shops, &cookies, &sales);
     wait_until("a first part of the sales to be committed", || async {
         finalized_bills(&admin).await >= (SALES / 5) as i64
@@ -593,6 +604,19 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
             );
         }
     }
+    // The outage lasts until the open stream's periodic access re-check
+    // (every 15 s) has met it: the stream must outlive it, not end because
+    // the database could not say whether the till may still listen.
+    wait_until(
+        "the open event stream's access re-check during the outage",
+        || async { early.ended() || server.log_contains(STREAM_KEPT_OPEN) },
+    )
+    .await;
+    assert!(
+        !early.ended(),
+        "the till's event stream was ended by the outage; it carried: {}",
+        early.text()
+    );
     cluster.start_again().await;
     let tally = load.finish().await;
     eprintln!(
@@ -644,6 +668,23 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
     assert!(
         heard,
         "live events did not come back after the restart: {silence}"
+    );
+    // The stream open through the outage is still live: it was told to reload
+    // (events sent while the listener was away are lost) and hears new sales.
+    let product = shops[0].products[0].to_string();
+    wait_until(
+        "the stream open through the outage to hear a sale made after it",
+        || async {
+            let text = early.text();
+            let refreshed = text.rfind(r#""kind":"refresh""#);
+            refreshed.is_some_and(|at| text[at..].contains(&product)) || early.ended()
+        },
+    )
+    .await;
+    assert!(
+        !early.ended(),
+        "the stream open through the outage ended: {}",
+        early.text()
     );
     assert_eq!(server.pid(), pid, "the same server process served throughout");
     admin.close().await;

@@ -169,6 +169,13 @@ impl ServerProcess {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
+
+    /// Whether the server's log has a line with `needle` in it.
+    pub fn log_contains(&self, needle: &str) -> bool {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .contains(needle)
+    }
 }
 
 /// A response with its body read.
@@ -365,5 +372,50 @@ pub async fn read_stream(body: &mut Body, wanted: &str, within: Duration) -> Hea
             Ok(None) | Ok(Some(Err(_))) => return Heard::Ended(seen),
             Err(_) => return Heard::Silent(seen),
         }
+    }
+}
+
+/// An event stream read in the background: what it carried, and whether the
+/// server ended it.
+pub struct StreamWatch {
+    text: std::sync::Arc<std::sync::Mutex<String>>,
+    ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl StreamWatch {
+    pub fn spawn(mut body: Body) -> StreamWatch {
+        let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let task = tokio::spawn({
+            let (text, ended) = (text.clone(), ended.clone());
+            async move {
+                while let Some(Ok(frame)) = body.frame().await {
+                    if let Some(data) = frame.data_ref() {
+                        text.lock().unwrap().push_str(&String::from_utf8_lossy(data));
+                    }
+                }
+                ended.store(true, Ordering::SeqCst);
+            }
+        });
+        StreamWatch {
+            text,
+            ended,
+            _task: task,
+        }
+    }
+
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::SeqCst)
+    }
+
+    pub fn text(&self) -> String {
+        self.text.lock().unwrap().clone()
+    }
+}
+
+impl Drop for StreamWatch {
+    fn drop(&mut self) {
+        self._task.abort();
     }
 }
