@@ -31,3 +31,4 @@ mod signin;
 mod ssr_pages;
 mod till;
 mod till_search;
+mod two_instances;

@@ -2,8 +2,8 @@
 //! port of its own against a test database, and an HTTP client that talks to
 //! it (or to a proxy in front of it) the way a till does.
 use std::{
-    fs::OpenOptions,
-    path::PathBuf,
+    fs::{File, OpenOptions},
+    path::{Path, PathBuf},
     process::Stdio,
     sync::atomic::{AtomicU16, Ordering},
     time::Duration,
@@ -176,6 +176,87 @@ impl ServerProcess {
             .unwrap_or_default()
             .contains(needle)
     }
+
+    /// A log file for a helper process of the same test (a proxy).
+    pub fn sibling_log(&self, name: &str) -> File {
+        File::create(self.log.with_extension(format!("{name}.log"))).expect("a log file")
+    }
+}
+
+/// The reverse proxy the scale tests put in front of the servers: Debian's
+/// HAProxy (`bash .ci/dev test` installs it).
+pub fn haproxy_binary() -> Option<PathBuf> {
+    let in_path = std::env::var_os("PATH")
+        .map(|path| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join("haproxy"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    [PathBuf::from("/usr/sbin/haproxy")]
+        .into_iter()
+        .chain(in_path)
+        .find(|candidate| candidate.is_file())
+}
+
+/// HAProxy on `127.0.0.1:port`, round-robin over `backends` (each request is
+/// balanced on its own), naming the instance that answered in `X-Served-By`
+/// (`one`, `two`, …). Killed when dropped.
+pub struct Proxy {
+    _child: Child,
+    pub port: u16,
+}
+
+/// The instance names the proxy gives its backends, in order.
+pub const INSTANCE_NAMES: [&str; 2] = ["one", "two"];
+
+impl Proxy {
+    pub async fn start(binary: &Path, backends: &[u16], log: File) -> Proxy {
+        let port = free_port();
+        let servers: String = backends
+            .iter()
+            .zip(INSTANCE_NAMES)
+            .map(|(backend, name)| format!("    server {name} 127.0.0.1:{backend}\n"))
+            .collect();
+        let config = format!(
+            "global\n    maxconn 2000\n\
+             defaults\n    mode http\n    timeout connect 5s\n    timeout client 120s\n    timeout server 120s\n\
+             frontend shop\n    bind 127.0.0.1:{port}\n    default_backend instances\n\
+             backend instances\n    balance roundrobin\n    http-response set-header X-Served-By %[srv_name]\n{servers}"
+        );
+        let path = scratch_dir().join(format!("haproxy-{port}-{}.cfg", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&path, config).expect("write the proxy's configuration");
+        let err = log.try_clone().expect("log handle");
+        let child = Command::new(binary)
+            .arg("-db")
+            .arg("-f")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(err))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start haproxy");
+        let mut proxy = Proxy { _child: child, port };
+        let http = Http::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(answer) = http.get(port, "localhost", "/healthz", None).await {
+                if answer.status == StatusCode::OK {
+                    break;
+                }
+            }
+            if let Ok(Some(status)) = proxy._child.try_wait() {
+                panic!("haproxy exited ({status}); see its log beside the servers' logs");
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "haproxy did not answer within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        proxy
+    }
 }
 
 /// A response with its body read.
@@ -189,6 +270,11 @@ pub struct Answer {
 impl Answer {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The instance that answered, as the proxy names it (`X-Served-By`).
+    pub fn served_by(&self) -> String {
+        self.header("x-served-by").unwrap_or_default().to_owned()
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
