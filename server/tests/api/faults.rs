@@ -690,3 +690,55 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
     admin.close().await;
     drop(server);
 }
+
+/// The expired-session cleanup is a loop in the background of every server:
+/// a round that fails (the database away for a moment) must not end it for
+/// good, or expired sessions pile up until the next restart.
+#[tokio::test]
+async fn expired_session_cleanup_survives_a_failed_round() {
+    let app = spawn_app().await;
+    let cleanup =
+        server::routes::spawn_session_cleanup_every(app.db.session_pool().clone(), Duration::from_millis(20));
+    let rollbacks = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()",
+        )
+        .fetch_one(&app.admin)
+        .await
+        .unwrap()
+    };
+    // A round fails while the session table is away.
+    let before = rollbacks().await;
+    sqlx::query("ALTER TABLE tower_sessions.session RENAME TO session_away")
+        .execute(&app.admin)
+        .await
+        .unwrap();
+    wait_until("a cleanup round to fail", || async { rollbacks().await > before }).await;
+    sqlx::query("ALTER TABLE tower_sessions.session_away RENAME TO session")
+        .execute(&app.admin)
+        .await
+        .unwrap();
+    // Back: an expired session is deleted by a later round.
+    sqlx::query(
+        "INSERT INTO tower_sessions.session (id, data, expiry_date) \
+         VALUES ('expired-after-the-outage', '\\x', now() - interval '1 day')",
+    )
+    .execute(&app.admin)
+    .await
+    .unwrap();
+    wait_until(
+        "the expired session to be deleted after the failed rounds",
+        || async {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM tower_sessions.session WHERE id = 'expired-after-the-outage'",
+            )
+            .fetch_one(&app.admin)
+            .await
+            .unwrap();
+            left == 0
+        },
+    )
+    .await;
+    assert!(!cleanup.is_finished(), "the cleanup loop still runs");
+    cleanup.abort();
+}
