@@ -597,6 +597,8 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
             "{what} during the outage: {}",
             answer.body
         );
+        // (The readiness probe is for the proxy, which takes the instance out
+        // of rotation; only requests of tills and browsers get Retry-After.)
         if what != "readyz" {
             assert!(
                 answer.header("retry-after").is_some(),

@@ -2,8 +2,8 @@
 //! by the test, balances every request round-robin over two `server`
 //! processes and names the one that answered (`X-Served-By`). A session made
 //! through one works on the other, a sale on one reaches a till's event
-//! stream held open by the other, and a business suspended through one is
-//! refused by the other.
+//! stream held open by the other, a sign-out through one holds on the other,
+//! and a business suspended through one is refused by the other.
 use std::time::{Duration, Instant};
 
 use app::domain::org::platform;
@@ -85,6 +85,25 @@ async fn two_instances_share_sessions_live_events_and_suspensions_behind_one_add
         me.body
     );
     assert_eq!(me.json()["email"], shop.cashiers[0].as_str());
+
+    // Signing out through one instance signs out on the other.
+    let second = http.login(port, &host, &shop.cashiers[1], PASSWORD).await;
+    let second_cookie = second.session_cookie().unwrap();
+    let out = http
+        .post_form(port, &host, "/api/auth/logout", &[], Some(&second_cookie))
+        .await
+        .expect("the sign-out is answered");
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+    let me = on_instance(other(&out.served_by()), || {
+        http.post_form(port, &host, "/api/auth/me", &[], Some(&second_cookie))
+    })
+    .await;
+    assert_eq!(
+        me.status,
+        StatusCode::UNAUTHORIZED,
+        "signed out on one, still in on the other: {}",
+        me.body
+    );
 
     // A till's event stream held by one instance hears a sale made on the other.
     let (status, headers, mut events) = http.open_stream(port, &host, &till).await;
