@@ -497,9 +497,14 @@ impl OwnCluster {
     }
 
     /// `pg_ctl stop -m fast`: every session is ended, the socket goes away.
-    async fn stop(&mut self) {
+    async fn stop(&mut self, how: Outage) {
         let pg = self.pg.take().expect("the cluster runs");
-        tokio::task::spawn_blocking(move || pg.stop()).await.unwrap();
+        tokio::task::spawn_blocking(move || match how {
+            Outage::Restart => pg.stop(),
+            Outage::Crash => pg.crash(),
+        })
+        .await
+        .unwrap();
     }
 
     async fn start_again(&mut self) {
@@ -525,8 +530,29 @@ impl Drop for OwnCluster {
     }
 }
 
+/// How PostgreSQL goes away under the load.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outage {
+    /// `pg_ctl stop -m fast` (sessions told, then ended), started again once an
+    /// open event stream's 15 s access re-check has met the outage.
+    Restart,
+    /// `pg_ctl stop -m immediate`, as a crash: connections cut at once, the
+    /// next start recovers from the WAL. Started again after a few 503s.
+    Crash,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_restart() {
+    outage_under_load(Outage::Restart).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_crashed_under_load_answers_503_then_recovers_without_a_restart() {
+    outage_under_load(Outage::Crash).await;
+}
+
+async fn outage_under_load(how: Outage) {
+    let name = format!("{how:?}").to_lowercase();
     let mut cluster = OwnCluster::start().await;
     let superuser = cluster.pg().connect_options(SUPERUSER, "postgres");
     ensure_database(superuser.clone(), "shopfloor").await.unwrap();
@@ -540,11 +566,11 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
             .unwrap(),
         connect_pool(owner_opts, 2).await.unwrap(),
     );
-    let shops = Arc::new(open_shops(&db, "restart", 3).await);
+    let shops = Arc::new(open_shops(&db, &name, 3).await);
     db.close().await;
 
     let mut server = ServerProcess::start(
-        "pg-restart",
+        &format!("pg-{name}"),
         &cluster.pg().url(APP_LOGIN_ROLE, "shopfloor"),
         &cluster.pg().url(SUPERUSER, "shopfloor"),
     )
@@ -552,7 +578,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
     let pid = server.pid();
     let http = Http::new();
     let cookies = Arc::new(log_in_tills(&http, server.port, &shops).await);
-    let sales = Arc::new(plan_sales("restart", shops.len(), SALES));
+    let sales = Arc::new(plan_sales(&name, shops.len(), SALES));
     let probe_host = shops[0].host();
     let probe_cookie = cookies[0][0].clone();
 
@@ -566,7 +592,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
         finalized_bills(&admin).await >= (SALES / 5) as i64
     })
     .await;
-    cluster.stop().await;
+    cluster.stop(how).await;
     // While it is down: the sales keep being retried and answered 503; a page
     // and a server function asked now answer 503 with Retry-After too.
     let before = load.tally.unavailable.load(Ordering::Relaxed);
@@ -606,14 +632,16 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
             );
         }
     }
-    // The outage lasts until the open stream's periodic access re-check
+    // A restart lasts until the open stream's periodic access re-check
     // (every 15 s) has met it: the stream must outlive it, not end because
     // the database could not say whether the till may still listen.
-    wait_until(
-        "the open event stream's access re-check during the outage",
-        || async { early.ended() || server.log_contains(STREAM_KEPT_OPEN) },
-    )
-    .await;
+    if how == Outage::Restart {
+        wait_until(
+            "the open event stream's access re-check during the outage",
+            || async { early.ended() || server.log_contains(STREAM_KEPT_OPEN) },
+        )
+        .await;
+    }
     assert!(
         !early.ended(),
         "the till's event stream was ended by the outage; it carried: {}",
@@ -642,7 +670,7 @@ async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_resta
         let sale = Sale {
             shop: 0,
             cashier: 0,
-            key: format!("restart-live-{attempt:02}"),
+            key: format!("{name}-live-{attempt:02}"),
             lines: vec![(0, 1)],
         };
         let after = Tally::default();
