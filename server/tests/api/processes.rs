@@ -205,6 +205,13 @@ pub fn haproxy_binary() -> Option<PathBuf> {
 pub struct Proxy {
     _child: Child,
     pub port: u16,
+    config: PathBuf,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.config);
+    }
 }
 
 /// The instance names the proxy gives its backends, in order.
@@ -237,7 +244,11 @@ impl Proxy {
             .kill_on_drop(true)
             .spawn()
             .expect("start haproxy");
-        let mut proxy = Proxy { _child: child, port };
+        let mut proxy = Proxy {
+            _child: child,
+            port,
+            config: path,
+        };
         let http = Http::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
@@ -256,6 +267,17 @@ impl Proxy {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         proxy
+    }
+}
+
+impl Drop for ServerProcess {
+    /// The logs of a test that passed are removed; a failing test's stay
+    /// under `target/test-processes` to read.
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_file(&self.log);
+            let _ = std::fs::remove_file(self.log.with_extension("haproxy.log"));
+        }
     }
 }
 
