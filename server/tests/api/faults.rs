@@ -361,11 +361,16 @@ async fn resend_every_sale(
     }
 }
 
+/// The load's answers: a bill or a 503 with Retry-After, nothing else.
+fn assert_answered_well(tally: &Tally) {
+    let problems = tally.problems.lock().unwrap().clone();
+    assert!(problems.is_empty(), "answers no till should get: {problems:#?}");
+}
+
 /// The books after the fault: one finalized bill per key and none other,
 /// numbers 1..n per business, stock = opening − sold, the ledger check empty.
 async fn assert_books(admin: &PgPool, shops: &[Shop], sales: &[Sale], tally: &Tally) {
-    let problems = tally.problems.lock().unwrap().clone();
-    assert!(problems.is_empty(), "answers no till should get: {problems:#?}");
+    assert_answered_well(tally);
     let answered = tally.bills.lock().unwrap().clone();
     assert_eq!(answered.len(), sales.len(), "every sale was answered with a bill");
 
@@ -454,6 +459,7 @@ async fn server_killed_mid_checkout_loses_nothing_and_doubles_nothing() {
     let committed_at_kill = finalized_bills(&app.admin).await;
     server.start_again().await;
     let tally = load.finish().await;
+    assert_answered_well(&tally);
     eprintln!(
         "killed after {committed_at_kill} of {SALES} bills; {} requests unanswered, {} answered 503",
         tally.unanswered.load(Ordering::Relaxed),
@@ -649,6 +655,7 @@ async fn outage_under_load(how: Outage) {
     );
     cluster.start_again().await;
     let tally = load.finish().await;
+    assert_answered_well(&tally);
     eprintln!(
         "{} answers 503 during the outage, {} requests unanswered",
         tally.unavailable.load(Ordering::Relaxed),
