@@ -49,6 +49,9 @@ pub enum Notice {
     /// Access ended: the whole tenant (suspended) when `user_id` is None, else
     /// that member of the tenant (deactivated). Their streams end.
     Revoked { tenant_id: Uuid, user_id: Option<Uuid> },
+    /// The listener lost its connection and listens again: notifications sent
+    /// meanwhile are lost, so every stream tells its terminal to reload.
+    Resync,
 }
 
 /// The fan-out hub (cheap to clone).
@@ -104,8 +107,9 @@ impl Realtime {
         tokio::spawn(send_events(publisher, queued));
         let cache = db.tenant_cache().clone();
         tokio::spawn(async move {
+            let mut reconnecting = false;
             loop {
-                let result = listen(&pool, &sender, &listening_tx, &cache).await;
+                let result = listen(&pool, &sender, &listening_tx, &cache, reconnecting).await;
                 cache.set_trusted(false);
                 listening_tx.send_replace(false);
                 match result {
@@ -113,6 +117,7 @@ impl Realtime {
                     Err(_) if pool.is_closed() => return,
                     Err(error) => {
                         tracing::warn!(%error, "event listener stopped; reconnecting");
+                        reconnecting = true;
                         tokio::time::sleep(Duration::from_secs(1)).await;
                     }
                 }
@@ -152,11 +157,14 @@ impl Realtime {
     }
 }
 
+/// Listens until the connection fails for good. `reconnecting`: an earlier
+/// listener failed, so notifications may have been missed meanwhile.
 async fn listen(
     pool: &PgPool,
     sender: &broadcast::Sender<Notice>,
     listening: &watch::Sender<bool>,
     tenants: &TenantCache,
+    reconnecting: bool,
 ) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener
@@ -164,8 +172,18 @@ async fn listen(
         .await?;
     tenants.set_trusted(true);
     listening.send_replace(true);
+    if reconnecting {
+        let _ = sender.send(Notice::Resync);
+    }
     loop {
-        let note = listener.recv().await?;
+        // `None`: the connection was lost and made again (or this returns the
+        // error): whatever was sent in between is lost, tenant changes too.
+        let Some(note) = listener.try_recv().await? else {
+            tracing::warn!("event listener reconnected; streams are told to reload");
+            tenants.clear();
+            let _ = sender.send(Notice::Resync);
+            continue;
+        };
         if note.channel() == TENANTS_CHANNEL {
             tenants.clear();
             continue;
@@ -292,7 +310,7 @@ fn tenant_stream(
         loop {
             let notice = tokio::time::timeout(RECHECK, cursor.receiver.recv()).await;
             if cursor.checked.elapsed() >= RECHECK {
-                if !still_member(&cursor.state, tenant_id, user_id).await {
+                if access(&cursor.state, tenant_id, user_id).await == Access::Denied {
                     return None;
                 }
                 cursor.checked = tokio::time::Instant::now();
@@ -316,10 +334,16 @@ fn tenant_stream(
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) => {
                     // Notices may have been dropped: check access now. Then tell
                     // the terminal to reload what it shows.
-                    if !still_member(&cursor.state, tenant_id, user_id).await {
+                    if access(&cursor.state, tenant_id, user_id).await == Access::Denied {
                         return None;
                     }
                     cursor.checked = tokio::time::Instant::now();
+                    let out = Event::default().event("update").data(r#"{"kind":"refresh"}"#);
+                    return Some((Ok(out), Some(cursor)));
+                }
+                Ok(Ok(Notice::Resync)) => {
+                    // The listener was away (the database restarted, say): events
+                    // may be lost, so the terminal reloads what it shows.
                     let out = Event::default().event("update").data(r#"{"kind":"refresh"}"#);
                     return Some((Ok(out), Some(cursor)));
                 }
@@ -329,21 +353,45 @@ fn tenant_stream(
     })
 }
 
+/// What a stream's re-check found.
+#[derive(Debug, PartialEq, Eq)]
+enum Access {
+    Allowed,
+    Denied,
+    /// The database cannot be reached just now: the stream stays open (a
+    /// suspension or deactivation made meanwhile still ends it by its notice,
+    /// and the next re-check asks again). Ending it would not help: the
+    /// browser's reconnect would meet a 503, and an EventSource refused with an
+    /// error status never tries again, so the till would go deaf until reloaded.
+    Unknown,
+}
+
+async fn access(state: &AppState, tenant_id: Uuid, user_id: Uuid) -> Access {
+    match still_member(state, tenant_id, user_id).await {
+        Ok(true) => Access::Allowed,
+        Ok(false) => Access::Denied,
+        Err(error) if crate::domain::db_errors::is_unavailable(&error) => {
+            tracing::warn!(%error, %tenant_id, %user_id, "event stream kept open: its access could not be checked now");
+            Access::Unknown
+        }
+        Err(error) => {
+            tracing::error!(%error, %tenant_id, %user_id, "event stream ended: its access check failed");
+            Access::Denied
+        }
+    }
+}
+
 /// Whether the member is still active in a tenant that is still active.
-async fn still_member(state: &AppState, tenant_id: Uuid, user_id: Uuid) -> bool {
-    let Ok(mut tx) = state.db.tenant_tx(tenant_id).await else {
-        return false;
-    };
-    let tenant_active: Result<Option<bool>, sqlx::Error> =
+async fn still_member(state: &AppState, tenant_id: Uuid, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    let mut tx = state.db.tenant_tx(tenant_id).await?;
+    let tenant_active: Option<bool> =
         sqlx::query_scalar("SELECT status = 'active' FROM tenants WHERE id = $1")
             .bind(tenant_id)
             .fetch_optional(tx.conn())
-            .await;
+            .await?;
     let member_active = crate::domain::accounts::active_role(&mut tx, user_id)
-        .await
-        .ok()
-        .flatten()
+        .await?
         .is_some();
-    let _ = tx.commit().await;
-    member_active && matches!(tenant_active, Ok(Some(true)))
+    tx.commit().await?;
+    Ok(member_active && tenant_active == Some(true))
 }

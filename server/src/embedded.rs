@@ -197,6 +197,17 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster (fast shutdown: sessions are ended, data is safe).
     pub fn stop(&self) {
+        self.stop_in("fast");
+    }
+
+    /// Stops the cluster as a crash would (`-m immediate`: every process quits
+    /// at once, connections are cut, the next start recovers from the WAL).
+    /// For fault tests.
+    pub fn crash(&self) {
+        self.stop_in("immediate");
+    }
+
+    fn stop_in(&self, mode: &str) {
         if !self.started_by_us {
             return;
         }
@@ -206,7 +217,7 @@ impl EmbeddedPostgres {
                 OsStr::new("-D"),
                 self.pg_data.as_os_str(),
                 OsStr::new("-m"),
-                OsStr::new("fast"),
+                OsStr::new(mode),
                 OsStr::new("-w"),
                 OsStr::new("stop"),
             ],

@@ -67,13 +67,26 @@ pub fn session_layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
         .with_expiry(Expiry::OnInactivity(time::Duration::days(7)))
 }
 
-/// Deletes expired sessions now and then.
+/// Deletes expired sessions every five minutes.
 pub fn spawn_session_cleanup(state: &AppState) -> tokio::task::JoinHandle<()> {
+    spawn_session_cleanup_every(state.db.session_pool().clone(), Duration::from_secs(300))
+}
+
+/// Deletes expired sessions (stored through `pool`) every `period`. A round
+/// that fails (the database restarting, say) is logged and the next one runs
+/// as planned (tower-sessions' own loop would end at the first error).
+pub fn spawn_session_cleanup_every(pool: sqlx::PgPool, period: Duration) -> tokio::task::JoinHandle<()> {
     use tower_sessions::ExpiredDeletion;
-    let store = PostgresStore::new(state.db.session_pool().clone());
+    let store = PostgresStore::new(pool);
     tokio::spawn(async move {
-        if let Err(error) = store.continuously_delete_expired(Duration::from_secs(300)).await {
-            tracing::warn!(%error, "expired-session cleanup stopped");
+        let mut rounds = tokio::time::interval(period);
+        rounds.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        rounds.tick().await; // the first tick is immediate: nothing has expired yet
+        loop {
+            rounds.tick().await;
+            if let Err(error) = store.delete_expired().await {
+                tracing::warn!(%error, "expired sessions not deleted this round; trying again next round");
+            }
         }
     })
 }

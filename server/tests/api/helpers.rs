@@ -37,8 +37,9 @@ fn admin_options() -> PgConnectOptions {
     PgConnectOptions::from_str(admin_url()).expect("test database URL parses")
 }
 
-/// The superuser URL of the test cluster (see [`admin_options`]).
-fn admin_url() -> &'static str {
+/// The test cluster's superuser URL (its `postgres` database), for tests that
+/// start the server binary against a test database.
+pub fn admin_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| match std::env::var("SHOPFLOOR_TEST_DATABASE_URL") {
         Ok(url) => url,
