@@ -94,7 +94,11 @@ pub(crate) type SoldProduct<'a> = (&'a str, &'a str, i64, i32);
 
 /// A line about to be written: what the POS sent, the product as sold, and
 /// the line's computed totals.
-pub(crate) type NewLine<'a> = (&'a crate::model::CartLine, SoldProduct<'a>, &'a crate::pricing::LineTotals);
+pub(crate) type NewLine<'a> = (
+    &'a crate::model::CartLine,
+    SoldProduct<'a>,
+    &'a crate::pricing::LineTotals,
+);
 
 /// Inserts a bill's lines (numbered from 1) from arrays: `$1` tenant, `$2`
 /// bill, `$3`–`$14` the columns, as [`bind_bill_lines`] binds them. A
@@ -122,8 +126,18 @@ pub(crate) fn bind_bill_lines<'q>(
         .bind(bill_id)
         .bind((1..=lines.len() as i32).collect::<Vec<i32>>())
         .bind(lines.iter().map(|(l, ..)| l.product_id).collect::<Vec<_>>())
-        .bind(lines.iter().map(|(_, p, _)| p.0.to_owned()).collect::<Vec<String>>())
-        .bind(lines.iter().map(|(_, p, _)| p.1.to_owned()).collect::<Vec<String>>())
+        .bind(
+            lines
+                .iter()
+                .map(|(_, p, _)| p.0.to_owned())
+                .collect::<Vec<String>>(),
+        )
+        .bind(
+            lines
+                .iter()
+                .map(|(_, p, _)| p.1.to_owned())
+                .collect::<Vec<String>>(),
+        )
         .bind(column(&|(_, p, _)| p.2))
         .bind(lines.iter().map(|(_, p, _)| p.3).collect::<Vec<i32>>())
         .bind(column(&|(l, ..)| l.quantity))

@@ -179,11 +179,13 @@ pub async fn sell(
     let entries = movements
         .iter()
         .map(|m| {
-            AuditEntry::new(&action, "product").entity_id(m.product_id).after(json!({
-                "quantity": m.quantity,
-                "on_hand": m.balance_after,
-                "reason": None::<&str>,
-            }))
+            AuditEntry::new(&action, "product")
+                .entity_id(m.product_id)
+                .after(json!({
+                    "quantity": m.quantity,
+                    "on_hand": m.balance_after,
+                    "reason": None::<&str>,
+                }))
         })
         .collect();
     audit::record_all(tx, entries).await?;
