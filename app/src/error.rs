@@ -42,6 +42,15 @@ pub enum AppError {
         "Shopfloor cannot reach its database just now. Nothing was saved; please try again in a moment."
     )]
     Unavailable,
+    /// The connection was lost during the commit itself: the change may or may
+    /// not have been saved, and nobody can tell from here. Answered 503; a
+    /// sale can be sent again safely (its idempotency key), anything else is
+    /// to be checked before it is repeated.
+    #[error(
+        "The connection to the database was lost while saving, so it is not known whether this was saved. \
+         Check before doing it again (a sale can be sent again safely)."
+    )]
+    Unconfirmed,
     /// The request never got a proper answer (network, decoding).
     #[error("Could not reach the server. Check the connection and try again.")]
     Transport(String),
@@ -59,7 +68,11 @@ impl AppError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            AppError::Transport(_) | AppError::TimedOut | AppError::Unavailable | AppError::Internal
+            AppError::Transport(_)
+                | AppError::TimedOut
+                | AppError::Unavailable
+                | AppError::Unconfirmed
+                | AppError::Internal
         )
     }
 
@@ -74,7 +87,7 @@ impl AppError {
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooLarge(_) => S::PAYLOAD_TOO_LARGE,
             AppError::RateLimited => S::TOO_MANY_REQUESTS,
-            AppError::TimedOut | AppError::Unavailable => S::SERVICE_UNAVAILABLE,
+            AppError::TimedOut | AppError::Unavailable | AppError::Unconfirmed => S::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

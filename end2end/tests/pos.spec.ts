@@ -186,3 +186,22 @@ test('a parked sale is resumed and paid later', async ({ page }) => {
   await page.getByRole('button', { name: 'Pay' }).click();
   await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
 });
+
+test('the till opens its live stock again after the stream was refused', async ({ page }) => {
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  // The stream is answered 503, as a proxy does while an instance restarts or
+  // the server while its database does: the browser's EventSource gives up
+  // for good on an error status; the till must open a new one by itself.
+  let refused = 0;
+  await page.route('**/api/events', async (route) => {
+    refused += 1;
+    await route.fulfill({ status: 503, contentType: 'text/plain', body: 'restarting' });
+  });
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
+  await expect.poll(() => refused).toBeGreaterThan(0);
+  await expect(page.getByTestId('live')).toContainText('Connecting');
+  await page.unroute('**/api/events');
+  // The next attempt comes within the back-off (1 s doubling, at most 30 s).
+  await expect(page.getByTestId('live')).toContainText('Live stock', { timeout: 40_000 });
+});

@@ -108,7 +108,7 @@ impl RequestCtx {
             TenantCtx::new(&mut tx, actor, self.request_id.clone()).with_settings(tenant.settings.clone());
         let out = work(&mut cx).await?;
         let events = cx.take_events();
-        tx.commit().await.map_err(db_error)?;
+        tx.commit().await.map_err(commit_error)?;
         if !events.is_empty() {
             // Hints for open screens, sent in the background: the change stands
             // whatever becomes of them.
@@ -210,9 +210,31 @@ pub fn db_error(error: sqlx::Error) -> AppError {
     crate::domain::db_errors::app_error("request", &error)
 }
 
+/// A failed COMMIT. When the connection itself was lost, the server may have
+/// committed before it went: the person is told it is not known whether the
+/// change was saved (never "nothing was saved").
+pub fn commit_error(error: sqlx::Error) -> AppError {
+    if crate::domain::db_errors::is_unavailable(&error) {
+        tracing::warn!(%error, "the connection was lost during a commit; its outcome is unknown");
+        AppError::Unconfirmed
+    } else {
+        db_error(error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_cut_off_is_unconfirmed_not_unsaved() {
+        let cut = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        let answer = commit_error(cut);
+        assert_eq!(answer, AppError::Unconfirmed);
+        assert!(!answer.to_string().contains("Nothing was saved"));
+        assert!(answer.is_retryable());
+        assert_eq!(answer.status(), http::StatusCode::SERVICE_UNAVAILABLE);
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

@@ -106,8 +106,14 @@ where
             buffer: Vec::with_capacity(CHUNK_BYTES),
         };
         if let Err(error) = produce(sink).await {
-            tracing::error!(%error, "download failed mid-stream");
-            let _ = on_error.send(Err(std::io::Error::other("download failed"))).await;
+            if on_error.is_closed() {
+                // The body was dropped: the client went away (a cancelled
+                // download), nothing for an operator to look at.
+                tracing::info!(%error, "download abandoned by the client");
+            } else {
+                tracing::error!(%error, "download failed mid-stream");
+                let _ = on_error.send(Err(std::io::Error::other("download failed"))).await;
+            }
         }
     });
     let body = Body::from_stream(futures::stream::unfold(receiver, |mut rx| async move {

@@ -974,16 +974,16 @@ fn Receipt(
     }
 }
 
-/// Listens to this tenant's event stream and keeps `live_stock` current. The
-/// browser's EventSource reconnects by itself; after a reconnect (or when the
-/// server says we fell behind) the shown results are reloaded.
+/// Listens to this tenant's event stream and keeps `live_stock` current.
+/// Whenever the stream (re)opens, or the server says we fell behind, the shown
+/// results are reloaded: events sent while away were missed.
 #[cfg(feature = "hydrate")]
 fn subscribe_to_stock(
     live_stock: RwSignal<std::collections::HashMap<Uuid, i64>>,
     live: RwSignal<bool>,
     reload: impl Fn() + 'static,
 ) {
-    use wasm_bindgen::{closure::Closure, JsCast};
+    use crate::ui::components::live::{keep_stream_open, StreamEvent};
 
     #[derive(serde::Deserialize)]
     struct StockChange {
@@ -997,38 +997,22 @@ fn subscribe_to_stock(
         products: Vec<StockChange>,
     }
 
-    let Ok(source) = web_sys::EventSource::new("/api/events") else {
-        return;
-    };
-    let reload = std::rc::Rc::new(reload);
-    let on_update = {
-        let reload = reload.clone();
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-            let Some(text) = ev.data().as_string() else { return };
-            match serde_json::from_str::<Update>(&text) {
-                Ok(update) if update.kind == "stock" => live_stock.update(|m| {
-                    for change in update.products {
-                        m.insert(change.product_id, change.on_hand);
-                    }
-                }),
-                Ok(_) => reload(),
-                Err(_) => {}
-            }
-        })
-    };
-    let on_open = Closure::<dyn Fn()>::new(move || {
-        live.set(true);
-        reload();
+    keep_stream_open(move |event| match event {
+        StreamEvent::Opened => {
+            live.set(true);
+            reload();
+        }
+        StreamEvent::Lost => live.set(false),
+        StreamEvent::Message(text) => match serde_json::from_str::<Update>(&text) {
+            Ok(update) if update.kind == "stock" => live_stock.update(|m| {
+                for change in update.products {
+                    m.insert(change.product_id, change.on_hand);
+                }
+            }),
+            Ok(_) => reload(),
+            Err(_) => {}
+        },
     });
-    let on_error = Closure::<dyn Fn()>::new(move || live.set(false));
-    let _ = source.add_event_listener_with_callback("update", on_update.as_ref().unchecked_ref());
-    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    on_update.forget();
-    on_open.forget();
-    on_error.forget();
-    let source = send_wrapper::SendWrapper::new(source);
-    on_cleanup(move || source.close());
 }
 
 #[cfg(test)]
