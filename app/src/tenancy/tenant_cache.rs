@@ -24,7 +24,8 @@ use super::ResolvedTenant;
 /// The channel the `tenants` trigger announces changes on.
 pub const TENANTS_CHANNEL: &str = "shopfloor_tenants";
 
-/// The longest an entry is used (a backstop; notifications do the real work).
+/// The longest an entry is used by default (a backstop; notifications do the
+/// real work).
 pub const TTL: Duration = Duration::from_secs(30);
 
 /// At most this many hosts are remembered; beyond it the cache starts over.
@@ -45,6 +46,8 @@ struct Inner {
     generation: AtomicU64,
     /// Whether change notifications are being received right now.
     trusted: AtomicBool,
+    /// How long an entry is used, in milliseconds (0: the default [`TTL`]).
+    ttl_ms: AtomicU64,
 }
 
 /// Cheap to clone; every clone is the same cache.
@@ -58,10 +61,23 @@ impl TenantCache {
             return None;
         }
         let entries = self.0.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let ttl = match self.0.ttl_ms.load(Ordering::Relaxed) {
+            0 => TTL,
+            ms => Duration::from_millis(ms),
+        };
         entries
             .get(slug)
-            .filter(|(_, at)| at.elapsed() < TTL)
+            .filter(|(_, at)| at.elapsed() < ttl)
             .map(|(found, _)| found.clone())
+    }
+
+    /// Another lifetime for entries (tests use a long one, so that only a
+    /// change notice can explain an entry being forgotten).
+    pub fn set_ttl(&self, ttl: Duration) {
+        self.0.ttl_ms.store(
+            ttl.as_millis().clamp(1, u64::MAX as u128) as u64,
+            Ordering::Relaxed,
+        );
     }
 
     /// The generation to pass to [`TenantCache::put`]: read it before the
@@ -133,6 +149,16 @@ mod tests {
         cache.set_trusted(false);
         assert!(cache.get("acme").is_none());
         cache.set_trusted(true);
+        assert!(cache.get("acme").is_none());
+    }
+
+    #[test]
+    fn entries_expire_after_their_lifetime() {
+        let cache = TenantCache::default();
+        cache.set_trusted(true);
+        cache.set_ttl(Duration::from_millis(1));
+        cache.put(cache.generation(), "acme", found("Acme"));
+        std::thread::sleep(Duration::from_millis(5));
         assert!(cache.get("acme").is_none());
     }
 

@@ -557,24 +557,12 @@ pub fn urlencode(s: &str) -> String {
 /// Waits until `condition` holds, checking every few milliseconds; panics
 /// naming `what` if it still does not hold after 30 seconds (a bound for a
 /// hung test, not a timing assertion).
-pub async fn wait_until<F, Fut>(what: &str, condition: F)
+pub async fn wait_until<F, Fut>(what: &str, mut condition: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    wait_until_within(what, std::time::Duration::from_secs(30), condition).await
-}
-
-pub const TEN_SECONDS: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// [`wait_until`] with another bound: for a condition that something else
-/// (e.g. an expiry) would also make true after a longer time.
-pub async fn wait_until_within<F, Fut>(what: &str, bound: std::time::Duration, mut condition: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + bound;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
     while !condition().await {
         assert!(
             tokio::time::Instant::now() < deadline,

@@ -272,7 +272,9 @@ async fn finalize(
             quantity: l.quantity,
         })
         .collect();
-    let movements = stock::sell(tx, &sale_lines, &Reference::bill(bill_id)).await?;
+    // Its audit entries are written with the bill's, at the end.
+    let (movements, stock_audit) =
+        stock::sell_audit_later(tx, &sale_lines, &Reference::bill(bill_id)).await?;
 
     let lines: Vec<_> = sale
         .lines
@@ -329,9 +331,12 @@ async fn finalize(
     .bind(at)
     .fetch_one(tx.conn())
     .await?;
-    let mut entries = vec![AuditEntry::new("bill.finalized", "bill")
-        .entity_id(bill_id)
-        .after(json!({ "number": crate::model::bill_number(number), "total": totals.total }))];
+    let mut entries = stock_audit;
+    entries.push(
+        AuditEntry::new("bill.finalized", "bill")
+            .entity_id(bill_id)
+            .after(json!({ "number": crate::model::bill_number(number), "total": totals.total })),
+    );
     if let Some((approver, name, limit_bp)) = approval {
         entries.push(
             AuditEntry::new("bill.discount_approved", "bill")

@@ -123,6 +123,22 @@ pub async fn sell(
     lines: &[SaleLine],
     reference: &Reference,
 ) -> Result<Vec<Movement>, InventoryError> {
+    let (movements, entries) = sell_audit_later(tx, lines, reference).await?;
+    audit::record_all(tx, entries).await?;
+    Ok(movements)
+}
+
+/// The audit action of a sale's stock movement.
+const SALE_AUDIT_ACTION: &str = "stock.sale";
+
+/// [`sell`], returning the audit entries instead of writing them, for a caller
+/// that writes them in the same statement as its own (a checkout: one round
+/// trip less). The caller must record them in this transaction.
+pub(crate) async fn sell_audit_later(
+    tx: &mut TenantCtx<'_>,
+    lines: &[SaleLine],
+    reference: &Reference,
+) -> Result<(Vec<Movement>, Vec<AuditEntry<'static>>), InventoryError> {
     tx.require(Permission::Sell)?;
     if lines.is_empty() {
         return Err(InventoryError::invalid("A sale needs at least one line."));
@@ -175,11 +191,10 @@ pub async fn sell(
             }
         })
         .collect();
-    let action = format!("stock.{}", MovementKind::Sale.as_str());
     let entries = movements
         .iter()
         .map(|m| {
-            AuditEntry::new(&action, "product")
+            AuditEntry::new(SALE_AUDIT_ACTION, "product")
                 .entity_id(m.product_id)
                 .after(json!({
                     "quantity": m.quantity,
@@ -188,8 +203,7 @@ pub async fn sell(
                 }))
         })
         .collect();
-    audit::record_all(tx, entries).await?;
-    Ok(movements)
+    Ok((movements, entries))
 }
 
 /// Adds delivered goods (manager and above).
