@@ -26,12 +26,21 @@ pub fn is_unavailable(e: &sqlx::Error) -> bool {
 /// detail (`area` says where), shown as [`AppError::Unavailable`] when the
 /// database is out of reach, else as the opaque internal error.
 pub fn app_error(area: &'static str, error: &sqlx::Error) -> AppError {
+    log(area, error);
     if is_unavailable(error) {
-        tracing::warn!(%error, area, "database unavailable");
         AppError::Unavailable
     } else {
-        tracing::error!(%error, area, "database error");
         AppError::Internal
+    }
+}
+
+/// Logs a database error once: a warning while the database is out of reach
+/// (an outage is one event, not an error per request), an error otherwise.
+pub fn log(area: &'static str, error: &sqlx::Error) {
+    if is_unavailable(error) {
+        tracing::warn!(%error, area, "database unavailable");
+    } else {
+        tracing::error!(%error, area, "database error");
     }
 }
 

@@ -112,7 +112,7 @@ pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next:
             Ok(Some(found)) => SiteCtx::Tenant(found.tenant),
             Ok(None) => return unknown_site(&apex),
             Err(error) => {
-                tracing::error!(%error, "tenant lookup failed");
+                crate::domain::db_errors::log("tenant lookup", &error);
                 return error_page::database_failure(req.uri().path(), &apex, &error);
             }
         },
@@ -189,7 +189,7 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
         Ok(auth) => auth,
         Err(error) => {
             // The session store is the database: out of reach, most likely.
-            tracing::error!(%error, "session load failed");
+            tracing::warn!(%error, "session load failed");
             let home = state.site.apex_origin(&host_of(req.headers(), req.uri()));
             return error_page::unavailable(
                 req.uri().path(),
@@ -225,7 +225,7 @@ pub async fn load_user(State(state): State<AppState>, mut req: Request, next: Ne
             }
         }
         Err(error) => {
-            tracing::error!(%error, "loading the signed-in user failed");
+            crate::domain::db_errors::log("member check", &error);
             let home = state.site.apex_origin(&host_of(req.headers(), req.uri()));
             return error_page::database_failure(req.uri().path(), &home, &error);
         }
