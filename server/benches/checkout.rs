@@ -201,6 +201,7 @@ impl Path {
     }
 }
 
+#[derive(Clone)]
 struct Bench {
     client: Client<HttpConnector, Body>,
     addr: SocketAddr,
@@ -259,6 +260,15 @@ impl Table {
 impl Bench {
     /// Runs each run in turn, `ROUNDS` times, so every path sees the same
     /// machine over the same minutes.
+    /// One checkout by `t` along `path`.
+    async fn checkout(&self, path: Path, t: &Terminal) {
+        match path {
+            Path::Minimal => checkout_minimal(&self.owner, t).await,
+            Path::Domain => checkout_sql(&self.db, t).await,
+            Path::Http => checkout_http(&self.client, self.addr, t).await,
+        }
+    }
+
     async fn compare(&self, runs: &[Run]) -> Table {
         let mut table = Table(
             runs.iter()
@@ -267,33 +277,12 @@ impl Bench {
         );
         for _ in 0..ROUNDS {
             for (run_, (_, samples, took)) in runs.iter().zip(table.0.iter_mut()) {
-                let terminals = &run_.terminals;
-                let (more, time) = match run_.path {
-                    Path::Minimal => {
-                        let owner = self.owner.clone();
-                        run(terminals, move |t| {
-                            let owner = owner.clone();
-                            async move { checkout_minimal(&owner, &t).await }
-                        })
-                        .await
-                    }
-                    Path::Domain => {
-                        let db = self.db.clone();
-                        run(terminals, move |t| {
-                            let db = db.clone();
-                            async move { checkout_sql(&db, &t).await }
-                        })
-                        .await
-                    }
-                    Path::Http => {
-                        let (client, addr) = (self.client.clone(), self.addr);
-                        run(terminals, move |t| {
-                            let client = client.clone();
-                            async move { checkout_http(&client, addr, &t).await }
-                        })
-                        .await
-                    }
-                };
+                let (bench, path) = (self.clone(), run_.path);
+                let (more, time) = run(&run_.terminals, move |t| {
+                    let bench = bench.clone();
+                    async move { bench.checkout(path, &t).await }
+                })
+                .await;
                 samples.extend(more);
                 *took += time;
             }
