@@ -20,7 +20,10 @@ use server::{
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app_on, wait_until, TestApp, ACME_OWNER, GLOBEX_OWNER, PASSWORD};
+use crate::{
+    helpers::{spawn_app_on, wait_until, TestApp, ACME_OWNER, GLOBEX_OWNER, PASSWORD},
+    processes::{Http, ServerProcess},
+};
 
 const ACME: &str = "acme.localhost";
 const GLOBEX: &str = "globex.localhost";
@@ -190,6 +193,36 @@ async fn read_path(db: &Db, tenant: Uuid) -> (bool, i64, Option<String>) {
 
 const READ_ONLY_SQL_TRANSACTION: &str = "25006";
 
+/// A free port in 3500–3599 (the range this module's processes keep to).
+fn replica_test_port() -> u16 {
+    (3500..3600)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port in 3500-3599")
+}
+
+/// Replay paused on the standby (waits until it is).
+async fn pause_replay(standby: &PgPool) {
+    sqlx::query("SELECT pg_wal_replay_pause()")
+        .execute(standby)
+        .await
+        .unwrap();
+    wait_until("the standby's replay to pause", || async {
+        sqlx::query_scalar::<_, String>("SELECT pg_get_wal_replay_pause_state()")
+            .fetch_one(standby)
+            .await
+            .unwrap()
+            == "paused"
+    })
+    .await;
+}
+
+async fn resume_replay(standby: &PgPool) {
+    sqlx::query("SELECT pg_wal_replay_resume()")
+        .execute(standby)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primary() {
     let mut pair = Pair::start().await;
@@ -252,18 +285,7 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
     // With the standby's replay paused, a new bill is on the primary only: its
     // own page (primary) shows it at once; the list and the totals (replica)
     // do not have it yet, nor does the export; once replay resumes, they do.
-    sqlx::query("SELECT pg_wal_replay_pause()")
-        .execute(&standby_admin)
-        .await
-        .unwrap();
-    wait_until("the standby's replay to pause", || async {
-        sqlx::query_scalar::<_, String>("SELECT pg_get_wal_replay_pause_state()")
-            .fetch_one(&standby_admin)
-            .await
-            .unwrap()
-            == "paused"
-    })
-    .await;
+    pause_replay(&standby_admin).await;
     let late = sell(&app, ACME, &acme, &acme_tea).await;
     let page = app
         .post_form(ACME, "/api/bills/get", &[("id", &late)], Some(&acme))
@@ -296,10 +318,7 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
     .unwrap();
     assert_eq!(exported, 1);
 
-    sqlx::query("SELECT pg_wal_replay_resume()")
-        .execute(&standby_admin)
-        .await
-        .unwrap();
+    resume_replay(&standby_admin).await;
     wait_until("the bill list (replica) to show the new bill", || async {
         listed(&app, ACME, &acme).await.contains(&late)
     })
@@ -321,5 +340,86 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
     assert_eq!(refused.as_deref(), Some(READ_ONLY_SQL_TRANSACTION));
 
     app.db.close().await;
+    admin.close().await;
+}
+
+/// The server binary reads `SHOPFLOOR_REPLICA_URL`: its bill list comes from
+/// the standby (a bill sold while replay is paused is not listed until it
+/// resumes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_binary_reads_bill_lists_from_shopfloor_replica_url() {
+    let pair = Pair::start().await;
+    let owner_opts = pair.primary().connect_options(SUPERUSER, DATABASE);
+    let tenant_login = pair.primary().connect_options(APP_LOGIN_ROLE, DATABASE);
+    let db = Db::new(
+        connect_pool(tenant_login.clone(), 2).await.unwrap(),
+        connect_pool(owner_opts.clone(), 2).await.unwrap(),
+    );
+    let admin = connect_admin_pool(owner_opts, 2).await.unwrap();
+    let standby_admin = connect_admin_pool(pair.standby().connect_options(SUPERUSER, DATABASE), 2)
+        .await
+        .unwrap();
+    // The businesses and a product, made in-process on the primary.
+    let app = spawn_app_on(db, admin.clone(), tenant_login).await;
+    let cookie = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let tea = product(&app, ACME, &cookie).await;
+    let first = sell(&app, ACME, &cookie, &tea).await;
+    app.db.close().await;
+
+    let replica_url = pair.standby().url(APP_LOGIN_ROLE, DATABASE);
+    let server = ServerProcess::start_with(
+        "replica",
+        &pair.primary().url(APP_LOGIN_ROLE, DATABASE),
+        &pair.primary().url(SUPERUSER, DATABASE),
+        replica_test_port(),
+        &[("SHOPFLOOR_REPLICA_URL", replica_url.as_str())],
+    )
+    .await;
+    assert!(
+        server.log_contains("read from the read replica"),
+        "{}",
+        server.log_tail()
+    );
+    let http = Http::new();
+    let till = http
+        .login(server.port, ACME, ACME_OWNER, PASSWORD)
+        .await
+        .session_cookie()
+        .expect("a session");
+    let listed = || async {
+        let answer = http
+            .post_form(server.port, ACME, "/api/bills/list", &[], Some(&till))
+            .await
+            .expect("bills/list answers");
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body
+    };
+    caught_up(&admin, &standby_admin).await;
+    assert!(listed().await.contains(&first));
+
+    pause_replay(&standby_admin).await;
+    let sale = json!({ "sale": {
+        "idempotency_key": Uuid::new_v4().to_string(),
+        "lines": [{ "product_id": tea, "quantity": 1, "line_discount": 0 }],
+        "bill_discount": 0,
+        "payments": [{ "method": "cash", "amount": 250 }],
+    }});
+    let sold = http
+        .post_json(server.port, ACME, "/api/bills/finalize", &sale, Some(&till))
+        .await
+        .expect("the sale answers");
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+    let late = sold.json()["id"].as_str().unwrap().to_owned();
+    assert!(
+        !listed().await.contains(&late),
+        "the server's bill list did not come from the (paused) replica"
+    );
+    resume_replay(&standby_admin).await;
+    wait_until("the server's bill list to show the new bill", || async {
+        listed().await.contains(&late)
+    })
+    .await;
+    drop(server);
+    standby_admin.close().await;
     admin.close().await;
 }
