@@ -170,6 +170,18 @@ async fn totals(app: &TestApp, host: &str, cookie: &str) -> Value {
     res.json()
 }
 
+/// How many sale rows the stock-ledger CSV export holds.
+async fn sale_movements(app: &TestApp, cookie: &str) -> usize {
+    let res = app
+        .get(ACME, "/api/catalog/export?kind=movements", Some(cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body
+        .lines()
+        .filter(|line| line.split(',').nth(2) == Some("sale"))
+        .count()
+}
+
 /// What a read transaction answers: whether it runs on a standby, the bills it
 /// sees, and the SQLSTATE of a write tried in it.
 async fn read_path(db: &Db, tenant: Uuid) -> (bool, i64, Option<String>) {
@@ -308,6 +320,12 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
         !export.body.contains(&globex_bills[0]),
         "another business's bill in the export"
     );
+    // The CSV exports too: the stock ledger and the audit trail have the two
+    // earlier sales only.
+    assert_eq!(sale_movements(&app, &acme).await, 2);
+    let audit = app.get(ACME, "/api/audit/export", Some(&acme)).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+    assert_eq!(audit.body.matches("bill.finalized").count(), 2, "{}", audit.body);
     // The export's audit entry is a write: made on the primary.
     let exported: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.exported'",
@@ -324,6 +342,7 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
     })
     .await;
     assert_eq!(totals(&app, ACME, &acme).await["count"], 3);
+    assert_eq!(sale_movements(&app, &acme).await, 3);
     assert!(!listed(&app, GLOBEX, &globex).await.contains(&late));
 
     // The standby stops: lists keep answering, from the primary.
