@@ -150,6 +150,11 @@ impl Db {
         &self.tenant_pool
     }
 
+    /// The read replica's pool, when one is configured (for pool metrics).
+    pub fn replica_pool(&self) -> Option<&PgPool> {
+        self.replica.as_ref().map(|r| &r.pool)
+    }
+
     /// Host → tenant, remembered briefly (see [`TenantCache`]).
     pub fn tenant_cache(&self) -> &TenantCache {
         &self.tenants

@@ -356,6 +356,12 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
     assert_eq!(listed(&app, GLOBEX, &globex).await, globex_bills);
     let (on_standby, _, refused) = read_path(&app.db, app.acme).await;
     assert!(!on_standby);
+    // The replica's pool is in the pool metrics.
+    let metrics = server::metrics::Metrics::new().render(&app.db);
+    assert!(
+        metrics.contains("shopfloor_db_pool_connections{pool=\"replica\",state=\"open\"}"),
+        "{metrics}"
+    );
     assert_eq!(refused.as_deref(), Some(READ_ONLY_SQL_TRANSACTION));
 
     app.db.close().await;
