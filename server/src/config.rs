@@ -89,6 +89,15 @@ pub struct Options {
     )]
     pub owner_database_url: Option<String>,
 
+    /// PostgreSQL URL of a read replica (a streaming standby of the database)
+    /// that bill lists, their totals and the CSV and whole-business exports read
+    /// from, in the same tenant transaction (role switch, tenant setting, READ
+    /// ONLY). Log in as a tenant login role, as for DATABASE_URL. While it
+    /// cannot be reached, those reads go to the primary. Unset: everything
+    /// reads from the primary.
+    #[arg(long, env = "SHOPFLOOR_REPLICA_URL", global = true, hide_env_values = true)]
+    pub replica_url: Option<String>,
+
     /// Folder of the embedded PostgreSQL cluster (git-ignored).
     #[arg(long, env = "SHOPFLOOR_DATA_DIR", default_value = ".data", global = true)]
     pub data_dir: PathBuf,
@@ -181,5 +190,13 @@ mod tests {
         let none = Cli::try_parse_from(["shopfloor"]).unwrap();
         assert!(none.options.trusted_proxies.is_empty());
         assert!(Cli::try_parse_from(["shopfloor", "--trusted-proxies", "not-an-ip"]).is_err());
+    }
+
+    #[test]
+    fn the_replica_is_optional() {
+        let none = Cli::try_parse_from(["shopfloor"]).unwrap();
+        assert!(none.options.replica_url.is_none());
+        let some = Cli::try_parse_from(["shopfloor", "--replica-url", "postgres://r/shop"]).unwrap();
+        assert_eq!(some.options.replica_url.as_deref(), Some("postgres://r/shop"));
     }
 }

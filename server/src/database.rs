@@ -44,10 +44,55 @@ pub struct OpenDb {
 }
 
 pub async fn open(options: &Options) -> Result<OpenDb, DbStartError> {
-    match &options.database_url {
-        None => open_embedded(options).await,
-        Some(url) => open_external(options, url).await,
+    let mut opened = match &options.database_url {
+        None => open_embedded(options).await?,
+        Some(url) => open_external(options, url).await?,
+    };
+    if let Some(url) = &options.replica_url {
+        let replica = open_replica(url).await?;
+        opened.db = opened.db.with_replica(replica);
     }
+    Ok(opened)
+}
+
+/// Connections to the read replica: fewer than the primary's, and a short
+/// wait for one, after which the read goes to the primary instead.
+pub const REPLICA_POOL_SIZE: u32 = 10;
+pub const REPLICA_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The read replica's pool (`SHOPFLOOR_REPLICA_URL`), with the tenant pool's
+/// hooks. Opened lazily: a replica that is down at start-up does not stop the
+/// server (reads go to the primary until it answers). When it answers now, its
+/// login role is checked as the tenant pool's is (it must read nothing by itself).
+pub async fn open_replica(url: &str) -> Result<PgPool, DbStartError> {
+    let options = PgConnectOptions::from_str(url)?;
+    let pool = replica_pool(options);
+    match check_login_role(&pool).await {
+        Ok(()) => {
+            let standby: Result<bool, sqlx::Error> = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                .fetch_one(&pool)
+                .await;
+            match standby {
+                Ok(false) => {
+                    tracing::warn!("SHOPFLOOR_REPLICA_URL is not a standby (pg_is_in_recovery() is false)")
+                }
+                _ => tracing::info!("bill lists and exports read from the read replica"),
+            }
+        }
+        Err(DbStartError::Sql(error)) => {
+            tracing::warn!(%error, "the read replica does not answer yet; reads go to the primary until it does");
+        }
+        Err(other) => return Err(other),
+    }
+    Ok(pool)
+}
+
+/// A lazily connected pool on a read replica, with the tenant pool's hooks.
+pub fn replica_pool(options: PgConnectOptions) -> PgPool {
+    pool_options()
+        .max_connections(REPLICA_POOL_SIZE)
+        .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT)
+        .connect_lazy_with(options)
 }
 
 async fn open_embedded(options: &Options) -> Result<OpenDb, DbStartError> {
@@ -156,6 +201,11 @@ async fn check_roles(tenant: &PgPool, owner: &PgPool) -> Result<(), DbStartError
                 .into(),
         ));
     }
+    check_login_role(tenant).await
+}
+
+/// The tenant pool's (or the replica's) login role must not read tables by itself.
+async fn check_login_role(tenant: &PgPool) -> Result<(), DbStartError> {
     let (tenant_super, tenant_bypass): (bool, bool) =
         sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
             .fetch_one(tenant)

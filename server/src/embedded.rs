@@ -56,6 +56,58 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Creates the cluster on first use and starts it (or reuses a running one).
     pub fn start(data_dir: &Path) -> Result<Self, EmbeddedError> {
+        Self::start_with(data_dir, |pg| {
+            tracing::info!(data = %pg.pg_data.display(), "creating the private PostgreSQL cluster");
+            pg.run(
+                "initdb",
+                [
+                    OsStr::new("-D"),
+                    pg.pg_data.as_os_str(),
+                    OsStr::new("-U"),
+                    OsStr::new(SUPERUSER),
+                    OsStr::new("--auth=trust"),
+                    OsStr::new("--encoding=UTF8"),
+                    OsStr::new("--locale=C.UTF-8"),
+                ],
+            )
+            .map(drop)
+        })
+    }
+
+    /// Starts a streaming standby of this (running) cluster in `data_dir`,
+    /// made on first use by `pg_basebackup -R` over this cluster's socket as
+    /// its superuser: a hot standby that answers read-only queries and replays
+    /// what this cluster writes (for tests of the read replica).
+    pub fn start_standby(&self, data_dir: &Path) -> Result<Self, EmbeddedError> {
+        Self::start_with(data_dir, |standby| {
+            standby
+                .run(
+                    "pg_basebackup",
+                    [
+                        OsStr::new("-D"),
+                        standby.pg_data.as_os_str(),
+                        OsStr::new("-h"),
+                        self.socket_dir.as_os_str(),
+                        OsStr::new("-p"),
+                        OsStr::new(&PORT.to_string()),
+                        OsStr::new("-U"),
+                        OsStr::new(SUPERUSER),
+                        OsStr::new("-R"),
+                        OsStr::new("-X"),
+                        OsStr::new("stream"),
+                        OsStr::new("-c"),
+                        OsStr::new("fast"),
+                    ],
+                )
+                .map(drop)
+        })
+    }
+
+    /// `create` makes the data folder's cluster when it has none yet.
+    fn start_with(
+        data_dir: &Path,
+        create: impl FnOnce(&EmbeddedPostgres) -> Result<(), EmbeddedError>,
+    ) -> Result<Self, EmbeddedError> {
         let bin_dir = find_bin_dir().ok_or(EmbeddedError::NoBinaries)?;
         let run_as = service_user()?;
         fs::create_dir_all(data_dir).map_err(io_err(data_dir))?;
@@ -93,19 +145,7 @@ impl EmbeddedPostgres {
             started_by_us: true,
         };
         if !pg.pg_data.join("PG_VERSION").exists() {
-            tracing::info!(data = %pg.pg_data.display(), "creating the private PostgreSQL cluster");
-            pg.run(
-                "initdb",
-                [
-                    OsStr::new("-D"),
-                    pg.pg_data.as_os_str(),
-                    OsStr::new("-U"),
-                    OsStr::new(SUPERUSER),
-                    OsStr::new("--auth=trust"),
-                    OsStr::new("--encoding=UTF8"),
-                    OsStr::new("--locale=C.UTF-8"),
-                ],
-            )?;
+            create(&pg)?;
         }
         pg.remove_stale_pid_file();
         if pg.is_running() {

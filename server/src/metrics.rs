@@ -7,7 +7,8 @@
 //! - `shopfloor_checkouts_total{outcome}`: sales finalized (`sold`), refused by
 //!   a rule (`refused`: sold out, over the discount limit…) or failed (`failed`);
 //! - `shopfloor_db_pool_connections{pool,state}`: open and idle connections of
-//!   the tenant and owner pools, read at each scrape.
+//!   the tenant and owner pools (and the read replica's, when configured),
+//!   read at each scrape.
 use std::{sync::Arc, time::Instant};
 
 use axum::{
@@ -120,7 +121,12 @@ impl Metrics {
 
     /// The text exposition, with `db`'s pool gauges read now.
     pub fn render(&self, db: &app::tenancy::Db) -> String {
-        for (name, pool) in [("tenant", db.login_pool()), ("owner", db.session_pool())] {
+        let pools = [
+            ("tenant", Some(db.login_pool())),
+            ("owner", Some(db.session_pool())),
+            ("replica", db.replica_pool()),
+        ];
+        for (name, pool) in pools.into_iter().filter_map(|(name, pool)| Some((name, pool?))) {
             let open = i64::from(pool.size());
             let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
             self.pool

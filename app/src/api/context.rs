@@ -117,6 +117,27 @@ impl RequestCtx {
         Ok(out)
     }
 
+    /// Runs `work`, which only reads, in this request's tenant context on a
+    /// READ ONLY transaction: on the read replica when one is configured
+    /// (`SHOPFLOOR_REPLICA_URL`), else on the primary (see
+    /// [`crate::tenancy::Db::tenant_read_tx`]). A replica may be moments
+    /// behind: for lists and reports, never for what a page shows right after
+    /// its own write. A write in `work` is refused by PostgreSQL.
+    pub async fn in_tenant_read<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut TenantCtx<'_>) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let (_, actor) = self.actor()?;
+        let tenant = self.tenant()?;
+        let mut tx = self.state.db.tenant_read_tx(tenant.id).await.map_err(db_error)?;
+        let mut cx =
+            TenantCtx::new(&mut tx, actor, self.request_id.clone()).with_settings(tenant.settings.clone());
+        let out = work(&mut cx).await?;
+        // Nothing to keep: ending it is all a commit does here.
+        tx.commit().await.map_err(db_error)?;
+        Ok(out)
+    }
+
     pub fn apex_origin(&self) -> String {
         self.state.site.apex_origin(&self.host)
     }

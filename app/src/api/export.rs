@@ -105,7 +105,7 @@ pub async fn export_csv(
         format!("{}-{what}.csv", tenant.slug),
         "text/csv; charset=utf-8",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
+            let mut tx = db.tenant_read_tx_unbounded(tenant.id).await?;
             let money = |minor: i64| tenant.settings.amount(minor);
             if movements {
                 sink.csv_record(MOVEMENTS_HEADER).await?;

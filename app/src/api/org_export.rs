@@ -37,7 +37,7 @@ pub async fn audit_csv(
         format!("{}-audit.csv", tenant.slug),
         "text/csv; charset=utf-8",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
+            let mut tx = db.tenant_read_tx_unbounded(tenant.id).await?;
             sink.csv_record(audit_trail::CSV_HEADER).await?;
             {
                 let mut rows =
@@ -66,7 +66,7 @@ pub async fn tenant_jsonl(
         format!("{}-export.jsonl", tenant.slug),
         "application/x-ndjson",
         move |mut sink: Sink| async move {
-            let mut tx = db.tenant_tx_unbounded(tenant.id).await?;
+            let mut tx = db.tenant_read_tx_unbounded(tenant.id).await?;
             let parts = tenant_export::parts(&mut tx.acting(actor)).await?;
             let head = serde_json::json!({
                 "export": "shopfloor",
@@ -82,12 +82,16 @@ pub async fn tenant_jsonl(
                     sink.write(format!("{line}\n").as_bytes()).await?;
                 }
             }
+            tx.commit().await?;
+            // The read ran on the read replica when there is one; the audit
+            // entry is a write, made on the primary once every row was read.
+            let mut audit = db.tenant_tx(tenant.id).await?;
             crate::domain::audit::record(
-                &mut tx.acting(actor),
+                &mut audit.acting(actor),
                 crate::domain::audit::AuditEntry::new("tenant.exported", "tenant").entity_id(tenant.id),
             )
             .await?;
-            tx.commit().await?;
+            audit.commit().await?;
             tracing::info!(tenant = %tenant.slug, "tenant data exported");
             sink.flush().await
         },

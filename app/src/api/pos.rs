@@ -137,7 +137,7 @@ pub async fn list_bills(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx| Ok(read::list_bills(tx, &filter, size, page).await?))
+                .in_tenant_read(async |tx| Ok(read::list_bills(tx, &filter, size, page).await?))
                 .await
         }
         .await,
@@ -164,7 +164,7 @@ pub async fn bills_totals(
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx| Ok(read::bill_list_totals(tx, &filter).await?))
+                .in_tenant_read(async |tx| Ok(read::bill_list_totals(tx, &filter).await?))
                 .await
         }
         .await,

@@ -1,5 +1,8 @@
 //! The two connection pools and the hooks that keep them clean.
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use sqlx::{postgres::PgPoolOptions, Executor, PgPool, Row};
 use uuid::Uuid;
@@ -13,12 +16,15 @@ use super::{
 /// BYPASSRLS, owner of nothing (created by the first migration).
 pub const TENANT_ROLE: &str = "shopfloor_tenant";
 
-/// Database access. Tenant work goes through [`Db::tenant_tx`]; the few
+/// Database access. Tenant work goes through [`Db::tenant_tx`] (reports and
+/// exports that only read, through [`Db::tenant_read_tx`]); the few
 /// cross-tenant paths through [`Db::platform_tx`].
 #[derive(Clone, Debug)]
 pub struct Db {
     tenant_pool: PgPool,
     platform_pool: PgPool,
+    /// Optional read replica for reports and exports (see [`Db::tenant_read_tx`]).
+    replica: Option<Replica>,
     statement_timeout: Duration,
     tenants: TenantCache,
 }
@@ -35,6 +41,7 @@ impl Db {
         Db {
             tenant_pool,
             platform_pool,
+            replica: None,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             tenants: TenantCache::default(),
         }
@@ -68,6 +75,56 @@ impl Db {
         TenantTx::begin(&self.tenant_pool, tenant_id, None).await
     }
 
+    /// Reads go to this pool (a streaming replica, logging in as a tenant login
+    /// role like the tenant pool's; made with [`pool_options`]) when they can;
+    /// see [`Db::tenant_read_tx`].
+    pub fn with_replica(mut self, replica_pool: PgPool) -> Self {
+        self.replica = Some(Replica {
+            pool: replica_pool,
+            down_until: Arc::default(),
+        });
+        self
+    }
+
+    /// Begins a READ ONLY transaction scoped to `tenant_id` (the same role
+    /// switch and tenant setting as [`Db::tenant_tx`], bounded by the same
+    /// statement timeout) for work that only reads: on the read replica when
+    /// one is configured, else on the primary. A replica may lag behind the
+    /// primary by moments: never use this for what is read right after a write.
+    ///
+    /// A replica that cannot begin the transaction (stopped, unreachable, out
+    /// of connections, still starting) is skipped for [`REPLICA_RETRY_AFTER`]
+    /// with a warning, and its reads go to the primary meanwhile: reads keep
+    /// working, at the primary's cost. A replica lost in the middle of a
+    /// transaction fails that transaction (it is not replayed elsewhere).
+    pub async fn tenant_read_tx(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        self.read_tx(tenant_id, Some(self.statement_timeout), false).await
+    }
+
+    /// As [`Db::tenant_read_tx`] without the statement timeout and in one
+    /// snapshot (REPEATABLE READ), for exports streamed while the client reads.
+    pub async fn tenant_read_tx_unbounded(&self, tenant_id: Uuid) -> Result<TenantTx, sqlx::Error> {
+        self.read_tx(tenant_id, None, true).await
+    }
+
+    async fn read_tx(
+        &self,
+        tenant_id: Uuid,
+        statement_timeout: Option<Duration>,
+        snapshot: bool,
+    ) -> Result<TenantTx, sqlx::Error> {
+        if let Some(replica) = self.replica.as_ref().filter(|r| r.in_use()) {
+            match TenantTx::begin_read_only(&replica.pool, tenant_id, statement_timeout, snapshot).await {
+                Ok(tx) => {
+                    replica.answered();
+                    return Ok(tx);
+                }
+                Err(error) => replica.failed(&error),
+            }
+        }
+        TenantTx::begin_read_only(&self.tenant_pool, tenant_id, statement_timeout, snapshot).await
+    }
+
     /// Begins a cross-tenant transaction (tenant resolution, sign-up, log-in,
     /// seeding). Keep its uses few and named.
     pub async fn platform_tx(&self) -> Result<PlatformTx, sqlx::Error> {
@@ -93,6 +150,11 @@ impl Db {
         &self.tenant_pool
     }
 
+    /// The read replica's pool, when one is configured (for pool metrics).
+    pub fn replica_pool(&self) -> Option<&PgPool> {
+        self.replica.as_ref().map(|r| &r.pool)
+    }
+
     /// Host → tenant, remembered briefly (see [`TenantCache`]).
     pub fn tenant_cache(&self) -> &TenantCache {
         &self.tenants
@@ -107,6 +169,51 @@ impl Db {
     pub async fn close(&self) {
         self.tenant_pool.close().await;
         self.platform_pool.close().await;
+        if let Some(replica) = &self.replica {
+            replica.pool.close().await;
+        }
+    }
+}
+
+/// How long reads stay on the primary after the replica failed to begin one.
+pub const REPLICA_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The read replica's pool and whether it is being skipped.
+#[derive(Clone, Debug)]
+struct Replica {
+    pool: PgPool,
+    /// Set while reads skip the replica: until when.
+    down_until: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Replica {
+    fn in_use(&self) -> bool {
+        match *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(until) => Instant::now() >= until,
+            None => true,
+        }
+    }
+
+    fn answered(&self) {
+        if self
+            .down_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .is_some()
+        {
+            tracing::info!("the read replica answers again; reads go to it");
+        }
+    }
+
+    fn failed(&self, error: &sqlx::Error) {
+        *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Instant::now() + REPLICA_RETRY_AFTER);
+        tracing::warn!(
+            %error,
+            retry_after_secs = REPLICA_RETRY_AFTER.as_secs(),
+            "the read replica could not begin a read; reading from the primary meanwhile"
+        );
     }
 }
 

@@ -21,13 +21,41 @@ impl TenantTx {
         tenant_id: Uuid,
         statement_timeout: Option<std::time::Duration>,
     ) -> Result<Self, sqlx::Error> {
+        Self::begin_as(pool, "BEGIN", tenant_id, statement_timeout).await
+    }
+
+    /// As [`TenantTx::begin`], READ ONLY: PostgreSQL refuses every write in it
+    /// (SQLSTATE 25006), on a primary as on a streaming replica. With
+    /// `snapshot` it is also REPEATABLE READ, so all its statements read one
+    /// snapshot (exports: no bill without its lines).
+    pub(super) async fn begin_read_only(
+        pool: &PgPool,
+        tenant_id: Uuid,
+        statement_timeout: Option<std::time::Duration>,
+        snapshot: bool,
+    ) -> Result<Self, sqlx::Error> {
+        let begin = if snapshot {
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+        } else {
+            "BEGIN READ ONLY"
+        };
+        Self::begin_as(pool, begin, tenant_id, statement_timeout).await
+    }
+
+    /// `begin` is a constant BEGIN statement.
+    async fn begin_as(
+        pool: &PgPool,
+        begin: &'static str,
+        tenant_id: Uuid,
+        statement_timeout: Option<std::time::Duration>,
+    ) -> Result<Self, sqlx::Error> {
         // One round trip: BEGIN and the settings in one simple query. Every
         // setting is local to this transaction and vanishes at COMMIT or
         // ROLLBACK. Only typed values are written into the text (a UUID, a
         // number, a constant role name), so nothing can be injected.
         let timeout_ms = statement_timeout.map_or(0, |t| t.as_millis().clamp(1, i32::MAX as u128));
         let begin = format!(
-            "BEGIN; SELECT set_config('role', '{TENANT_ROLE}', true), \
+            "{begin}; SELECT set_config('role', '{TENANT_ROLE}', true), \
              set_config('app.tenant_id', '{tenant_id}', true), \
              set_config('statement_timeout', '{timeout_ms}', true)"
         );

@@ -127,6 +127,10 @@ struct DropDatabase {
 impl Drop for DropDatabase {
     fn drop(&mut self) {
         let name = std::mem::take(&mut self.name);
+        if name.is_empty() {
+            // A database of a test's own cluster (see `spawn_app_on`).
+            return;
+        }
         let dropped = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -243,7 +247,48 @@ async fn spawn(
         .await
         .expect("tenant pool");
     let db = Db::new(tenant, owner);
+    assemble(
+        db,
+        admin,
+        tenant_login,
+        database,
+        mailer,
+        configure,
+        http,
+        businesses,
+    )
+    .await
+}
 
+/// An app on a migrated database of the test's own cluster (not the harness's):
+/// `db` and `admin` (its superuser pool) as the test made them, acme and globex
+/// signed up through `db`. Nothing is dropped when it ends; `database_name` is empty.
+pub async fn spawn_app_on(db: Db, admin: PgPool, tenant_login: PgConnectOptions) -> TestApp {
+    let no_database = DropDatabase { name: String::new() };
+    assemble(
+        db,
+        admin,
+        tenant_login,
+        no_database,
+        app::mail::Mailer::disabled(),
+        |_| {},
+        HttpOptions::default(),
+        true,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn assemble(
+    db: Db,
+    admin: PgPool,
+    tenant_login: PgConnectOptions,
+    database: DropDatabase,
+    mailer: app::mail::Mailer,
+    configure: impl FnOnce(&mut SiteConfig),
+    http: HttpOptions,
+    businesses: bool,
+) -> TestApp {
     let (acme, globex) = if businesses {
         let acme = accounts::sign_up(&db, signup("Acme Corner Shop", "acme", ACME_OWNER), None, None)
             .await

@@ -26,6 +26,7 @@ mod pool_hygiene;
 mod processes;
 mod realtime;
 mod receipts;
+mod replica;
 mod roles;
 mod signin;
 mod ssr_pages;

@@ -69,18 +69,32 @@ pub struct ServerProcess {
     pub port: u16,
     tenant_url: String,
     owner_url: String,
+    /// Further environment, set last (over what `start_again` sets or removes).
+    extra_env: Vec<(String, String)>,
     log: PathBuf,
 }
 
 impl ServerProcess {
     /// Starts the server (migrations already applied) and waits until it answers.
     pub async fn start(name: &str, tenant_url: &str, owner_url: &str) -> ServerProcess {
+        Self::start_with(name, tenant_url, owner_url, free_port(), &[]).await
+    }
+
+    /// [`ServerProcess::start`] on `port` with further environment `env`.
+    pub async fn start_with(
+        name: &str,
+        tenant_url: &str,
+        owner_url: &str,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
         let log = scratch_dir().join(format!("{name}-{}.log", uuid::Uuid::new_v4().simple()));
         let mut server = ServerProcess {
             child: None,
-            port: free_port(),
+            port,
             tenant_url: tenant_url.to_owned(),
             owner_url: owner_url.to_owned(),
+            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             log,
         };
         server.start_again().await;
@@ -110,6 +124,8 @@ impl ServerProcess {
             .env_remove("SHOPFLOOR_SEED_DEMO")
             .env_remove("SHOPFLOOR_HTTPS")
             .env_remove("SHOPFLOOR_TRUSTED_PROXIES")
+            .env_remove("SHOPFLOOR_REPLICA_URL")
+            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
