@@ -278,6 +278,39 @@ pub async fn spawn_app_on(db: Db, admin: PgPool, tenant_login: PgConnectOptions)
     .await
 }
 
+/// The site the tests serve: tenants on `*.localhost`, plain HTTP.
+fn test_site() -> SiteConfig {
+    SiteConfig {
+        base_domain: "localhost".into(),
+        https: false,
+        trusted_proxies: Vec::new(),
+    }
+}
+
+/// One server instance on `db`: its state (event listener, tenant cache
+/// listening) and router, with every request coming from `peer`.
+fn serve(
+    db: &Db,
+    site: SiteConfig,
+    mailer: app::mail::Mailer,
+    http: HttpOptions,
+    peer: [u8; 4],
+) -> (Router, app::realtime::Realtime) {
+    let mut state = server::app_state(
+        db.clone(),
+        site,
+        LeptosOptions::builder()
+            .output_name("shopfloor")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build(),
+    );
+    state.mailer = mailer;
+    let events = state.events.clone();
+    let router = server::router_with(state, http).layer(MockConnectInfo(SocketAddr::from((peer, 40000))));
+    (router, events)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn assemble(
     db: Db,
@@ -308,25 +341,9 @@ async fn assemble(
         (Uuid::nil(), Uuid::nil())
     };
 
-    let mut site = SiteConfig {
-        base_domain: "localhost".into(),
-        https: false,
-        trusted_proxies: Vec::new(),
-    };
+    let mut site = test_site();
     configure(&mut site);
-    let mut state = server::app_state(
-        db.clone(),
-        site,
-        LeptosOptions::builder()
-            .output_name("shopfloor")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .build(),
-    );
-    state.mailer = mailer;
-    let events = state.events.clone();
-    let router =
-        server::router_with(state, http).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 7], 40000))));
+    let (router, events) = serve(&db, site, mailer, http, [127, 0, 0, 7]);
     TestApp {
         db,
         router,
@@ -351,22 +368,13 @@ impl TestApp {
             .await
             .expect("tenant pool");
         let db = Db::new(tenant, owner);
-        let state = server::app_state(
-            db.clone(),
-            SiteConfig {
-                base_domain: "localhost".into(),
-                https: false,
-                trusted_proxies: Vec::new(),
-            },
-            LeptosOptions::builder()
-                .output_name("shopfloor")
-                .site_root("target/site")
-                .site_pkg_dir("pkg")
-                .build(),
+        let (router, events) = serve(
+            &db,
+            test_site(),
+            app::mail::Mailer::disabled(),
+            HttpOptions::default(),
+            [127, 0, 0, 8],
         );
-        let events = state.events.clone();
-        let router = server::router_with(state, HttpOptions::default())
-            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 8], 40000))));
         TestApp {
             db,
             router,
