@@ -50,6 +50,26 @@ test('a sale by keyboard alone on the hydrated till, cash with change', async ({
   expect(cspViolations).toEqual([]);
 });
 
+test('the till loads its own bundle, and a header link from it opens the back office', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('response', (res) => {
+    if (res.url().endsWith('.wasm')) wasm.push(new URL(res.url()).pathname);
+  });
+  await logIn(page, 'acme', 'owner@acme.test');
+  await page.waitForURL(tenantUrl('acme', '/'));
+  wasm.length = 0;
+  await gotoHydrated(page, tenantUrl('acme', '/pos'));
+  await expect(page.locator('[data-hydrated="true"]')).toBeVisible();
+  expect(wasm).toEqual(['/pkg/till.wasm']);
+
+  // The till's bundle holds no other page: a link from it loads the page in full.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bills' }).click();
+  await page.waitForURL(tenantUrl('acme', '/bills'));
+  await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Bills');
+  expect(wasm).toEqual(['/pkg/till.wasm', '/pkg/shopfloor.wasm']);
+});
+
 test('the till refuses what is not in stock', async ({ page }) => {
   const sku = `LAST-${Date.now().toString(36).toUpperCase()}`;
   await logIn(page, 'acme', 'owner@acme.test');

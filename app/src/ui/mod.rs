@@ -25,7 +25,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href=style::href() />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=bundle_for(options) />
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 antialiased">
@@ -33,6 +33,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// The till's page: served with a bundle of its own (the `till` crate), so a
+/// cashier's screen loads none of the back office's pages.
+pub const TILL_PAGE: &str = "/pos";
+
+/// The till's page hydrates with the till's bundle, every other page with the
+/// back office's (same directory, `till.js` / `till.wasm`).
+#[cfg(feature = "ssr")]
+fn bundle_for(mut options: LeptosOptions) -> LeptosOptions {
+    let on_till = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path() == TILL_PAGE);
+    if on_till {
+        options.output_name = "till".into();
+    }
+    options
 }
 
 /// Who is signed in where: loaded once per page (blocking, so redirects and
@@ -43,8 +58,58 @@ pub fn use_page_context() -> PageContextResource {
     expect_context::<PageContextResource>()
 }
 
+/// Every page on the server, and the back office's browser bundle.
 #[component]
 pub fn App() -> impl IntoView {
+    frame(|| {
+        view! {
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("/") view=pages::home::HomePage />
+                <Route path=path!("/login") view=pages::login::LoginPage />
+                <Route path=path!("/signup") view=pages::signup::SignupPage />
+                <Route path=path!("/forgot") view=pages::password_reset::ForgotPasswordPage />
+                <Route path=path!("/reset/:token") view=pages::password_reset::ResetPasswordPage />
+                <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
+                <Route path=path!("/products") view=pages::products::ProductsPage />
+                <Route path=path!("/products/new") view=pages::product_new::NewProductPage />
+                <Route path=path!("/products/import") view=pages::product_import::ImportPage />
+                <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
+                <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
+                <Route path=path!("/pos") view=pages::pos::PosPage />
+                <Route path=path!("/bills") view=pages::bills::BillsPage />
+                <Route path=path!("/bills/:id") view=pages::bills::BillPage />
+                <Route path=path!("/customers") view=pages::customers::CustomersPage />
+                <Route path=path!("/customers/:id") view=pages::customers::CustomerPage />
+                <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
+                <Route path=path!("/members") view=pages::members::MembersPage />
+                <Route path=path!("/settings") view=pages::settings::SettingsPage />
+                <Route path=path!("/profile") view=pages::profile::ProfilePage />
+                <Route path=path!("/audit") view=pages::audit::AuditPage />
+                <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
+            </Routes>
+        }
+        .into_any()
+    })
+}
+
+/// The till's browser bundle: the same frame, only the till's route. Any other
+/// page reached from the till (a header link) is loaded in full, with the back
+/// office's bundle.
+#[component]
+pub fn TillApp() -> impl IntoView {
+    frame(|| {
+        view! {
+            <Routes fallback=FullLoad>
+                <Route path=path!("/pos") view=pages::pos::PosPage />
+            </Routes>
+        }
+        .into_any()
+    })
+}
+
+/// What is around every page, built the same way for the server and for both
+/// browser bundles: hydration walks this tree, so it must not differ.
+fn frame(routes: impl FnOnce() -> AnyView + Send + 'static) -> impl IntoView {
     provide_meta_context();
     let page_ctx: PageContextResource = Resource::new_blocking(|| (), |_| load_page_context());
     provide_context(page_ctx);
@@ -52,34 +117,22 @@ pub fn App() -> impl IntoView {
         <Title text="Shopfloor" />
         <Router>
             <components::layout::Header />
-            <main class="mx-auto max-w-5xl px-4 py-8">
-                <Routes fallback=pages::not_found::NotFoundPage>
-                    <Route path=path!("/") view=pages::home::HomePage />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    <Route path=path!("/signup") view=pages::signup::SignupPage />
-                    <Route path=path!("/forgot") view=pages::password_reset::ForgotPasswordPage />
-                    <Route path=path!("/reset/:token") view=pages::password_reset::ResetPasswordPage />
-                    <Route path=path!("/orgs") view=pages::orgs::OrgsPage />
-                    <Route path=path!("/products") view=pages::products::ProductsPage />
-                    <Route path=path!("/products/new") view=pages::product_new::NewProductPage />
-                    <Route path=path!("/products/import") view=pages::product_import::ImportPage />
-                    <Route path=path!("/products/:id") view=pages::product_detail::ProductDetailPage />
-                    <Route path=path!("/stock/low") view=pages::low_stock::LowStockPage />
-                    <Route path=path!("/pos") view=pages::pos::PosPage />
-                    <Route path=path!("/bills") view=pages::bills::BillsPage />
-                    <Route path=path!("/bills/:id") view=pages::bills::BillPage />
-                    <Route path=path!("/customers") view=pages::customers::CustomersPage />
-                    <Route path=path!("/customers/:id") view=pages::customers::CustomerPage />
-                    <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />
-                    <Route path=path!("/members") view=pages::members::MembersPage />
-                    <Route path=path!("/settings") view=pages::settings::SettingsPage />
-                    <Route path=path!("/profile") view=pages::profile::ProfilePage />
-                    <Route path=path!("/audit") view=pages::audit::AuditPage />
-                    <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
-                </Routes>
-            </main>
+            <main class="mx-auto max-w-5xl px-4 py-8">{routes()}</main>
         </Router>
     }
+}
+
+/// A page this bundle does not hold: loaded from the server in full.
+#[component]
+fn FullLoad() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+    go_to(&if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    });
+    view! { <p class="text-sm text-slate-500">"Loading…"</p> }
 }
 
 /// Full page load to `url` (after sign-in, sign-up, log-out), so every part of

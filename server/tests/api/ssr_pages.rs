@@ -59,3 +59,24 @@ async fn the_settings_page_renders_without_losing_its_request_context() {
     assert!(!logged.contains("request context missing"), "{logged}");
     assert!(!logged.contains("ERROR"), "{logged}");
 }
+
+/// The till's page loads the till's own browser bundle, every other page the
+/// back office's: the till does not download the back office's pages.
+#[tokio::test]
+async fn the_till_page_is_served_with_the_tills_own_bundle() {
+    let app = spawn_app().await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    let till = app.get("acme.localhost", "/pos", Some(&owner)).await;
+    assert_eq!(till.status, StatusCode::OK);
+    assert!(till.body.contains("/pkg/till.js"), "{}", till.body);
+    assert!(till.body.contains("/pkg/till.wasm"), "{}", till.body);
+    assert!(!till.body.contains("/pkg/shopfloor.js"), "{}", till.body);
+    assert!(!till.body.contains("/pkg/shopfloor.wasm"), "{}", till.body);
+
+    for path in ["/products", "/bills", "/"] {
+        let page = app.get("acme.localhost", path, Some(&owner)).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains("/pkg/shopfloor.js"), "{path}: {}", page.body);
+        assert!(!page.body.contains("/pkg/till."), "{path}: {}", page.body);
+    }
+}
