@@ -149,7 +149,7 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
             _ => owner,
         };
         let owner_again = tx.switch_actor(*seller);
-        let sold = finalize::finalize_sale_at(tx, &sale, Some(at)).await;
+        let sold = finalize::finalize_sale_at(tx, &sale, Some(at), None).await;
         tx.switch_actor(owner_again);
         let bill_id = sold?;
         made += 1;
@@ -160,6 +160,7 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
                 reason: "Customer changed their mind".into(),
                 refund_method: PaymentMethod::Cash,
                 restock: true,
+                till_id: None,
             };
             credit::create_credit_note(tx, &credit).await?;
         }

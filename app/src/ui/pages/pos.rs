@@ -460,7 +460,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         message.set(None);
         leptos::task::spawn_local(async move {
             // A lost answer is retried with the same key: never a second bill.
-            match finalize_sale(sale, approval).await {
+            match finalize_sale(sale, approval, None).await {
                 Ok(bill) => {
                     // The till is ready for the next scan at once: the sale is
                     // cleared and the search box has the focus, while the
