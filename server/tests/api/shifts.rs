@@ -777,3 +777,61 @@ fn a_z_reports_figures_equal_independent_sums_over_its_payments() {
     drop(owner);
     runtime.block_on(async move { drop(app) });
 }
+
+#[tokio::test]
+async fn the_demo_history_is_sold_in_closed_shifts_and_till_1_is_open_today() {
+    let app = spawn_app().await;
+    app::domain::demo::seed_demo(&app.db).await.unwrap();
+    app::domain::demo::seed_demo(&app.db).await.unwrap();
+    for tenant in [app.acme, app.globex] {
+        let tills: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM tills WHERE tenant_id = $1 ORDER BY created_at, id")
+                .bind(tenant)
+                .fetch_all(&app.admin)
+                .await
+                .unwrap();
+        assert_eq!(tills, vec!["Till 1", "Till 2"], "seeded once");
+        let z: Vec<i64> = sqlx::query_scalar(
+            "SELECT z_number FROM shifts WHERE tenant_id = $1 AND status = 'closed' ORDER BY z_number",
+        )
+        .bind(tenant)
+        .fetch_all(&app.admin)
+        .await
+        .unwrap();
+        assert!(z.len() >= 10, "three weeks of closed days: {z:?}");
+        assert_eq!(z, (1..=z.len() as i64).collect::<Vec<_>>(), "gapless");
+        let off: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM shifts WHERE tenant_id = $1 AND status = 'closed' AND counted_cash <> expected_cash",
+        )
+        .bind(tenant)
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+        assert!(off >= 2, "a few days over or short");
+        let open_today: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM shifts s JOIN tills t ON t.tenant_id = s.tenant_id AND t.id = s.till_id \
+             WHERE s.tenant_id = $1 AND s.status = 'open' AND t.name = 'Till 1' \
+               AND (s.opened_at AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date",
+        )
+        .bind(tenant)
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+        assert_eq!(open_today, 1);
+        let without_shift: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM payments WHERE tenant_id = $1 AND shift_id IS NULL")
+                .bind(tenant)
+                .fetch_one(&app.admin)
+                .await
+                .unwrap();
+        assert_eq!(without_shift, 0, "every demo sale was rung up on a shift");
+    }
+    // The demo owner sells on Till 1 right away.
+    let owner = Till::sign_in(&app, ACME, ACME_OWNER).await;
+    let tills = owner.post("/api/tills/list", &[]).await.json();
+    let till_1 = tills[0]["id"].as_str().unwrap().to_owned();
+    assert!(tills[0]["open_shift"].is_object(), "{tills}");
+    let tea = owner.product("DEMO-TEA").await;
+    let sold = owner.sell_cash(Some(&till_1), "demo-till-0001", &tea).await;
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+}
