@@ -261,6 +261,7 @@ fn TillGate(
                         })
                     })
                 }}
+                <a href="/shifts" class="text-indigo-700 underline">"Shifts"</a>
             </div>
             {move || {
                 let id = current.get();
