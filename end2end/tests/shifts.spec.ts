@@ -28,7 +28,8 @@ test('a whole shift: open with a float, sell, cash out, close 3.00 short, print 
   // On the till page, this browser picks the new till: no shift, so the
   // float is asked for (decimal comma, keyboard only).
   await gotoHydrated(page, tenantUrl('acme', '/pos'));
-  await page.getByTestId('till-picker').selectOption({ label: till });
+  await page.getByTestId('till-picker').getByRole('button', { name: till }).click();
+  await expect(page.getByTestId('till-picker').getByRole('button', { name: till })).toHaveAttribute('aria-pressed', 'true');
   const float = page.getByTestId('shift-float');
   await expect(float).toBeFocused();
   await page.keyboard.type('100,00');

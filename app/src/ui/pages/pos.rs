@@ -212,36 +212,41 @@ fn TillGate(
                 .map(|t| t.id)
         })
     });
+    // Buttons rather than a select: the till's search results are the
+    // page's only options (a listbox).
     let picker = move || {
         (tills.with_value(Vec::len) > 1).then(|| {
             view! {
-                <label class="flex items-center gap-2 text-sm text-slate-700">
-                    "Selling on till"
-                    <select
-                        data-testid="till-picker"
-                        class="rounded border border-slate-300 px-2 py-1"
-                        on:change=move |ev| {
-                            if let Ok(id) = Uuid::parse_str(&event_target_value(&ev)) {
-                                remember_till(id);
-                                chosen.set(Some(id));
-                            }
-                        }
-                    >
-                        {tills.with_value(|tills| {
-                            tills
-                                .iter()
-                                .map(|t| {
-                                    let id = t.id;
-                                    view! {
-                                        <option value=id.to_string() selected=move || current.get() == Some(id)>
-                                            {t.name.clone()}
-                                        </option>
-                                    }
-                                })
-                                .collect_view()
-                        })}
-                    </select>
-                </label>
+                <div role="group" aria-label="Selling on till" data-testid="till-picker" class="flex flex-wrap items-center gap-1">
+                    <span class="text-slate-700">"Till:"</span>
+                    {tills.with_value(|tills| {
+                        tills
+                            .iter()
+                            .map(|t| {
+                                let id = t.id;
+                                view! {
+                                    <button
+                                        type="button"
+                                        class=move || {
+                                            if current.get() == Some(id) {
+                                                "rounded border border-slate-900 bg-slate-900 px-2 py-0.5 text-white"
+                                            } else {
+                                                "rounded border border-slate-300 bg-white px-2 py-0.5"
+                                            }
+                                        }
+                                        aria-pressed=move || (current.get() == Some(id)).to_string()
+                                        on:click=move |_| {
+                                            remember_till(id);
+                                            chosen.set(Some(id));
+                                        }
+                                    >
+                                        {t.name.clone()}
+                                    </button>
+                                }
+                            })
+                            .collect_view()
+                    })}
+                </div>
             }
         })
     };
