@@ -835,3 +835,51 @@ async fn the_demo_history_is_sold_in_closed_shifts_and_till_1_is_open_today() {
     let sold = owner.sell_cash(Some(&till_1), "demo-till-0001", &tea).await;
     assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
 }
+
+#[tokio::test]
+async fn a_close_racing_sales_leaves_no_sale_outside_its_z() {
+    let app = spawn_app().await;
+    let owner = Till::sign_in(&app, ACME, ACME_OWNER).await;
+    let tea = owner.product("RACE-TEA").await;
+    let till = owner.till("Till 1").await;
+    let shift = owner.open_ok(&till, "0").await;
+    // Sales in flight while the shift closes: each one is either inside the
+    // Z or refused, never recorded on the closed shift behind its back.
+    let keys: Vec<String> = (0..24).map(|i| format!("race-sale-{i:04}")).collect();
+    let (sales, z) = tokio::join!(
+        futures::future::join_all(keys.iter().map(|k| owner.sell_cash(Some(&till), k, &tea))),
+        async {
+            // Some sales first, so the close has something to wait for.
+            wait_for_bills(&app, 3).await;
+            owner.close(&shift, "0").await
+        },
+    );
+    assert_eq!(z.status, StatusCode::OK, "{}", z.body);
+    let z = z.json();
+    let sold = sales.iter().filter(|r| r.status == StatusCode::OK).count() as i64;
+    let refused = sales
+        .iter()
+        .filter(|r| r.status == StatusCode::CONFLICT && r.body.contains("Open a shift on this till first"))
+        .count() as i64;
+    assert_eq!(
+        sold + refused,
+        keys.len() as i64,
+        "{:?}",
+        sales.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
+    assert_eq!(z["bills"], sold, "every sale that went through is in the Z");
+    assert_eq!(z["sales_total"], sold * 250);
+    let s = sums(&app, &shift).await;
+    assert_eq!(s["bills"], sold);
+}
+
+async fn wait_for_bills(app: &TestApp, at_least: i64) {
+    crate::helpers::wait_until("the first sales", || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM bills WHERE status = 'finalized'")
+            .fetch_one(&app.admin)
+            .await
+            .unwrap();
+        n >= at_least
+    })
+    .await;
+}
