@@ -94,6 +94,9 @@ fn pay_failure(e: &AppError) -> String {
             format!("{m} Lower the quantity or remove the item, then pay.")
         }
         AppError::Forbidden => format!("{e} Ask a manager to finish this sale."),
+        AppError::Conflict(m) if m.starts_with("Open a shift") => "This till's shift was closed meanwhile. \
+            Park the sale (F10) to keep it, then reload the till page to open a new shift."
+            .into(),
         _ => e.to_string(),
     }
 }
@@ -1254,6 +1257,10 @@ mod tests {
         }
         assert!(
             pay_failure(&AppError::Conflict("Only 0 of X in stock.".into())).contains("Lower the quantity")
+        );
+        assert!(
+            pay_failure(&AppError::Conflict("Open a shift on this till first.".into()))
+                .contains("Park the sale")
         );
     }
 
