@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { gotoHydrated, logIn, tenantUrl } from './helpers';
+import { expectNoHorizontalOverflow, expectNoSeriousA11yViolations, gotoHydrated, logIn, tenantUrl } from './helpers';
 
 async function createProduct(page: Page, sku: string, price: string, stock: string): Promise<void> {
   await gotoHydrated(page, tenantUrl('acme', '/products/new'));
@@ -24,6 +24,7 @@ test('a whole shift: open with a float, sell, cash out, close 3.00 short, print 
   await page.getByLabel('Till name').fill(till);
   await page.getByRole('button', { name: 'Add till' }).click();
   await expect(page.getByTestId('till-rows')).toContainText(till);
+  await expectNoSeriousA11yViolations(page, 'shifts page');
 
   // On the till page, this browser picks the new till: no shift, so the
   // float is asked for (decimal comma, keyboard only).
@@ -54,6 +55,7 @@ test('a whole shift: open with a float, sell, cash out, close 3.00 short, print 
   await gotoHydrated(page, tenantUrl('acme', '/shifts'));
   await page.getByTestId('till-rows').locator('li', { hasText: till }).getByRole('link', { name: 'X report' }).click();
   await expect(page.getByTestId('report-title')).toHaveText('X report (shift so far)');
+  await expectNoSeriousA11yViolations(page, 'X report');
   await expect(page.getByTestId('report-expected-cash')).toContainText('105.00');
   await page.getByLabel('Amount').fill('10');
   await page.getByLabel('Reason').fill('Bank deposit');
@@ -75,4 +77,11 @@ test('a whole shift: open with a float, sell, cash out, close 3.00 short, print 
   // Back on the till page, this till asks for a new shift.
   await gotoHydrated(page, tenantUrl('acme', '/pos'));
   await expect(page.getByTestId('open-shift-form')).toBeVisible();
+  await expectNoSeriousA11yViolations(page, 'open shift form');
+
+  // The shifts page and a Z fit a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await gotoHydrated(page, tenantUrl('acme', '/shifts'));
+  await expect(page.getByTestId('shift-rows')).toContainText(till);
+  await expectNoHorizontalOverflow(page, 'shifts page');
 });

@@ -116,6 +116,7 @@ fn Shifts(can_manage: bool, cur: Currency) -> impl IntoView {
                         match shifts.await {
                             Ok(list) if list.is_empty() => view! { <p class="text-slate-600">"No shifts yet."</p> }.into_any(),
                             Ok(list) => view! {
+                                <div class="overflow-x-auto">
                                 <table class="w-full rounded-lg border border-slate-200 bg-white text-sm">
                                     <thead class="text-left text-slate-600">
                                         <tr>
@@ -146,6 +147,7 @@ fn Shifts(can_manage: bool, cur: Currency) -> impl IntoView {
                                         }).collect_view()}
                                     </tbody>
                                 </table>
+                                </div>
                             }.into_any(),
                             Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                         }
