@@ -647,3 +647,104 @@ pub struct ResumedSale {
     pub bill_discount: i64,
     pub lines: Vec<ResumedLine>,
 }
+
+/// A Z report's number as printed: `Z-000001`.
+pub fn z_number(number: i64) -> String {
+    format!("Z-{number:06}")
+}
+
+/// A till: a named register of the business, with its open shift if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TillView {
+    pub id: Uuid,
+    pub name: String,
+    pub is_active: bool,
+    pub open_shift: Option<OpenShift>,
+}
+
+/// The shift open on a till: who opened it and when (business time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenShift {
+    pub id: Uuid,
+    pub cashier_id: Uuid,
+    pub cashier: String,
+    pub opened_at: String,
+}
+
+/// A shift in the list: open ones with their float, closed ones with their Z
+/// number, what they sold and how far the count was off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftSummary {
+    pub id: Uuid,
+    pub till_id: Uuid,
+    pub till: String,
+    pub cashier: String,
+    pub status: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub z_number: Option<String>,
+    pub opening_float: i64,
+    pub sales_total: Option<i64>,
+    /// Counted − expected over every method (closed shifts).
+    pub difference: Option<i64>,
+}
+
+/// One payment method's figures on a shift report. `expected` for cash is the
+/// drawer: float + cash sales − cash refunds + cash in − cash out; for the
+/// other methods, sales − refunds. `counted` and `difference` (counted −
+/// expected: positive over, negative short) once the shift is closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftMethodFigures {
+    pub method: PaymentMethod,
+    pub sales: i64,
+    pub refunds: i64,
+    pub expected: i64,
+    pub counted: Option<i64>,
+    pub difference: Option<i64>,
+}
+
+/// Cash put into (`in`) or taken out of (`out`) a drawer during a shift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftCashView {
+    pub kind: String,
+    pub amount: i64,
+    pub reason: String,
+    pub by: String,
+    pub at: String,
+}
+
+/// An X report (an open shift so far) or a Z report (a closed shift, its
+/// figures fixed at close and numbered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShiftReport {
+    pub id: Uuid,
+    /// `X` or `Z`.
+    pub kind: String,
+    pub z_number: Option<String>,
+    pub status: String,
+    pub business: String,
+    pub currency: String,
+    pub receipt_paper: crate::org::ReceiptPaper,
+    pub till_id: Uuid,
+    pub till: String,
+    pub cashier_id: Uuid,
+    pub cashier: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<String>,
+    pub opening_float: i64,
+    pub bills: i64,
+    pub sales_total: i64,
+    pub refunds_total: i64,
+    pub change_given: i64,
+    pub cash_in: i64,
+    pub cash_out: i64,
+    pub expected_cash: i64,
+    pub counted_cash: Option<i64>,
+    /// Counted − expected cash: positive over, negative short.
+    pub over_short: Option<i64>,
+    pub expected_total: i64,
+    pub counted_total: Option<i64>,
+    pub methods: Vec<ShiftMethodFigures>,
+    pub cash: Vec<ShiftCashView>,
+}

@@ -25,10 +25,11 @@ pub enum Permission {
     ManageSettings,
     ViewAudit,
     ExportTenant,
+    ManageShifts,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -47,6 +48,7 @@ impl Permission {
         Permission::ManageSettings,
         Permission::ViewAudit,
         Permission::ExportTenant,
+        Permission::ManageShifts,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -64,7 +66,8 @@ impl Permission {
             | Permission::GiveLargeDiscount
             | Permission::ViewMembers
             | Permission::ManageMembers
-            | Permission::InviteMembers => Role::Manager,
+            | Permission::InviteMembers
+            | Permission::ManageShifts => Role::Manager,
             Permission::ArchiveCatalog | Permission::ManageSettings | Permission::ViewAudit => Role::Admin,
             Permission::ExportTenant => Role::Owner,
         }
@@ -90,6 +93,7 @@ impl Permission {
             Permission::ManageSettings => "change the business settings",
             Permission::ViewAudit => "read the audit trail",
             Permission::ExportTenant => "export all of the business's data",
+            Permission::ManageShifts => "manage tills and other people's shifts",
         }
     }
 }
@@ -165,6 +169,7 @@ mod tests {
                 ViewMembers,
                 ManageMembers,
                 InviteMembers,
+                ManageShifts,
             ],
         );
         let admin: Vec<_> = Permission::ALL

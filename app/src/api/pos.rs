@@ -60,6 +60,7 @@ pub async fn pos_search(query: String, #[server(default)] limit: u32) -> Result<
 pub async fn finalize_sale(
     sale: SaleInput,
     #[server(default)] approval: Option<ManagerApproval>,
+    #[server(default)] till_id: Option<Uuid>,
 ) -> Result<BillView, AppError> {
     finish(
         async {
@@ -70,7 +71,7 @@ pub async fn finalize_sale(
                 Some(a) => Some(verify_approver(&ctx, a).await?),
                 None => None,
             };
-            ctx.in_tenant(async |tx| Ok(finalize::finalize_sale_receipt(tx, &sale, approver).await?))
+            ctx.in_tenant(async |tx| Ok(finalize::finalize_sale_receipt(tx, &sale, approver, till_id).await?))
                 .await
         }
         .await,
@@ -193,6 +194,7 @@ pub async fn create_credit_note(
     reason: String,
     refund_method: String,
     #[server(default)] restock: Option<String>,
+    #[server(default)] till_id: Option<Uuid>,
 ) -> Result<BillView, AppError> {
     finish(
         async {
@@ -219,6 +221,7 @@ pub async fn create_credit_note(
                 reason,
                 refund_method,
                 restock: restock.is_some_and(|r| r == "on" || r == "true"),
+                till_id,
             };
             RequestCtx::load()?
                 .in_tenant(async |tx| {

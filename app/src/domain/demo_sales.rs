@@ -1,12 +1,21 @@
 //! A few weeks of demo sales, through the real finalize path (stock, numbers,
-//! payments, audit), with customers, split payments and some credit notes.
-use chrono::{Duration, Utc};
+//! payments, audit), with customers, split payments and some credit notes,
+//! rung up on the business's tills in daily shifts closed with Z reports (a
+//! few over or short); Till 1 has a shift open today, so the till sells at once.
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::billing::{
-    credit::{self, CreditInput},
-    customers::{self, CustomerInput},
-    finalize, BillingError,
+use super::{
+    billing::{
+        credit::{self, CreditInput},
+        customers::{self, CustomerInput},
+        finalize, BillingError,
+    },
+    shifts::{
+        report,
+        shift::{self, CashKind, Counted},
+        tills, ShiftError,
+    },
 };
 use crate::{
     model::{CartLine, PaymentInput, PaymentMethod, SaleInput},
@@ -66,6 +75,7 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
         return Ok(0);
     }
     let settings = finalize::pos_settings(tx).await?;
+    let till = demo_tills(tx).await?;
     let mut state = seed;
     let mut next = move |modulo: u64| {
         state = state
@@ -75,6 +85,9 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
     };
     let start = Utc::now() - Duration::days(21);
     let mut made = 0;
+    // The shift open on Till 1: its id, its day, the time of its last sale.
+    let mut open: Option<(Uuid, chrono::NaiveDate, DateTime<Utc>)> = None;
+    let mut days = 0u64;
     for i in 0..bills {
         let mut lines: Vec<CartLine> = Vec::new();
         for _ in 0..1 + next(4) {
@@ -143,13 +156,28 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
             payments,
         };
         let at = start + Duration::minutes((i as i64 * 21 * 24 * 60) / bills as i64 + next(50) as i64);
+        // One shift a day: the day's first sale opens it, the next day's
+        // first sale closes the one before.
+        let shift = match open {
+            Some((id, day, _)) if day == at.date_naive() => id,
+            previous => {
+                if let Some((id, _, last)) = previous {
+                    days += 1;
+                    close_demo_shift(tx, id, last + Duration::minutes(25), days).await?;
+                }
+                shift::open_shift_at(tx, till, 15_000, Some(at - Duration::minutes(20)))
+                    .await
+                    .map_err(shift_error)?
+            }
+        };
+        open = Some((shift, at.date_naive(), at));
         let seller = match cashiers.len() {
             0 => owner,
             n if i % 2 == 1 => &cashiers[(i / 2) % n],
             _ => owner,
         };
         let owner_again = tx.switch_actor(*seller);
-        let sold = finalize::finalize_sale_at(tx, &sale, Some(at)).await;
+        let sold = finalize::finalize_sale_at(tx, &sale, Some(at), Some(till)).await;
         tx.switch_actor(owner_again);
         let bill_id = sold?;
         made += 1;
@@ -160,9 +188,73 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
                 reason: "Customer changed their mind".into(),
                 refund_method: PaymentMethod::Cash,
                 restock: true,
+                till_id: Some(till),
             };
             credit::create_credit_note(tx, &credit).await?;
         }
     }
+    // The last day's shift stays open when it is today's; else it is closed
+    // and today's is opened now.
+    if let Some((id, day, last)) = open {
+        if day != Utc::now().date_naive() {
+            close_demo_shift(tx, id, last + Duration::minutes(25), days + 1).await?;
+            shift::open_shift(tx, till, 15_000).await.map_err(shift_error)?;
+        }
+    }
     Ok(made)
+}
+
+/// The demo tills ("Till 1" first, then "Till 2"), unless the business has
+/// tills already; the one the history is sold on (the oldest active).
+async fn demo_tills(tx: &mut TenantCtx<'_>) -> Result<Uuid, BillingError> {
+    let existing = tills::list_tills(tx, false).await.map_err(shift_error)?;
+    if let Some(first) = existing.first() {
+        return Ok(first.id);
+    }
+    let first = tills::save_till(tx, None, "Till 1", true)
+        .await
+        .map_err(shift_error)?;
+    tills::save_till(tx, None, "Till 2", true)
+        .await
+        .map_err(shift_error)?;
+    Ok(first)
+}
+
+/// Closes a demo day: now and then cash goes to the bank first, and every
+/// few days the count is a little over or short.
+async fn close_demo_shift(
+    tx: &mut TenantCtx<'_>,
+    id: Uuid,
+    at: DateTime<Utc>,
+    day: u64,
+) -> Result<(), BillingError> {
+    if day % 3 == 0 {
+        shift::record_cash_at(tx, id, CashKind::Out, 5_000, "Bank deposit", Some(at))
+            .await
+            .map_err(shift_error)?;
+    }
+    let expected = report::figures(tx, id).await?.expected_cash();
+    let off = match day % 7 {
+        2 => -300,
+        5 => 150,
+        6 => -50,
+        _ => 0,
+    };
+    let counted = Counted {
+        cash: (expected + off).max(0),
+        card: None,
+        other: None,
+    };
+    shift::close_shift_at(tx, id, counted, Some(at))
+        .await
+        .map_err(shift_error)?;
+    Ok(())
+}
+
+fn shift_error(e: ShiftError) -> BillingError {
+    match e {
+        ShiftError::Db(e) => BillingError::Db(e),
+        ShiftError::Forbidden(f) => BillingError::Forbidden(f),
+        other => BillingError::invalid(other.to_string()),
+    }
 }

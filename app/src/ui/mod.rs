@@ -78,6 +78,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/pos") view=pages::pos::PosPage />
                 <Route path=path!("/bills") view=pages::bills::BillsPage />
                 <Route path=path!("/bills/:id") view=pages::bills::BillPage />
+                <Route path=path!("/shifts") view=pages::shifts::ShiftsPage />
+                <Route path=path!("/shifts/:id") view=pages::shifts::ShiftPage />
                 <Route path=path!("/customers") view=pages::customers::CustomersPage />
                 <Route path=path!("/customers/:id") view=pages::customers::CustomerPage />
                 <Route path=path!("/catalog/lists") view=pages::catalog_lists::CatalogListsPage />

@@ -316,6 +316,7 @@ async fn credit_notes_never_return_more_than_was_sold_and_restock_exactly() {
         reason: "Damaged".into(),
         refund_method: PaymentMethod::Cash,
         restock: true,
+        till_id: None,
     };
     let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
     assert!(matches!(
@@ -386,6 +387,7 @@ async fn tenant_b_cannot_read_or_credit_tenant_a_bills() {
         reason: "x".into(),
         refund_method: PaymentMethod::Cash,
         restock: true,
+        till_id: None,
     };
     assert!(matches!(
         credit::create_credit_note(&mut tx.acting(globex), &input).await,
@@ -650,6 +652,7 @@ async fn the_bill_list_pages_totals_its_selection_and_shows_refunds() {
             reason: "Spilled".into(),
             refund_method: PaymentMethod::Cash,
             restock: false,
+            till_id: None,
         },
     )
     .await
@@ -808,13 +811,13 @@ async fn the_receipt_from_finalizing_is_the_bill_as_read_back() {
             ],
         };
         let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
-        let receipt = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None)
+        let receipt = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None, None)
             .await
             .unwrap();
         tx.commit().await.unwrap();
         let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
         let stored = read::get_bill(&mut tx, receipt.id).await.unwrap();
-        let retried = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None)
+        let retried = finalize::finalize_sale_receipt(&mut tx.acting(owner), &sale, None, None)
             .await
             .unwrap();
         tx.commit().await.unwrap();

@@ -28,6 +28,7 @@ mod realtime;
 mod receipts;
 mod replica;
 mod roles;
+mod shifts;
 mod signin;
 mod ssr_pages;
 mod tenant_restore;

@@ -142,6 +142,7 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
                 reason: "probe".into(),
                 refund_method: PaymentMethod::Card,
                 restock: true,
+                till_id: None,
             },
         )
         .await
@@ -169,6 +170,10 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
             .map(drop)
             .map_err(Into::into),
         Permission::ExportTenant => tenant_export::parts(tx).await.map(drop).map_err(Into::into),
+        Permission::ManageShifts => app::domain::shifts::tills::save_till(tx, None, "Role till", true)
+            .await
+            .map(drop)
+            .map_err(Into::into),
     };
     result
 }

@@ -36,6 +36,9 @@ pub struct CreditInput {
     pub reason: String,
     pub refund_method: PaymentMethod,
     pub restock: bool,
+    /// The till the refund is paid out at: its open shift records it (and
+    /// its Z report counts it). `None`: not at a till.
+    pub till_id: Option<Uuid>,
 }
 
 /// Issues a credit note (manager and above) and returns its id.
@@ -120,10 +123,29 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
         tax += x;
         chosen.push((*line_no, *product_id, *quantity, t, x));
     }
+    let shift_id = match input.till_id {
+        None => None,
+        Some(till_id) => {
+            let row: Option<(bool, Option<Uuid>)> = sqlx::query_as(
+                "SELECT t.is_active, s.id FROM tills t \
+                 LEFT JOIN shifts s ON s.tenant_id = t.tenant_id AND s.till_id = t.id AND s.status = 'open' \
+                 WHERE t.id = $1",
+            )
+            .bind(till_id)
+            .fetch_optional(tx.conn())
+            .await?;
+            match row {
+                Some((true, Some(shift))) => Some(shift),
+                Some((true, None)) => return Err(BillingError::ShiftNeeded),
+                _ => return Err(BillingError::NotFound("Till")),
+            }
+        }
+    };
     let number = next_number(tx, "credit_note").await?;
     sqlx::query(
-        "INSERT INTO credit_notes (tenant_id, id, number, bill_id, reason, refund_method, restocked, total, tax, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO credit_notes (tenant_id, id, number, bill_id, reason, refund_method, restocked, total, tax, \
+           created_by, shift_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(tenant_id)
     .bind(id)
@@ -135,8 +157,16 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
     .bind(total)
     .bind(tax)
     .bind(actor.user_id)
+    .bind(shift_id)
     .execute(tx.conn())
-    .await?;
+    .await
+    .map_err(|e| {
+        if crate::domain::db_errors::broke(&e, "shifts_record_only_while_open") {
+            BillingError::ShiftNeeded
+        } else {
+            BillingError::Db(e)
+        }
+    })?;
     let mut stock_events = Vec::new();
     for (line_no, product_id, quantity, t, x) in &chosen {
         sqlx::query(

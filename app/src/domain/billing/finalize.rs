@@ -50,7 +50,18 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
 pub async fn finalize_sale(tx: &mut TenantCtx<'_>, sale: &SaleInput) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, None).await?.id)
+    Ok(finalize(tx, sale, None, None, None).await?.id)
+}
+
+/// [`finalize_sale`] on a till: the till must be active and have an open
+/// shift, and every payment records that shift. `None` sells without a till,
+/// which only a business with no active till may do.
+pub async fn finalize_sale_on_till(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    till_id: Option<Uuid>,
+) -> Result<Uuid, BillingError> {
+    Ok(finalize(tx, sale, None, None, till_id).await?.id)
 }
 
 /// [`finalize_sale`] with a manager's approval for a discount above the
@@ -65,33 +76,35 @@ pub async fn finalize_sale_approved(
     sale: &SaleInput,
     approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, approver).await?.id)
+    Ok(finalize(tx, sale, None, approver, None).await?.id)
 }
 
 /// [`finalize_sale_approved`], answering with the bill as the receipt shows
 /// it: built from what finalizing just wrote (no read-back), or read for a
 /// retry of an earlier sale. Equal to [`read::get_bill`] of the new bill (a
-/// test holds them together).
+/// test holds them together). `till_id` as in [`finalize_sale_on_till`].
 pub async fn finalize_sale_receipt(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     approver: Option<Uuid>,
+    till_id: Option<Uuid>,
 ) -> Result<BillView, BillingError> {
-    let finalized = finalize(tx, sale, None, approver).await?;
+    let finalized = finalize(tx, sale, None, approver, till_id).await?;
     match finalized.view {
         Some(view) => Ok(view),
         None => read::get_bill(tx, finalized.id).await,
     }
 }
 
-/// [`finalize_sale`] with the bill's time given (the demo's sales history);
-/// `None` is now.
+/// [`finalize_sale_on_till`] with the bill's time given (the demo's sales
+/// history); `None` is now.
 pub async fn finalize_sale_at(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
+    till_id: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, at, None).await?.id)
+    Ok(finalize(tx, sale, at, None, till_id).await?.id)
 }
 
 /// An approver's role and name in the transaction's tenant, if they are an
@@ -114,11 +127,14 @@ struct Finalized {
     view: Option<BillView>,
 }
 
-/// The claim of the key, with the products and the customer as they are now.
-/// One row whatever matched: the product columns are NULL when none did.
+/// The claim of the key, with the products, the customer and the till as
+/// they are now. One row whatever matched: the product columns are NULL when
+/// none did.
 type ClaimRow = (
     Option<Uuid>,
     bool,
+    bool,
+    Option<Uuid>,
     Option<Uuid>,
     Option<String>,
     Option<String>,
@@ -132,6 +148,7 @@ async fn finalize(
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
     approver: Option<Uuid>,
+    till_id: Option<Uuid>,
 ) -> Result<Finalized, BillingError> {
     let actor = tx.require(Permission::Sell)?;
     check_key(&sale.idempotency_key)?;
@@ -147,8 +164,9 @@ async fn finalize(
     let tenant_id = tx.tenant_id();
     // Claim the key first: a concurrent request with the same key waits here
     // until this transaction ends, then finds the bill. The same statement
-    // reads the products (the bill keeps this snapshot) and checks the
-    // customer: one round trip.
+    // reads the products (the bill keeps this snapshot), checks the customer
+    // and the till (with a till: active, and its open shift; without: the
+    // business has no active till): one round trip.
     let ids: Vec<Uuid> = sale.lines.iter().map(|l| l.product_id).collect();
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "WITH claim AS ( \
@@ -156,10 +174,15 @@ async fn finalize(
                gross, discount, bill_discount, net, tax, total) \
              VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id) \
-         SELECT c.claimed, c.customer_ok, p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active \
+         SELECT c.claimed, c.customer_ok, c.till_ok, c.shift_id, \
+                p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active \
          FROM (SELECT (SELECT id FROM claim) AS claimed, \
                       ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM customers WHERE id = $8 AND is_active)) \
-                        AS customer_ok) c \
+                        AS customer_ok, \
+                      CASE WHEN $9::uuid IS NULL THEN NOT EXISTS (SELECT 1 FROM tills WHERE is_active) \
+                           ELSE EXISTS (SELECT 1 FROM tills WHERE id = $9 AND is_active) END AS till_ok, \
+                      (SELECT s.id FROM shifts s WHERE $9::uuid IS NOT NULL AND s.till_id = $9 \
+                         AND s.status = 'open') AS shift_id) c \
          LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active \
                     FROM products p \
                     LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
@@ -176,9 +199,12 @@ async fn finalize(
     })
     .bind(&ids)
     .bind(sale.customer_id)
+    .bind(till_id)
     .fetch_all(tx.conn())
     .await?;
-    let (claimed, customer_ok) = rows.first().map_or((None, false), |r| (r.0, r.1));
+    let (claimed, customer_ok, till_ok, shift_id) = rows
+        .first()
+        .map_or((None, false, false, None), |r| (r.0, r.1, r.2, r.3));
     if claimed.is_none() {
         let (id, status, number): (Uuid, String, Option<i64>) =
             sqlx::query_as("SELECT id, status, number FROM bills WHERE idempotency_key = $1")
@@ -197,12 +223,18 @@ async fn finalize(
         }
         return Ok(Finalized { id, view: None });
     }
+    match (till_id, till_ok, shift_id) {
+        (None, false, _) => return Err(BillingError::TillNeeded),
+        (Some(_), false, _) => return Err(BillingError::NotFound("Till")),
+        (Some(_), true, None) => return Err(BillingError::ShiftNeeded),
+        _ => {}
+    }
     if !customer_ok {
         return Err(BillingError::NotFound("Customer"));
     }
     let products: HashMap<Uuid, (String, String, i64, i32, bool)> = rows
         .into_iter()
-        .filter_map(|(_, _, id, sku, name, price, rate, active)| {
+        .filter_map(|(_, _, _, _, id, sku, name, price, rate, active)| {
             Some((id?, (sku?, name?, price?, rate?, active?)))
         })
         .collect();
@@ -285,7 +317,16 @@ async fn finalize(
             (line, (sku.as_str(), name.as_str(), *price, *rate), t)
         })
         .collect();
-    insert_lines_and_payments(tx, bill_id, &lines, &payments).await?;
+    insert_lines_and_payments(tx, bill_id, &lines, &payments, shift_id)
+        .await
+        .map_err(|e| {
+            // The shift was closed while this sale was on its way.
+            if crate::domain::db_errors::broke(&e, "shifts_record_only_while_open") {
+                BillingError::ShiftNeeded
+            } else {
+                BillingError::Db(e)
+            }
+        })?;
 
     // The number last: the counter row is held only for the end of the work.
     // The same statement finalizes the bill and reads what the receipt shows
@@ -466,12 +507,13 @@ async fn insert_lines_and_payments(
     bill_id: Uuid,
     lines: &[super::NewLine<'_>],
     payments: &[PaymentView],
+    shift_id: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     let tenant_id = tx.tenant_id();
     let sql = format!(
         "WITH lines AS ({}) \
-         INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
-         SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change \
+         INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change, shift_id) \
+         SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change, $20 \
          FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[]) \
            AS p(seq, method, amount, tendered, change)",
         super::INSERT_BILL_LINES
@@ -482,6 +524,7 @@ async fn insert_lines_and_payments(
         .bind(payments.iter().map(|p| p.amount).collect::<Vec<_>>())
         .bind(payments.iter().map(|p| p.tendered).collect::<Vec<_>>())
         .bind(payments.iter().map(|p| p.change).collect::<Vec<_>>())
+        .bind(shift_id)
         .execute(tx.conn())
         .await?;
     Ok(())

@@ -30,6 +30,12 @@ pub enum BillingError {
     /// active member of this business (said the same way; answered 422).
     #[error("The manager's email or password is incorrect.")]
     ApprovalRefused,
+    /// A sale without a till in a business that has tills (answered 409).
+    #[error("This business sells on its tills: choose a till and open a shift on it first.")]
+    TillNeeded,
+    /// A sale or refund on a till with no open shift (answered 409).
+    #[error("Open a shift on this till first.")]
+    ShiftNeeded,
     #[error(transparent)]
     Stock(InventoryError),
     #[error("database error: {0}")]
@@ -63,7 +69,9 @@ impl From<BillingError> for AppError {
             BillingError::ApprovalRefused => AppError::Invalid(e.to_string()),
             BillingError::NotAllowed(m) => AppError::Denied(m),
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
-            BillingError::KeyReused { .. } => AppError::Conflict(e.to_string()),
+            BillingError::KeyReused { .. } | BillingError::TillNeeded | BillingError::ShiftNeeded => {
+                AppError::Conflict(e.to_string())
+            }
             BillingError::Stock(s) => s.into(),
             BillingError::Db(error) => crate::domain::db_errors::app_error("billing", &error),
         }

@@ -132,6 +132,33 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
                 None => format!("{who} issued {number}{against}"),
             }
         }
+        "till.created" => format!("{who} added the till {}", subject()),
+        "shift.opened" => {
+            let till = text(after("till")).unwrap_or_else(|| "a till".into());
+            match money(after("opening_float")) {
+                Some(float) => format!("{who} opened a shift on {till} with a float of {float}"),
+                None => format!("{who} opened a shift on {till}"),
+            }
+        }
+        "shift.cash_in" | "shift.cash_out" => {
+            let amount = money(after("amount")).unwrap_or_else(|| "cash".into());
+            let reason = text(after("reason"))
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            if f.action == "shift.cash_in" {
+                format!("{who} put {amount} into the drawer{reason}")
+            } else {
+                format!("{who} took {amount} out of the drawer{reason}")
+            }
+        }
+        "shift.closed" => {
+            let number = text(after("number")).unwrap_or_else(|| "a shift".into());
+            match int(after("over_short")) {
+                Some(0) | None => format!("{who} closed {number}, the drawer as expected"),
+                Some(d) if d < 0 => format!("{who} closed {number}, {} short", cur.money(-d)),
+                Some(d) => format!("{who} closed {number}, {} over", cur.money(d)),
+            }
+        }
         "customer.saved" if f.before.is_some() => format!("{who} updated the customer {}", subject()),
         "customer.saved" => format!("{who} added the customer {}", subject()),
         "tax_rate.saved" => match int(after("rate_bp")) {
@@ -328,6 +355,40 @@ mod tests {
         assert_eq!(
             say("profile.password_changed", "user", None, None, None),
             "Anna changed their password"
+        );
+    }
+
+    #[test]
+    fn shifts_in_words() {
+        assert_eq!(
+            say(
+                "shift.opened",
+                "shift",
+                None,
+                None,
+                Some(json!({"till": "Till 1", "opening_float": 15000}))
+            ),
+            "Anna opened a shift on Till 1 with a float of 150.00 EUR"
+        );
+        assert_eq!(
+            say(
+                "shift.cash_out",
+                "shift",
+                None,
+                None,
+                Some(json!({"amount": 5000, "reason": "Bank deposit"}))
+            ),
+            "Anna took 50.00 EUR out of the drawer: Bank deposit"
+        );
+        assert_eq!(
+            say(
+                "shift.closed",
+                "shift",
+                None,
+                None,
+                Some(json!({"number": "Z-000003", "over_short": -300}))
+            ),
+            "Anna closed Z-000003, 3.00 EUR short"
         );
     }
 

@@ -843,7 +843,9 @@ async fn verify(
         "SELECT k.name, k.highest, coalesce(c.last_value, 0) FROM ( \
              SELECT 'bill'::text AS name, coalesce(max(number), 0) AS highest FROM bills WHERE tenant_id = $1 \
              UNION ALL \
-             SELECT 'credit_note', coalesce(max(number), 0) FROM credit_notes WHERE tenant_id = $1) k \
+             SELECT 'credit_note', coalesce(max(number), 0) FROM credit_notes WHERE tenant_id = $1 \
+             UNION ALL \
+             SELECT 'z_report', coalesce(max(z_number), 0) FROM shifts WHERE tenant_id = $1) k \
          LEFT JOIN tenant_counters c ON c.tenant_id = $1 AND c.name = k.name",
     )
     .bind(tenant_id)

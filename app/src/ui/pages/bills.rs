@@ -368,6 +368,7 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
             reason: reason.get_untracked(),
             refund_method: method.get_untracked(),
             restock: restock.get_untracked().then(|| "on".to_string()),
+            till_id: None,
         });
     };
     view! {

@@ -21,4 +21,5 @@ pub mod product_new;
 pub mod products;
 pub mod profile;
 pub mod settings;
+pub mod shifts;
 pub mod signup;

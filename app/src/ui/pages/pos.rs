@@ -6,10 +6,14 @@ use leptos_meta::Title;
 use uuid::Uuid;
 
 use crate::{
-    api::pos::{finalize_sale, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft},
+    api::{
+        pos::{finalize_sale, list_drafts, load_pos_settings, park_sale, pos_search, resume_draft},
+        shifts::{list_tills, open_shift},
+    },
     error::AppError,
     model::{
         BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput,
+        TillView,
     },
     pricing::{bill_totals, BillTotals, Currency, LineInput},
     ui::{
@@ -90,6 +94,9 @@ fn pay_failure(e: &AppError) -> String {
             format!("{m} Lower the quantity or remove the item, then pay.")
         }
         AppError::Forbidden => format!("{e} Ask a manager to finish this sale."),
+        AppError::Conflict(m) if m.starts_with("Open a shift") => "This till's shift was closed meanwhile. \
+            Park the sale (F10) to keep it, then reload the till page to open a new shift."
+            .into(),
         _ => e.to_string(),
     }
 }
@@ -135,23 +142,228 @@ fn commit_focused_field() {
     }
 }
 
+/// Where this browser remembers the till it sells on.
+#[cfg(feature = "hydrate")]
+const REMEMBERED_TILL: &str = "shopfloor.till";
+
+#[cfg(feature = "hydrate")]
+fn remembered_till() -> Option<Uuid> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage.get_item(REMEMBERED_TILL).ok()??.parse().ok()
+}
+
+fn remember_till(_id: Uuid) {
+    #[cfg(feature = "hydrate")]
+    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
+        let _ = storage.set_item(REMEMBERED_TILL, &_id.to_string());
+    }
+}
+
 #[component]
 fn Till() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_pos_settings());
+    // Reloaded after a shift is opened here.
+    let tills_version = RwSignal::new(0u32);
+    let tills = Resource::new(move || tills_version.get(), |_| list_tills(false));
+    // The till chosen in this browser (None: the oldest active one).
+    let chosen = RwSignal::new(None::<Uuid>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(id) = remembered_till() {
+            chosen.set(Some(id));
+        }
+    });
     view! {
         <Suspense fallback=|| view! { <p class="text-slate-500">"Opening the till…"</p> }>
             {move || Suspend::new(async move {
-                match settings.await {
-                    Ok(settings) => view! { <TillScreen settings /> }.into_any(),
-                    Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
+                match (settings.await, tills.await) {
+                    (Ok(settings), Ok(tills)) => {
+                        view! { <TillGate settings tills chosen tills_version /> }.into_any()
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any()
+                    }
                 }
             })}
         </Suspense>
     }
 }
 
+/// A business without tills sells as it always did. With tills, the till
+/// page sells on one (the one this browser remembers, else the oldest active
+/// one), and only while it has an open shift: otherwise it asks for the
+/// float and opens one.
 #[component]
-fn TillScreen(settings: PosSettings) -> impl IntoView {
+fn TillGate(
+    settings: PosSettings,
+    tills: Vec<TillView>,
+    chosen: RwSignal<Option<Uuid>>,
+    tills_version: RwSignal<u32>,
+) -> impl IntoView {
+    if tills.is_empty() {
+        return view! { <TillScreen settings till_id=None /> }.into_any();
+    }
+    let tills = StoredValue::new(tills);
+    let settings = StoredValue::new(settings);
+    let current = Memo::new(move |_| {
+        let wanted = chosen.get();
+        tills.with_value(|tills| {
+            tills
+                .iter()
+                .find(|t| Some(t.id) == wanted)
+                .or_else(|| tills.first())
+                .map(|t| t.id)
+        })
+    });
+    // Buttons rather than a select: the till's search results are the
+    // page's only options (a listbox).
+    let picker = move || {
+        (tills.with_value(Vec::len) > 1).then(|| {
+            view! {
+                <div role="group" aria-label="Selling on till" data-testid="till-picker" class="flex flex-wrap items-center gap-1">
+                    <span class="text-slate-700">"Till:"</span>
+                    {tills.with_value(|tills| {
+                        tills
+                            .iter()
+                            .map(|t| {
+                                let id = t.id;
+                                view! {
+                                    <button
+                                        type="button"
+                                        class=move || {
+                                            if current.get() == Some(id) {
+                                                "rounded border border-slate-900 bg-slate-900 px-2 py-0.5 text-white"
+                                            } else {
+                                                "rounded border border-slate-300 bg-white px-2 py-0.5"
+                                            }
+                                        }
+                                        aria-pressed=move || (current.get() == Some(id)).to_string()
+                                        on:click=move |_| {
+                                            remember_till(id);
+                                            chosen.set(Some(id));
+                                        }
+                                    >
+                                        {t.name.clone()}
+                                    </button>
+                                }
+                            })
+                            .collect_view()
+                    })}
+                </div>
+            }
+        })
+    };
+    view! {
+        <div class="space-y-3">
+            <div class="flex flex-wrap items-center gap-3 text-sm text-slate-600" data-testid="till-bar">
+                {picker}
+                {move || {
+                    let id = current.get();
+                    tills.with_value(|tills| {
+                        tills.iter().find(|t| Some(t.id) == id).map(|t| match &t.open_shift {
+                            Some(shift) => format!(
+                                "{}: shift open since {} ({})",
+                                t.name, shift.opened_at, shift.cashier
+                            ),
+                            None => format!("{}: no open shift", t.name),
+                        })
+                    })
+                }}
+                <a href="/shifts" class="text-indigo-700 underline">"Shifts"</a>
+            </div>
+            {move || {
+                let id = current.get();
+                let till = tills.with_value(|tills| tills.iter().find(|t| Some(t.id) == id).cloned());
+                match till {
+                    Some(till) if till.open_shift.is_some() => {
+                        view! { <TillScreen settings=settings.get_value() till_id=Some(till.id) /> }.into_any()
+                    }
+                    Some(till) => {
+                        view! { <OpenShiftForm settings=settings.get_value() till tills_version /> }.into_any()
+                    }
+                    None => view! { <p>"No till."</p> }.into_any(),
+                }
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// Opens a shift on a till: the float counted into the drawer, typed like
+/// any amount on the till (`100`, `100.00`, `100,00`), Enter to open.
+#[component]
+fn OpenShiftForm(settings: PosSettings, till: TillView, tills_version: RwSignal<u32>) -> impl IntoView {
+    let cur = Currency::new(&settings.currency);
+    let float = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let hydrated = RwSignal::new(false);
+    let input: NodeRef<html::Input> = NodeRef::new();
+    Effect::new(move |_| {
+        hydrated.set(true);
+        if let Some(input) = input.get() {
+            let _ = input.focus();
+        }
+    });
+    let till_id = till.id;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let text = float.get_untracked();
+        if let Err(e) = cur.parse(&text) {
+            message.set(Some(format!("Float: {e}")));
+            return;
+        }
+        busy.set(true);
+        message.set(None);
+        leptos::task::spawn_local(async move {
+            match open_shift(till_id, text).await {
+                Ok(_) => tills_version.update(|v| *v += 1),
+                Err(e) => message.set(Some(e.to_string())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form
+            on:submit=submit
+            data-testid="open-shift-form"
+            data-hydrated=move || hydrated.get().to_string()
+            class="max-w-md space-y-3 rounded-lg border border-slate-200 bg-white p-4"
+        >
+            <h2 class="text-lg font-semibold">{format!("Open a shift on {}", till.name)}</h2>
+            <p class="text-sm text-slate-600">
+                "This till has no open shift. Count the cash in the drawer, type it as the float and press Enter."
+            </p>
+            <label class="block text-sm">
+                "Opening float"
+                <input
+                    node_ref=input
+                    type="text"
+                    inputmode="decimal"
+                    autocomplete="off"
+                    data-testid="shift-float"
+                    class="mt-1 block w-full rounded border border-slate-300 px-2 py-1"
+                    prop:value=move || float.get()
+                    on:input=move |ev| float.set(event_target_value(&ev))
+                />
+            </label>
+            <button
+                type="submit"
+                class="rounded bg-slate-900 px-3 py-2 text-sm font-medium text-white disabled:opacity-50"
+                disabled=move || busy.get()
+            >
+                "Open shift"
+            </button>
+            {move || message.get().map(|m| view! { <p role="alert" class="text-sm text-red-700">{m}</p> })}
+        </form>
+    }
+}
+
+#[component]
+fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
     // Every amount on the till is shown and read in the business's currency.
     let cur = Currency::new(&settings.currency);
     let search_input: NodeRef<html::Input> = NodeRef::new();
@@ -460,7 +672,7 @@ fn TillScreen(settings: PosSettings) -> impl IntoView {
         message.set(None);
         leptos::task::spawn_local(async move {
             // A lost answer is retried with the same key: never a second bill.
-            match finalize_sale(sale, approval).await {
+            match finalize_sale(sale, approval, till_id).await {
                 Ok(bill) => {
                     // The till is ready for the next scan at once: the sale is
                     // cleared and the search box has the focus, while the
@@ -1045,6 +1257,10 @@ mod tests {
         }
         assert!(
             pay_failure(&AppError::Conflict("Only 0 of X in stock.".into())).contains("Lower the quantity")
+        );
+        assert!(
+            pay_failure(&AppError::Conflict("Open a shift on this till first.".into()))
+                .contains("Park the sale")
         );
     }
 
