@@ -25,10 +25,13 @@ pub enum Permission {
     ManageSettings,
     ViewAudit,
     ExportTenant,
+    /// Sales, product, tax and margin reports, their CSV, and the dashboard's
+    /// sales figures.
+    ViewReports,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -47,6 +50,7 @@ impl Permission {
         Permission::ManageSettings,
         Permission::ViewAudit,
         Permission::ExportTenant,
+        Permission::ViewReports,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -64,7 +68,8 @@ impl Permission {
             | Permission::GiveLargeDiscount
             | Permission::ViewMembers
             | Permission::ManageMembers
-            | Permission::InviteMembers => Role::Manager,
+            | Permission::InviteMembers
+            | Permission::ViewReports => Role::Manager,
             Permission::ArchiveCatalog | Permission::ManageSettings | Permission::ViewAudit => Role::Admin,
             Permission::ExportTenant => Role::Owner,
         }
@@ -90,6 +95,7 @@ impl Permission {
             Permission::ManageSettings => "change the business settings",
             Permission::ViewAudit => "read the audit trail",
             Permission::ExportTenant => "export all of the business's data",
+            Permission::ViewReports => "see the sales reports",
         }
     }
 }
@@ -165,6 +171,7 @@ mod tests {
                 ViewMembers,
                 ManageMembers,
                 InviteMembers,
+                ViewReports,
             ],
         );
         let admin: Vec<_> = Permission::ALL

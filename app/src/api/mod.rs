@@ -16,3 +16,4 @@ pub mod org_export;
 pub mod platform;
 pub mod pos;
 pub mod profile;
+pub mod reports;

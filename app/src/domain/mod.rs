@@ -16,5 +16,6 @@ pub mod inventory;
 pub mod org;
 pub mod password;
 pub mod profile;
+pub mod reports;
 pub use crate::permissions;
 pub mod throttle;

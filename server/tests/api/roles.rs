@@ -13,9 +13,10 @@ use app::{
             stock::{self, Reference},
         },
         org::{audit_trail, invitations, members, settings, tenant_export},
+        reports,
     },
     error::AppError,
-    model::{CartLine, PaymentInput, PaymentMethod, ProductQuery, Role, SaleInput},
+    model::{CartLine, PaymentInput, PaymentMethod, ProductQuery, Role, SaleInput, SalesGroup},
     org::AuditFilter,
     permissions::{allows, Actor, Permission},
 };
@@ -169,6 +170,13 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
             .map(drop)
             .map_err(Into::into),
         Permission::ExportTenant => tenant_export::parts(tx).await.map(drop).map_err(Into::into),
+        Permission::ViewReports => match reports::Period::resolve(tx, "", "").await {
+            Ok(period) => reports::sales::sales(tx, &period, SalesGroup::Day)
+                .await
+                .map(drop)
+                .map_err(Into::into),
+            Err(e) => Err(e.into()),
+        },
     };
     result
 }

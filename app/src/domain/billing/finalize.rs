@@ -125,6 +125,7 @@ type ClaimRow = (
     Option<i64>,
     Option<i32>,
     Option<bool>,
+    Option<i64>,
 );
 
 async fn finalize(
@@ -156,11 +157,12 @@ async fn finalize(
                gross, discount, bill_discount, net, tax, total) \
              VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id) \
-         SELECT c.claimed, c.customer_ok, p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active \
+         SELECT c.claimed, c.customer_ok, p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active, p.cost_price \
          FROM (SELECT (SELECT id FROM claim) AS claimed, \
                       ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM customers WHERE id = $8 AND is_active)) \
                         AS customer_ok) c \
-         LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active \
+         LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active, \
+                           p.cost_price \
                     FROM products p \
                     LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
                     WHERE p.id = ANY($7)) p ON true",
@@ -200,15 +202,15 @@ async fn finalize(
     if !customer_ok {
         return Err(BillingError::NotFound("Customer"));
     }
-    let products: HashMap<Uuid, (String, String, i64, i32, bool)> = rows
+    let products: HashMap<Uuid, (String, String, i64, i32, bool, i64)> = rows
         .into_iter()
-        .filter_map(|(_, _, id, sku, name, price, rate, active)| {
-            Some((id?, (sku?, name?, price?, rate?, active?)))
+        .filter_map(|(_, _, id, sku, name, price, rate, active, cost)| {
+            Some((id?, (sku?, name?, price?, rate?, active?, cost?)))
         })
         .collect();
     let mut inputs = Vec::with_capacity(sale.lines.len());
     for (i, line) in sale.lines.iter().enumerate() {
-        let Some((_, name, price, rate, active)) = products.get(&line.product_id) else {
+        let Some((_, name, price, rate, active, _)) = products.get(&line.product_id) else {
             return Err(BillingError::NotFound("Product"));
         };
         if !active {
@@ -281,8 +283,8 @@ async fn finalize(
         .iter()
         .zip(&totals.lines)
         .map(|(line, t)| {
-            let (sku, name, price, rate, _) = &products[&line.product_id];
-            (line, (sku.as_str(), name.as_str(), *price, *rate), t)
+            let (sku, name, price, rate, _, cost) = &products[&line.product_id];
+            (line, (sku.as_str(), name.as_str(), *price, *rate, *cost), t)
         })
         .collect();
     insert_lines_and_payments(tx, bill_id, &lines, &payments).await?;
@@ -373,7 +375,7 @@ async fn finalize(
         lines: lines
             .iter()
             .enumerate()
-            .map(|(i, (line, (sku, name, price, rate), t))| BillLineView {
+            .map(|(i, (line, (sku, name, price, rate, _), t))| BillLineView {
                 line_no: i as i32 + 1,
                 product_id: line.product_id,
                 sku: sku.to_string(),
@@ -472,7 +474,7 @@ async fn insert_lines_and_payments(
         "WITH lines AS ({}) \
          INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change) \
          SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change \
-         FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[]) \
+         FROM unnest($16::int[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[]) \
            AS p(seq, method, amount, tendered, change)",
         super::INSERT_BILL_LINES
     );
