@@ -93,7 +93,7 @@ impl Period {
 
     /// Binds `$1` (first day), `$2` (last day) and `$3` (time zone), as
     /// [`within`] reads them.
-    pub(crate) fn bind<'q, O>(
+    pub fn bind<'q, O>(
         &'q self,
         query: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {

@@ -56,7 +56,11 @@ fn keys(group: SalesGroup) -> Keys {
 /// `(key, label, bills, total, tax, refunds)`.
 type Row = (String, Option<String>, i64, i64, i64, i64);
 
-fn sql(group: SalesGroup) -> String {
+/// The report's query for `group`: rows `(key, label, bills, total, tax,
+/// refunds)`, parameters as [`Period::bind`] binds them. Public for the
+/// benchmark, which runs it on the tenant path and, with an explicit tenant
+/// filter, as the owner.
+pub fn sql(group: SalesGroup) -> String {
     let k = keys(group);
     let bills = if group == SalesGroup::PaymentMethod {
         format!(
