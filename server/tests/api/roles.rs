@@ -232,6 +232,7 @@ async fn downloads_follow_the_matrix_for_every_role() {
             (Permission::ExportCatalog, "/api/catalog/export"),
             (Permission::ViewAudit, "/api/audit/export"),
             (Permission::ExportTenant, "/api/export/tenant"),
+            (Permission::ViewReports, "/api/reports/export?report=tax"),
         ] {
             let res = app.get("acme.localhost", path, Some(cookie)).await;
             let expected = if allows(*role, permission) {

@@ -80,9 +80,15 @@ pub fn sql(group: SalesGroup) -> String {
             period = within("b.finalized_at")
         )
     };
+    // The original bill only when the row is keyed by it (cashier, customer).
+    let original = if k.note.contains("ob.") {
+        "JOIN bills ob ON ob.tenant_id = n.tenant_id AND ob.id = n.bill_id"
+    } else {
+        ""
+    };
     let notes = format!(
         "SELECT {key} AS key, sum(n.total)::bigint AS refunds \
-         FROM credit_notes n JOIN bills ob ON ob.tenant_id = n.tenant_id AND ob.id = n.bill_id \
+         FROM credit_notes n {original} \
          WHERE {period} GROUP BY 1",
         key = k.note,
         period = within("n.created_at")
@@ -98,15 +104,12 @@ pub fn sql(group: SalesGroup) -> String {
     )
 }
 
-/// The whole period: bills counted once, their total and tax, and refunds.
-fn totals_sql() -> String {
+/// The bills of the period, each counted once (by payment method a split
+/// bill is in two rows).
+fn bill_count_sql() -> String {
     format!(
-        "SELECT (SELECT count(*) FROM bills b WHERE b.status = 'finalized' AND {bills})::bigint, \
-                (SELECT coalesce(sum(b.total), 0) FROM bills b WHERE b.status = 'finalized' AND {bills})::bigint, \
-                (SELECT coalesce(sum(b.tax), 0) FROM bills b WHERE b.status = 'finalized' AND {bills})::bigint, \
-                (SELECT coalesce(sum(n.total), 0) FROM credit_notes n WHERE {notes})::bigint",
-        bills = within("b.finalized_at"),
-        notes = within("n.created_at"),
+        "SELECT count(*)::bigint FROM bills b WHERE b.status = 'finalized' AND {}",
+        within("b.finalized_at")
     )
 }
 
@@ -190,12 +193,27 @@ pub async fn sales(
             rows
         }
     };
-    let totals_sql = totals_sql();
-    let (bills, total, all_tax, refunds): (i64, i64, i64, i64) = period
-        .bind(sqlx::query_as(&totals_sql))
-        .fetch_one(tx.conn())
-        .await?;
-    let totals = row("".into(), "Total".into(), bills, total, tax(all_tax), refunds);
+    // Every bill and every credit note of the period is in exactly one row
+    // (payments add up to their bill's total), so the totals are the rows'
+    // sums; only a bill paid two ways is in two rows by payment method.
+    let sum = |f: fn(&SalesRow) -> i64| rows.iter().map(f).sum::<i64>();
+    let bills = if group == SalesGroup::PaymentMethod {
+        let (count,): (i64,) = period
+            .bind(sqlx::query_as(&bill_count_sql()))
+            .fetch_one(tx.conn())
+            .await?;
+        count
+    } else {
+        sum(|r| r.bills)
+    };
+    let totals = row(
+        "".into(),
+        "Total".into(),
+        bills,
+        sum(|r| r.total),
+        tax(sum(|r| r.tax.unwrap_or(0))),
+        sum(|r| r.refunds),
+    );
     let settings = tx.settings().await?;
     let chart_svg = chart::bars(
         &format!("Sales by {}", group.label().to_lowercase()),

@@ -118,9 +118,9 @@ fn Reports(cur: Currency) -> impl IntoView {
     });
     let data = Resource::new(move || choice.get(), load);
     view! {
-        <div class="space-y-4" data-testid="reports">
+        <div class="space-y-4" data-testid="reports" data-report="">
             <h1 class="text-2xl font-bold tracking-tight">"Reports"</h1>
-            <form method="get" action="/reports" class="flex flex-wrap items-end gap-2 text-sm" aria-label="Choose a report">
+            <form method="get" action="/reports" class="flex flex-wrap items-end gap-2 text-sm print:hidden" aria-label="Choose a report">
                 <label class="space-y-1">
                     <span class="block text-xs text-slate-500">"Report"</span>
                     <select name="report" class=INPUT data-testid="report-kind">
@@ -169,7 +169,7 @@ fn Reports(cur: Currency) -> impl IntoView {
                             view! {
                                 <div class="flex flex-wrap items-baseline justify-between gap-2 text-sm">
                                     <p class="text-slate-600" data-testid="report-period">{format!("{from} to {to}")}</p>
-                                    <a href=c.export_href() download class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100" data-testid="report-csv">
+                                    <a href=c.export_href() download class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100 print:hidden" data-testid="report-csv">
                                         "Download CSV"
                                     </a>
                                 </div>
