@@ -106,6 +106,202 @@ pub struct DashboardCounts {
     /// empty once all are done.
     #[serde(default)]
     pub checklist: Vec<ChecklistStep>,
+    /// Today's sales, the last 14 days and low stock: for members who may see
+    /// reports (managers and above); `None` for others.
+    #[serde(default)]
+    pub sales: Option<DashboardSales>,
+}
+
+/// The dashboard's sales figures (days in the business's time zone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardSales {
+    /// Today's bills: how many, their total, and the average basket
+    /// (total / count, rounded half up; 0 without bills).
+    pub today_bills: i64,
+    pub today_total: i64,
+    pub average_basket: i64,
+    /// Best sellers of the last 14 days by revenue (net of tax), at most 5.
+    pub top_products: Vec<ProductReportRow>,
+    /// Sales per day of the last 14 days (oldest first, today last), drawn as
+    /// an SVG bar chart on the server.
+    pub last_days: Vec<SalesRow>,
+    pub chart_svg: String,
+    /// Active products at or below their reorder level: the first few, and
+    /// how many there are in all.
+    pub low_stock: Vec<LowStockItem>,
+    pub low_stock_count: i64,
+}
+
+/// How the sales report groups bills.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesGroup {
+    #[default]
+    Day,
+    Hour,
+    Weekday,
+    Cashier,
+    PaymentMethod,
+    Customer,
+}
+
+impl SalesGroup {
+    pub const ALL: [SalesGroup; 6] = [
+        SalesGroup::Day,
+        SalesGroup::Hour,
+        SalesGroup::Weekday,
+        SalesGroup::Cashier,
+        SalesGroup::PaymentMethod,
+        SalesGroup::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SalesGroup::Day => "day",
+            SalesGroup::Hour => "hour",
+            SalesGroup::Weekday => "weekday",
+            SalesGroup::Cashier => "cashier",
+            SalesGroup::PaymentMethod => "payment_method",
+            SalesGroup::Customer => "customer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SalesGroup::Day => "Day",
+            SalesGroup::Hour => "Hour of the day",
+            SalesGroup::Weekday => "Day of the week",
+            SalesGroup::Cashier => "Cashier",
+            SalesGroup::PaymentMethod => "Payment method",
+            SalesGroup::Customer => "Customer",
+        }
+    }
+
+    /// `""` is the default (by day).
+    pub fn parse(s: &str) -> Option<SalesGroup> {
+        match s.trim() {
+            "" => Some(SalesGroup::Day),
+            s => SalesGroup::ALL.into_iter().find(|g| g.as_str() == s),
+        }
+    }
+}
+
+/// One row of the sales report. Amounts in minor units, tax included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesRow {
+    /// What the row groups by, as a stable key: `2026-03-29`, `09` (hour),
+    /// `1` (ISO weekday, Monday), a cashier's or customer's id (`""`: no
+    /// customer), `cash`/`card`/`other`.
+    pub key: String,
+    pub label: String,
+    /// Bills finalized in the period (for a payment method: bills paid at
+    /// least partly with it).
+    pub bills: i64,
+    /// What they total (for a payment method: what was paid with it).
+    pub total: i64,
+    /// The tax in `total` (`None` by payment method: a split payment carries
+    /// no tax of its own).
+    pub tax: Option<i64>,
+    /// Credit notes issued in the period (by day, hour and weekday: when they
+    /// were issued; by cashier and customer: the original bill's; by payment
+    /// method: how the money went back).
+    pub refunds: i64,
+    /// `total - refunds`.
+    pub after_refunds: i64,
+}
+
+/// Sales in a period, grouped; `totals` is the whole period (bills counted
+/// once, also by payment method).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesReport {
+    pub group: SalesGroup,
+    /// The period, inclusive days in the business's time zone.
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<SalesRow>,
+    pub totals: SalesRow,
+    /// The rows' `after_refunds` as an SVG bar chart (drawn and escaped on
+    /// the server).
+    pub chart_svg: String,
+}
+
+/// How the product report groups bill lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductGroup {
+    #[default]
+    Product,
+    Category,
+}
+
+impl ProductGroup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductGroup::Product => "product",
+            ProductGroup::Category => "category",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProductGroup> {
+        match s.trim() {
+            "" | "product" => Some(ProductGroup::Product),
+            "category" => Some(ProductGroup::Category),
+            _ => None,
+        }
+    }
+}
+
+/// One product (or category) in a period: sold and returned, net of tax, with
+/// the cost at the time of sale and the gross margin. Minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductReportRow {
+    /// The product's or category's id (`""`: no category).
+    pub key: String,
+    pub label: String,
+    pub quantity: i64,
+    pub returned: i64,
+    /// Sold less returned, net of tax.
+    pub revenue: i64,
+    /// `unit_cost × quantity` of the sold lines less that of the returned ones.
+    pub cost: i64,
+    /// `revenue - cost`.
+    pub margin: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductReport {
+    pub group: ProductGroup,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<ProductReportRow>,
+    pub totals: ProductReportRow,
+    /// Revenue of the first rows as an SVG bar chart.
+    pub chart_svg: String,
+}
+
+/// Tax collected at one rate in a period. Minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxReportRow {
+    /// Basis points: 2000 is 20 %.
+    pub rate_bp: i32,
+    pub label: String,
+    /// Net of tax, of the lines sold.
+    pub taxable: i64,
+    /// The sum of the lines' tax.
+    pub tax: i64,
+    /// The same of what credit notes returned.
+    pub returned_taxable: i64,
+    pub returned_tax: i64,
+    /// `tax - returned_tax`: what is owed for the period.
+    pub net_tax: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxReport {
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<TaxReportRow>,
+    pub totals: TaxReportRow,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,10 +26,13 @@ pub enum Permission {
     ViewAudit,
     ExportTenant,
     ManageShifts,
+    /// Sales, product, tax and margin reports, their CSV, and the dashboard's
+    /// sales figures.
+    ViewReports,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -49,6 +52,7 @@ impl Permission {
         Permission::ViewAudit,
         Permission::ExportTenant,
         Permission::ManageShifts,
+        Permission::ViewReports,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -67,7 +71,8 @@ impl Permission {
             | Permission::ViewMembers
             | Permission::ManageMembers
             | Permission::InviteMembers
-            | Permission::ManageShifts => Role::Manager,
+            | Permission::ManageShifts
+            | Permission::ViewReports => Role::Manager,
             Permission::ArchiveCatalog | Permission::ManageSettings | Permission::ViewAudit => Role::Admin,
             Permission::ExportTenant => Role::Owner,
         }
@@ -94,6 +99,7 @@ impl Permission {
             Permission::ViewAudit => "read the audit trail",
             Permission::ExportTenant => "export all of the business's data",
             Permission::ManageShifts => "manage tills and other people's shifts",
+            Permission::ViewReports => "see the sales reports",
         }
     }
 }
@@ -170,6 +176,7 @@ mod tests {
                 ManageMembers,
                 InviteMembers,
                 ManageShifts,
+                ViewReports,
             ],
         );
         let admin: Vec<_> = Permission::ALL

@@ -148,6 +148,7 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
             get(app::api::auth::handoff).post(app::api::auth::handoff_confirm),
         )
         .route("/api/catalog/export", get(app::api::export::export_csv))
+        .route("/api/reports/export", get(app::api::reports::export::export_csv))
         .route("/api/audit/export", get(app::api::org_export::audit_csv))
         .route("/api/export/tenant", get(app::api::org_export::tenant_jsonl))
         .route("/api/events", get(app::realtime::events))

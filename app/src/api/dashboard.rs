@@ -7,12 +7,12 @@ use crate::{error::AppError, model::DashboardCounts};
 /// business still getting started) the getting-started steps (any member).
 #[server(endpoint = "dashboard/summary", prefix = "/api")]
 pub async fn dashboard_summary() -> Result<DashboardCounts, AppError> {
-    use super::context::{db_error, finish, RequestCtx};
+    use super::context::{finish, RequestCtx};
     use crate::domain::dashboard;
     finish(
         async {
             RequestCtx::load()?
-                .in_tenant(async |tx| dashboard::counts(tx).await.map_err(db_error))
+                .in_tenant(async |tx| Ok(dashboard::counts(tx).await?))
                 .await
         }
         .await,

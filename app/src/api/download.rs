@@ -1,6 +1,7 @@
 //! Streamed downloads (CSV, JSON lines): who may download, and a sink that
 //! sends the body in chunks of about 64 KB while a task reads the database,
 //! so no export is ever built in memory.
+use futures::StreamExt;
 use std::future::Future;
 
 use axum::{
@@ -116,9 +117,14 @@ where
             }
         }
     });
-    let body = Body::from_stream(futures::stream::unfold(receiver, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
+    // Fused: the compression layer polls once more after the end, and must be
+    // told "ended" again (an `unfold` panics when polled after its end).
+    let body = Body::from_stream(
+        futures::stream::unfold(receiver, |mut rx| async move {
+            rx.recv().await.map(|chunk| (chunk, rx))
+        })
+        .fuse(),
+    );
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),

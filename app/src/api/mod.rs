@@ -17,3 +17,4 @@ pub mod platform;
 pub mod pos;
 pub mod profile;
 pub mod shifts;
+pub mod reports;

@@ -3,8 +3,11 @@
 //! tenant's own tables; the queries have no tenant filter on purpose:
 //! row-level security supplies it.
 use crate::{
-    domain::org::audit_trail,
-    model::{AuditEntryView, ChecklistStep, DashboardCounts},
+    domain::{
+        org::audit_trail,
+        reports::{self, products, sales, ReportError},
+    },
+    model::{AuditEntryView, ChecklistStep, DashboardCounts, DashboardSales, ProductGroup, SalesGroup},
     permissions::Permission,
     pricing::Currency,
     tenancy::TenantCtx,
@@ -13,7 +16,12 @@ use crate::{
 /// Entries of the "Recent activity" list.
 const RECENT: i64 = 8;
 
-pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, sqlx::Error> {
+/// Days in the dashboard's chart (today included).
+const CHART_DAYS: i64 = 14;
+/// Best sellers and low-stock products listed.
+const TOP: usize = 5;
+
+pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, ReportError> {
     let cur = Currency::new(&tx.settings().await?.currency);
     let (members, owners): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE role = 'owner') FROM memberships WHERE is_active",
@@ -35,7 +43,13 @@ pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, sqlx::Err
     } else {
         Vec::new()
     };
+    let sales = if tx.require(Permission::ViewReports).is_ok() {
+        Some(sales_figures(tx).await?)
+    } else {
+        None
+    };
     Ok(DashboardCounts {
+        sales,
         members,
         owners,
         audit_events,
@@ -49,6 +63,39 @@ pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, sqlx::Err
             })
             .collect(),
         checklist,
+    })
+}
+
+/// Today's sales, the last 14 days as a chart, best sellers and low stock
+/// (the same queries as the reports, so the figures agree with them).
+//
+// Open shifts (issue 12, part A) are added here by the shifts work: a list
+// of each till's open shift beside today's sales.
+async fn sales_figures(tx: &mut TenantCtx<'_>) -> Result<DashboardSales, ReportError> {
+    let period = reports::Period::resolve(tx, "", "").await?;
+    let period = reports::Period {
+        from: period.to - chrono::Duration::days(CHART_DAYS - 1),
+        ..period
+    };
+    let report = sales::sales(tx, &period, SalesGroup::Day).await?;
+    let today = report.rows.last().cloned().unwrap_or_default();
+    let mut top_products = products::rows(tx, &period, ProductGroup::Product).await?;
+    top_products.truncate(TOP);
+    let low = crate::domain::inventory::catalog::low_stock(tx)
+        .await
+        .map_err(|e| match e {
+            crate::domain::inventory::InventoryError::Db(db) => ReportError::Db(db),
+            other => ReportError::Invalid(other.to_string()),
+        })?;
+    Ok(DashboardSales {
+        today_bills: today.bills,
+        today_total: today.total,
+        average_basket: reports::ratio_half_up(today.total, today.bills),
+        top_products,
+        chart_svg: report.chart_svg,
+        last_days: report.rows,
+        low_stock_count: low.len() as i64,
+        low_stock: low.into_iter().take(TOP).collect(),
     })
 }
 

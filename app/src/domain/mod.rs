@@ -17,5 +17,6 @@ pub mod org;
 pub mod password;
 pub mod profile;
 pub mod shifts;
+pub mod reports;
 pub use crate::permissions;
 pub mod throttle;

@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view=pages::settings::SettingsPage />
                 <Route path=path!("/profile") view=pages::profile::ProfilePage />
                 <Route path=path!("/audit") view=pages::audit::AuditPage />
+                <Route path=path!("/reports") view=pages::reports::ReportsPage />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
             </Routes>
         }

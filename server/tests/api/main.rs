@@ -27,6 +27,7 @@ mod processes;
 mod realtime;
 mod receipts;
 mod replica;
+mod reports;
 mod roles;
 mod shifts;
 mod signin;

@@ -13,9 +13,10 @@ use app::{
             stock::{self, Reference},
         },
         org::{audit_trail, invitations, members, settings, tenant_export},
+        reports,
     },
     error::AppError,
-    model::{CartLine, PaymentInput, PaymentMethod, ProductQuery, Role, SaleInput},
+    model::{CartLine, PaymentInput, PaymentMethod, ProductQuery, Role, SaleInput, SalesGroup},
     org::AuditFilter,
     permissions::{allows, Actor, Permission},
 };
@@ -174,6 +175,13 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
             .await
             .map(drop)
             .map_err(Into::into),
+        Permission::ViewReports => match reports::Period::resolve(tx, "", "").await {
+            Ok(period) => reports::sales::sales(tx, &period, SalesGroup::Day)
+                .await
+                .map(drop)
+                .map_err(Into::into),
+            Err(e) => Err(e.into()),
+        },
     };
     result
 }
@@ -229,6 +237,7 @@ async fn downloads_follow_the_matrix_for_every_role() {
             (Permission::ExportCatalog, "/api/catalog/export"),
             (Permission::ViewAudit, "/api/audit/export"),
             (Permission::ExportTenant, "/api/export/tenant"),
+            (Permission::ViewReports, "/api/reports/export?report=tax"),
         ] {
             let res = app.get("acme.localhost", path, Some(cookie)).await;
             let expected = if allows(*role, permission) {

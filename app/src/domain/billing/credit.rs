@@ -26,6 +26,8 @@ struct LineState {
     credited: i64,
     credited_total: i64,
     credited_tax: i64,
+    /// The cost the line was sold at: what returning one unit takes back.
+    unit_cost: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +64,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
     }
     // Per line: sold quantity and amounts, and what earlier notes returned.
     let lines: Vec<LineState> = sqlx::query_as(
-        "SELECT l.line_no, l.product_id, l.quantity AS sold, l.total, l.tax, \
+        "SELECT l.line_no, l.product_id, l.quantity AS sold, l.total, l.tax, l.unit_cost, \
                 coalesce(sum(c.quantity), 0)::bigint AS credited, coalesce(sum(c.total), 0)::bigint AS credited_total, \
                 coalesce(sum(c.tax), 0)::bigint AS credited_tax \
          FROM bill_lines l LEFT JOIN credit_note_lines c \
@@ -74,7 +76,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
     .await?;
     let id = Uuid::now_v7();
     let tenant_id = tx.tenant_id();
-    let mut chosen: Vec<(i32, Uuid, i64, i64, i64)> = Vec::new();
+    let mut chosen: Vec<(i32, Uuid, i64, i64, i64, i64)> = Vec::new();
     let (mut total, mut tax) = (0i64, 0i64);
     for (line_no, quantity) in &input.lines {
         let Some(LineState {
@@ -85,6 +87,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
             credited,
             credited_total,
             credited_tax,
+            unit_cost,
             ..
         }) = lines.iter().find(|l| l.line_no == *line_no)
         else {
@@ -121,7 +124,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
         );
         total += t;
         tax += x;
-        chosen.push((*line_no, *product_id, *quantity, t, x));
+        chosen.push((*line_no, *product_id, *quantity, t, x, *unit_cost));
     }
     let shift_id = match input.till_id {
         None => None,
@@ -168,10 +171,10 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
         }
     })?;
     let mut stock_events = Vec::new();
-    for (line_no, product_id, quantity, t, x) in &chosen {
+    for (line_no, product_id, quantity, t, x, unit_cost) in &chosen {
         sqlx::query(
-            "INSERT INTO credit_note_lines (tenant_id, credit_note_id, bill_id, line_no, quantity, total, tax) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO credit_note_lines (tenant_id, credit_note_id, bill_id, line_no, quantity, total, tax, unit_cost) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(tenant_id)
         .bind(id)
@@ -180,6 +183,7 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
         .bind(quantity)
         .bind(t)
         .bind(x)
+        .bind(unit_cost)
         .execute(tx.conn())
         .await?;
         if input.restock {

@@ -91,7 +91,9 @@ pub async fn park_sale(
         .zip(&totals.lines)
         .map(|(line, t)| {
             let (sku, name, price, rate) = &products[&line.product_id];
-            (line, (sku.as_str(), name.as_str(), *price, *rate), t)
+            // A parked sale is priced again when resumed: its lines carry no
+            // cost (only finalized lines count in reports).
+            (line, (sku.as_str(), name.as_str(), *price, *rate, 0), t)
         })
         .collect();
     insert_bill_lines(tx, id, &rows).await?;

@@ -141,6 +141,7 @@ type ClaimRow = (
     Option<i64>,
     Option<i32>,
     Option<bool>,
+    Option<i64>,
 );
 
 async fn finalize(
@@ -175,7 +176,7 @@ async fn finalize(
              VALUES ($1, $2, 'draft', $3, NULL, $4, $5, $6, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id) \
          SELECT c.claimed, c.customer_ok, c.till_ok, c.shift_id, \
-                p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active \
+                p.id, p.sku, p.name, p.sale_price, p.rate_bp, p.is_active, p.cost_price \
          FROM (SELECT (SELECT id FROM claim) AS claimed, \
                       ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM customers WHERE id = $8 AND is_active)) \
                         AS customer_ok, \
@@ -183,7 +184,8 @@ async fn finalize(
                            ELSE EXISTS (SELECT 1 FROM tills WHERE id = $9 AND is_active) END AS till_ok, \
                       (SELECT s.id FROM shifts s WHERE $9::uuid IS NOT NULL AND s.till_id = $9 \
                          AND s.status = 'open') AS shift_id) c \
-         LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active \
+         LEFT JOIN (SELECT p.id, p.sku, p.name, p.sale_price, coalesce(t.rate_bp, 0) AS rate_bp, p.is_active, \
+                           p.cost_price \
                     FROM products p \
                     LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
                     WHERE p.id = ANY($7)) p ON true",
@@ -232,15 +234,15 @@ async fn finalize(
     if !customer_ok {
         return Err(BillingError::NotFound("Customer"));
     }
-    let products: HashMap<Uuid, (String, String, i64, i32, bool)> = rows
+    let products: HashMap<Uuid, (String, String, i64, i32, bool, i64)> = rows
         .into_iter()
-        .filter_map(|(_, _, _, _, id, sku, name, price, rate, active)| {
-            Some((id?, (sku?, name?, price?, rate?, active?)))
+        .filter_map(|(_, _, _, _, id, sku, name, price, rate, active, cost)| {
+            Some((id?, (sku?, name?, price?, rate?, active?, cost?)))
         })
         .collect();
     let mut inputs = Vec::with_capacity(sale.lines.len());
     for (i, line) in sale.lines.iter().enumerate() {
-        let Some((_, name, price, rate, active)) = products.get(&line.product_id) else {
+        let Some((_, name, price, rate, active, _)) = products.get(&line.product_id) else {
             return Err(BillingError::NotFound("Product"));
         };
         if !active {
@@ -313,8 +315,8 @@ async fn finalize(
         .iter()
         .zip(&totals.lines)
         .map(|(line, t)| {
-            let (sku, name, price, rate, _) = &products[&line.product_id];
-            (line, (sku.as_str(), name.as_str(), *price, *rate), t)
+            let (sku, name, price, rate, _, cost) = &products[&line.product_id];
+            (line, (sku.as_str(), name.as_str(), *price, *rate, *cost), t)
         })
         .collect();
     insert_lines_and_payments(tx, bill_id, &lines, &payments, shift_id)
@@ -414,7 +416,7 @@ async fn finalize(
         lines: lines
             .iter()
             .enumerate()
-            .map(|(i, (line, (sku, name, price, rate), t))| BillLineView {
+            .map(|(i, (line, (sku, name, price, rate, _), t))| BillLineView {
                 line_no: i as i32 + 1,
                 product_id: line.product_id,
                 sku: sku.to_string(),
@@ -513,8 +515,8 @@ async fn insert_lines_and_payments(
     let sql = format!(
         "WITH lines AS ({}) \
          INSERT INTO payments (tenant_id, bill_id, seq, method, amount, tendered, change, shift_id) \
-         SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change, $20 \
-         FROM unnest($15::int[], $16::text[], $17::bigint[], $18::bigint[], $19::bigint[]) \
+         SELECT $1, $2, p.seq, p.method, p.amount, p.tendered, p.change, $21 \
+         FROM unnest($16::int[], $17::text[], $18::bigint[], $19::bigint[], $20::bigint[]) \
            AS p(seq, method, amount, tendered, change)",
         super::INSERT_BILL_LINES
     );

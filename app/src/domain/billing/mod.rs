@@ -97,8 +97,10 @@ pub(crate) async fn next_number(
     .await
 }
 
-/// The product as it is sold on a line: `sku`, `name`, unit price, tax rate.
-pub(crate) type SoldProduct<'a> = (&'a str, &'a str, i64, i32);
+/// The product as it is sold on a line: `sku`, `name`, unit price, tax rate,
+/// and its cost price at that moment (kept on the line as `unit_cost`, so a
+/// later change of the product's cost never changes a past margin).
+pub(crate) type SoldProduct<'a> = (&'a str, &'a str, i64, i32, i64);
 
 /// A line about to be written: what the POS sent, the product as sold, and
 /// the line's computed totals.
@@ -109,19 +111,19 @@ pub(crate) type NewLine<'a> = (
 );
 
 /// Inserts a bill's lines (numbered from 1) from arrays: `$1` tenant, `$2`
-/// bill, `$3`–`$14` the columns, as [`bind_bill_lines`] binds them. A
-/// statement may continue with parameters from `$15` on.
+/// bill, `$3`–`$15` the columns, as [`bind_bill_lines`] binds them. A
+/// statement may continue with parameters from `$16` on.
 pub(crate) const INSERT_BILL_LINES: &str =
     "INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
-       quantity, line_discount, bill_discount, net, tax, total) \
+       quantity, line_discount, bill_discount, net, tax, total, unit_cost) \
      SELECT $1, $2, l.line_no, l.product_id, l.sku, l.name, l.unit_price, l.tax_rate_bp, \
-            l.quantity, l.line_discount, l.bill_discount, l.net, l.tax, l.total \
+            l.quantity, l.line_discount, l.bill_discount, l.net, l.tax, l.total, l.unit_cost \
      FROM unnest($3::int[], $4::uuid[], $5::text[], $6::text[], $7::bigint[], $8::int[], $9::bigint[], \
-                 $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[]) \
+                 $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[]) \
        AS l(line_no, product_id, sku, name, unit_price, tax_rate_bp, quantity, line_discount, bill_discount, \
-            net, tax, total)";
+            net, tax, total, unit_cost)";
 
-/// Binds `$1`–`$14` of [`INSERT_BILL_LINES`].
+/// Binds `$1`–`$15` of [`INSERT_BILL_LINES`].
 pub(crate) fn bind_bill_lines<'q>(
     query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     tenant_id: uuid::Uuid,
@@ -154,6 +156,7 @@ pub(crate) fn bind_bill_lines<'q>(
         .bind(column(&|(.., t)| t.net))
         .bind(column(&|(.., t)| t.tax))
         .bind(column(&|(.., t)| t.total))
+        .bind(column(&|(_, p, _)| p.4))
 }
 
 /// Records the lines of a bill in one statement.

@@ -75,6 +75,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             let business = tenant.business_type;
             // The business type picks the modules; the role picks the admin pages.
             let admin: Vec<(&str, &str)> = [
+                (Permission::ViewReports, "/reports", "Reports"),
                 (Permission::ViewMembers, "/members", "Team"),
                 (Permission::ManageSettings, "/settings", "Settings"),
                 (Permission::ViewAudit, "/audit", "Audit"),

@@ -3,12 +3,15 @@ use leptos::prelude::*;
 
 use crate::{
     api::dashboard::dashboard_summary,
-    model::{ChecklistStep, DashboardCounts, TenantView, UserView},
+    model::{ChecklistStep, DashboardCounts, DashboardSales, TenantView, UserView},
+    pricing::Currency,
+    ui::pages::reports::Chart,
 };
 
 #[component]
 pub fn Dashboard(tenant: TenantView, user: UserView) -> impl IntoView {
     let summary = Resource::new(|| (), |_| dashboard_summary());
+    let cur = Currency::new(&tenant.currency);
     // Set only in the browser once the page is interactive (end-to-end tests
     // and people alike can tell a hydrated page from a static one).
     let hydrated = RwSignal::new(false);
@@ -35,7 +38,7 @@ pub fn Dashboard(tenant: TenantView, user: UserView) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="text-slate-500">"Loading counts…"</p> }>
                 {move || Suspend::new(async move {
                     match summary.await {
-                        Ok(counts) => view! { <Counts counts /> }.into_any(),
+                        Ok(counts) => view! { <Counts counts cur /> }.into_any(),
                         Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -45,11 +48,13 @@ pub fn Dashboard(tenant: TenantView, user: UserView) -> impl IntoView {
 }
 
 #[component]
-fn Counts(counts: DashboardCounts) -> impl IntoView {
+fn Counts(counts: DashboardCounts, cur: Currency) -> impl IntoView {
     let recent = counts.recent.clone();
     let checklist = counts.checklist.clone();
+    let sales = counts.sales.clone();
     view! {
         {(!checklist.is_empty()).then(|| view! { <Checklist steps=checklist /> })}
+        {sales.map(|sales| view! { <Sales sales cur /> })}
         <div class="grid grid-cols-1 gap-4 md:grid-cols-3">
             <Stat label="Active members" value=counts.members test_id="count-members" />
             <Stat label="Owners" value=counts.owners test_id="count-owners" />
@@ -75,6 +80,81 @@ fn Counts(counts: DashboardCounts) -> impl IntoView {
                 }
                 .into_any()
             }}
+        </div>
+    }
+}
+
+/// Today's sales, the last 14 days, best sellers and low stock (managers
+/// and above; the server sends them only to them).
+#[component]
+fn Sales(sales: DashboardSales, cur: Currency) -> impl IntoView {
+    let money = move |minor: i64| cur.money(minor);
+    view! {
+        <section class="space-y-4" aria-labelledby="sales-title" data-testid="dashboard-sales">
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h2 id="sales-title" class="text-lg font-semibold">"Today"</h2>
+                <a href="/reports" class="text-sm font-medium text-indigo-700 hover:underline">"All reports"</a>
+            </div>
+            <div class="grid grid-cols-1 gap-4 sm:grid-cols-3">
+                <TextStat label="Sales today" value=money(sales.today_total) test_id="today-total" />
+                <Stat label="Bills today" value=sales.today_bills test_id="today-bills" />
+                <TextStat label="Average basket" value=money(sales.average_basket) test_id="average-basket" />
+            </div>
+            // Open shifts (issue 12, part A): the integrator adds each till's
+            // open shift here, beside today's sales.
+            <div class="rounded-lg border border-slate-200 bg-white p-4">
+                <h3 class="mb-2 font-semibold">"Last 14 days"</h3>
+                <Chart svg=sales.chart_svg.clone() test_id="dashboard-chart" />
+            </div>
+            <div class="grid grid-cols-1 gap-4 md:grid-cols-2">
+                <div class="rounded-lg border border-slate-200 bg-white">
+                    <h3 class="border-b border-slate-200 px-4 py-2 font-semibold">"Best sellers, last 14 days"</h3>
+                    {if sales.top_products.is_empty() {
+                        view! { <p class="px-4 py-3 text-slate-500">"No sales yet. Ring one up at the till."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ol class="divide-y divide-slate-100 text-sm" data-testid="top-products">
+                                {sales.top_products.into_iter().map(|p| view! {
+                                    <li class="flex justify-between gap-4 px-4 py-2">
+                                        <span>{p.label}</span>
+                                        <span class="tabular-nums text-slate-600">{format!("{} × · {}", p.quantity, money(p.revenue))}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any()
+                    }}
+                </div>
+                <div class="rounded-lg border border-slate-200 bg-white">
+                    <h3 class="border-b border-slate-200 px-4 py-2 font-semibold">
+                        {format!("Low stock ({})", sales.low_stock_count)}
+                    </h3>
+                    {if sales.low_stock.is_empty() {
+                        view! { <p class="px-4 py-3 text-slate-500">"Nothing is below its reorder level."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="divide-y divide-slate-100 text-sm" data-testid="low-stock">
+                                {sales.low_stock.into_iter().map(|l| view! {
+                                    <li class="flex justify-between gap-4 px-4 py-2">
+                                        <a href=format!("/products/{}", l.product.id) class="text-indigo-700 hover:underline">{l.product.name}</a>
+                                        <span class="tabular-nums text-slate-600">{format!("{} left", l.product.on_hand)}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <p class="px-4 py-2 text-sm"><a href="/stock/low" class="text-indigo-700 hover:underline">"See all low stock"</a></p>
+                        }.into_any()
+                    }}
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn TextStat(label: &'static str, value: String, test_id: &'static str) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+            <p class="text-sm text-slate-500">{label}</p>
+            <p class="mt-1 text-2xl font-bold tabular-nums" data-testid=test_id>{value}</p>
         </div>
     }
 }
