@@ -89,10 +89,14 @@ async fn verify(app: &TestApp, host: &str, cookie: &str) -> serde_json::Value {
     res.json()
 }
 
+/// A stored link: seq, kind, document, prev_hash, hash, and the content the
+/// database chained for it.
+type Link = (i64, String, Uuid, Vec<u8>, Vec<u8>, Option<String>);
+
 /// The business's links in order, each checked against the one before it and
 /// against an independent hash of the content the database says it chained.
 async fn links_follow_each_other(app: &TestApp, tenant: Uuid) -> Vec<(i64, String, Uuid)> {
-    let rows: Vec<(i64, String, Uuid, Vec<u8>, Vec<u8>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<Link> = sqlx::query_as(
         "SELECT seq, kind, document_id, prev_hash, hash, chain_document_content(kind, tenant_id, document_id) \
          FROM document_chain WHERE tenant_id = $1 ORDER BY seq",
     )
