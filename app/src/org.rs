@@ -453,3 +453,26 @@ mod tests {
         assert_eq!(currency_minor_units("XXX"), None);
     }
 }
+
+/// The business's document chain as checked just now (`chain/verify`): every
+/// finalized bill, credit note and Z report is a link (migration 0017).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// Links checked, from the first: all of them when the chain is whole,
+    /// else those before the first broken one.
+    pub links: i64,
+    /// The head's hash (hex) when the chain is whole.
+    pub head: Option<String>,
+    pub broken: Option<BrokenLink>,
+}
+
+/// The first link that does not hold, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenLink {
+    /// Its place in the chain (none for a document missing from the chain).
+    pub seq: Option<i64>,
+    /// The document it is about, as people call it (`INV-000042`), when known.
+    pub document: Option<String>,
+    pub document_id: Option<Uuid>,
+    pub problem: String,
+}

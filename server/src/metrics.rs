@@ -8,7 +8,9 @@
 //!   a rule (`refused`: sold out, over the discount limit…) or failed (`failed`);
 //! - `shopfloor_db_pool_connections{pool,state}`: open and idle connections of
 //!   the tenant and owner pools (and the read replica's, when configured),
-//!   read at each scrape.
+//!   read at each scrape;
+//! - `shopfloor_tenant_cache_lookups_total{result}`: host → business lookups
+//!   answered by this instance's cache (`hit`) or sent to the database (`miss`).
 use std::{sync::Arc, time::Instant};
 
 use axum::{
@@ -46,6 +48,11 @@ struct CheckoutLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CacheLabels {
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     pool: &'static str,
     state: &'static str,
@@ -58,6 +65,10 @@ pub struct Metrics {
     requests: Family<RequestLabels, Histogram>,
     checkouts: Family<CheckoutLabels, Counter>,
     pool: Family<PoolLabels, Gauge>,
+    tenant_cache: Family<CacheLabels, Counter>,
+    /// Held while a scrape copies the cache's totals into the counters, so two
+    /// scrapes at once cannot both add the same lookups.
+    scraping: Arc<std::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -90,11 +101,19 @@ impl Metrics {
             "Database connections of each pool, open and idle",
             pool.clone(),
         );
+        let tenant_cache = Family::<CacheLabels, Counter>::default();
+        registry.register(
+            "shopfloor_tenant_cache_lookups",
+            "Host to business lookups: answered by this instance's cache (hit) or by the database (miss)",
+            tenant_cache.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             requests,
             checkouts,
             pool,
+            tenant_cache,
+            scraping: Arc::default(),
         }
     }
 
@@ -121,6 +140,12 @@ impl Metrics {
 
     /// The text exposition, with `db`'s pool gauges read now.
     pub fn render(&self, db: &app::tenancy::Db) -> String {
+        let _scraping = self.scraping.lock().unwrap_or_else(|e| e.into_inner());
+        let stats = db.tenant_cache().stats();
+        for (result, total) in [("hit", stats.hits), ("miss", stats.misses)] {
+            let counter = self.tenant_cache.get_or_create(&CacheLabels { result });
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
         let pools = [
             ("tenant", Some(db.login_pool())),
             ("owner", Some(db.session_pool())),

@@ -1,4 +1,4 @@
-//! `settings/*`, `members/*`, `invites/*`, `audit/*`: running the business's
+//! `settings/*`, `members/*`, `invites/*`, `audit/*`, `chain/verify`: running the business's
 //! team and profile. The rules live in `domain::org`; these are thin shims.
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -7,15 +7,15 @@ use crate::{
     error::AppError,
     model::Role,
     org::{
-        AuditFilter, AuditRow, BusinessSettings, CreatedInvitation, InvitationPreview, InvitationView,
-        MemberView,
+        AuditFilter, AuditRow, BusinessSettings, ChainReport, CreatedInvitation, InvitationPreview,
+        InvitationView, MemberView,
     },
 };
 
 #[cfg(feature = "ssr")]
 use super::context::{finish, RequestCtx};
 #[cfg(feature = "ssr")]
-use crate::domain::org::{audit_trail, invitations, members, settings};
+use crate::domain::org::{audit_trail, document_chain, invitations, members, settings};
 
 /// The business profile and rules (owners and admins).
 #[server(endpoint = "settings/get", prefix = "/api")]
@@ -250,6 +250,20 @@ pub async fn list_audit(filter: AuditFilter) -> Result<Vec<AuditRow>, AppError> 
         async {
             RequestCtx::load()?
                 .in_tenant(async |tx| Ok(audit_trail::list(tx, &filter).await?))
+                .await
+        }
+        .await,
+    )
+}
+
+/// Whether the chain of finalized documents is whole, and the first broken
+/// link if not (owners and admins).
+#[server(endpoint = "chain/verify", prefix = "/api")]
+pub async fn verify_document_chain() -> Result<ChainReport, AppError> {
+    finish(
+        async {
+            RequestCtx::load()?
+                .in_tenant(async |tx| Ok(document_chain::verify(tx).await?))
                 .await
         }
         .await,

@@ -48,6 +48,18 @@ struct Inner {
     trusted: AtomicBool,
     /// How long an entry is used, in milliseconds (0: the default [`TTL`]).
     ttl_ms: AtomicU64,
+    /// Lookups answered from the cache, and those that went to the database
+    /// (for the metrics: a low hit share means entries are cleared or expire
+    /// faster than hosts come back).
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// How often the cache answered, since the server started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
 }
 
 /// Cheap to clone; every clone is the same cache.
@@ -57,6 +69,25 @@ pub struct TenantCache(Arc<Inner>);
 impl TenantCache {
     /// The remembered tenant of `slug`, if fresh and the cache is trusted.
     pub fn get(&self, slug: &str) -> Option<CachedTenant> {
+        let found = self.lookup(slug);
+        let counter = if found.is_some() {
+            &self.0.hits
+        } else {
+            &self.0.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Lookups so far: answered here, or sent to the database.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.0.hits.load(Ordering::Relaxed),
+            misses: self.0.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    fn lookup(&self, slug: &str) -> Option<CachedTenant> {
         if !self.0.trusted.load(Ordering::Acquire) {
             return None;
         }
@@ -150,6 +181,8 @@ mod tests {
         assert!(cache.get("acme").is_none());
         cache.set_trusted(true);
         assert!(cache.get("acme").is_none());
+        // Every lookup counted: one answered here, three sent to the database.
+        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 3 });
     }
 
     #[test]

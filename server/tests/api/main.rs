@@ -6,6 +6,7 @@ mod accounts;
 mod barriers;
 mod billing;
 mod catalog;
+mod chain;
 mod csv_transfer;
 mod dashboard;
 mod distribution;

@@ -75,6 +75,11 @@ async fn requests_are_counted_by_route_pattern_and_checkouts_by_outcome() {
         None,
         "{text}"
     );
+    // Every request on acme's host looked its business up: in this instance's
+    // cache or in the database.
+    let hits = series(&text, "shopfloor_tenant_cache_lookups_total{result=\"hit\"}").unwrap_or(0.0);
+    let misses = series(&text, "shopfloor_tenant_cache_lookups_total{result=\"miss\"}").unwrap_or(0.0);
+    assert!(hits + misses >= 4.0, "{text}");
     let open = series(
         &text,
         "shopfloor_db_pool_connections{pool=\"tenant\",state=\"open\"}",

@@ -2,6 +2,7 @@
 //! trail, the whole-tenant export, and the platform console's narrow view.
 pub mod audit_trail;
 pub mod audit_words;
+pub mod document_chain;
 pub mod invitations;
 pub mod members;
 pub mod platform;

@@ -1,11 +1,11 @@
 //! `/audit`: who did what and when (owners and admins), with a CSV export of
-//! exactly what the filters select.
+//! exactly what the filters select, and the check of the document chain.
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::org::{list_audit, list_audit_actions, list_members},
-    org::AuditFilter,
+    api::org::{list_audit, list_audit_actions, list_members, VerifyDocumentChain},
+    org::{AuditFilter, ChainReport},
     permissions::Permission,
     ui::{pages::member_only::MemberOnly, role_can},
 };
@@ -85,6 +85,7 @@ fn Audit() -> impl IntoView {
                 "Download CSV"
             </a>
         </div>
+        <ChainCheck />
         <div class="mb-3 flex flex-wrap items-end gap-2 text-sm">
             <label class="space-y-1">
                 <span class="block text-xs text-slate-500">"Who"</span>
@@ -159,5 +160,65 @@ fn Audit() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The chain of finalized documents (bills, credit notes, Z reports): checked
+/// on request, since it recomputes every link.
+#[component]
+fn ChainCheck() -> impl IntoView {
+    let verify = ServerAction::<VerifyDocumentChain>::new();
+    view! {
+        <section class="mb-4 rounded-lg border border-slate-200 bg-white p-3 text-sm" aria-labelledby="chain-title">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <div>
+                    <h2 id="chain-title" class="font-semibold">"Document chain"</h2>
+                    <p class="text-xs text-slate-500">
+                        "Every finalized bill, credit note and Z report is hashed together with the one before it: an edit made behind the app's back breaks the chain."
+                    </p>
+                </div>
+                <ActionForm action=verify>
+                    <button type="submit" class="rounded-md border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-100" data-testid="chain-verify">
+                        {move || if verify.pending().get() { "Checking…" } else { "Check the chain" }}
+                    </button>
+                </ActionForm>
+            </div>
+            {move || verify.value().get().map(|result| match result {
+                Ok(report) => chain_verdict(report).into_any(),
+                Err(e) => view! { <p role="alert" class="mt-2 text-red-700">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+fn chain_verdict(report: ChainReport) -> impl IntoView {
+    match report.broken {
+        None => {
+            let head = report
+                .head
+                .map(|h| format!(" Last link {}…", &h[..h.len().min(16)]));
+            view! {
+                <p class="mt-2 text-emerald-700" role="status" data-testid="chain-result">
+                    {format!("The chain is whole: {} documents.{}", report.links, head.unwrap_or_default())}
+                </p>
+            }
+            .into_any()
+        }
+        Some(link) => {
+            let place = link
+                .seq
+                .map(|s| format!("link {s}"))
+                .unwrap_or_else(|| "outside the chain".into());
+            let document = link.document.unwrap_or_else(|| "a document".into());
+            view! {
+                <p class="mt-2 font-medium text-red-700" role="alert" data-testid="chain-result">
+                    {format!(
+                        "The chain is broken at {place} ({document}): {}. The {} links before it hold.",
+                        link.problem, report.links,
+                    )}
+                </p>
+            }
+            .into_any()
+        }
     }
 }
