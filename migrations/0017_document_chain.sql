@@ -120,6 +120,27 @@ CREATE FUNCTION chain_document_content(p_kind text, p_tenant uuid, p_id uuid) RE
         )::text
         FROM credit_notes c
         WHERE c.tenant_id = p_tenant AND c.id = p_id)
+    WHEN 'z_report' THEN (
+        SELECT jsonb_build_object(
+            'kind', 'z_report', 'id', s.id, 'z_number', s.z_number, 'till_id', s.till_id,
+            'cashier_id', s.cashier_id, 'opened_at', chain_instant(s.opened_at),
+            'opening_float', s.opening_float,
+            'closed_at', chain_instant(s.closed_at), 'closed_by', s.closed_by,
+            'bills', s.bills, 'sales_total', s.sales_total, 'refunds_total', s.refunds_total,
+            'change_given', s.change_given, 'cash_in', s.cash_in, 'cash_out', s.cash_out,
+            'expected_cash', s.expected_cash, 'counted_cash', s.counted_cash,
+            'expected_total', s.expected_total, 'counted_total', s.counted_total,
+            'counts', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                           'method', c.method, 'expected', c.expected, 'counted', c.counted,
+                           'difference', c.difference) ORDER BY c.method), '[]')
+                         FROM shift_counts c WHERE c.tenant_id = s.tenant_id AND c.shift_id = s.id),
+            'cash', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                         'seq', m.seq, 'kind', m.kind, 'amount', m.amount, 'reason', m.reason,
+                         'actor_id', m.actor_id, 'at', chain_instant(m.at)) ORDER BY m.seq), '[]')
+                       FROM shift_cash m WHERE m.tenant_id = s.tenant_id AND m.shift_id = s.id)
+        )::text
+        FROM shifts s
+        WHERE s.tenant_id = p_tenant AND s.id = p_id AND s.status = 'closed')
     END
 $$;
 
@@ -171,6 +192,10 @@ CREATE CONSTRAINT TRIGGER bills_chain AFTER UPDATE OF status ON bills
 CREATE CONSTRAINT TRIGGER credit_notes_chain AFTER INSERT ON credit_notes
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION chain_link_document('credit_note');
+CREATE CONSTRAINT TRIGGER shifts_chain AFTER UPDATE OF status ON shifts
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (OLD.status = 'open' AND NEW.status = 'closed')
+    EXECUTE FUNCTION chain_link_document('z_report');
 
 -- Recomputes the current business's chain from its documents. One row: the
 -- links checked, and the first broken one if any (its sequence number, kind,
@@ -225,6 +250,8 @@ BEGIN
          WHERE b.tenant_id = tenant AND b.status = 'finalized'
         UNION ALL
         SELECT 'credit_note', c.id, c.created_at FROM credit_notes c WHERE c.tenant_id = tenant
+        UNION ALL
+        SELECT 'z_report', s.id, s.closed_at FROM shifts s WHERE s.tenant_id = tenant AND s.status = 'closed'
     ) d
     WHERE NOT EXISTS (SELECT 1 FROM document_chain l
                        WHERE l.tenant_id = tenant AND l.kind = d.kind AND l.document_id = d.id)
@@ -250,6 +277,8 @@ BEGIN
             SELECT 'bill' AS kind, tenant_id, id, finalized_at AS at, number FROM bills WHERE status = 'finalized'
             UNION ALL
             SELECT 'credit_note', tenant_id, id, created_at, number FROM credit_notes
+            UNION ALL
+            SELECT 'z_report', tenant_id, id, closed_at, z_number FROM shifts WHERE status = 'closed'
         ) d ORDER BY tenant_id, at, kind, number
     LOOP
         PERFORM set_config('app.tenant_id', doc.tenant_id::text, true);

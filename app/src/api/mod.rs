@@ -16,5 +16,5 @@ pub mod org_export;
 pub mod platform;
 pub mod pos;
 pub mod profile;
-pub mod shifts;
 pub mod reports;
+pub mod shifts;

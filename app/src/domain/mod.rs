@@ -16,7 +16,7 @@ pub mod inventory;
 pub mod org;
 pub mod password;
 pub mod profile;
-pub mod shifts;
 pub mod reports;
+pub mod shifts;
 pub use crate::permissions;
 pub mod throttle;

@@ -76,6 +76,7 @@ async fn refund_one(app: &TestApp, tenant: Uuid, who: &Actor, bill: Uuid) -> Res
         reason: "Returned".into(),
         refund_method: PaymentMethod::Cash,
         restock: true,
+        till_id: None,
     };
     let id = credit::create_credit_note(&mut tx.acting(*who), &input).await?;
     tx.commit().await.unwrap();
@@ -325,6 +326,7 @@ async fn the_chain_stays_linear_and_gapless_under_two_hundred_concurrent_sales()
                 reason: "Returned".into(),
                 refund_method: PaymentMethod::Card,
                 restock: true,
+                till_id: None,
             };
             credit::create_credit_note(&mut tx.acting(acme_owner), &input)
                 .await

@@ -409,6 +409,57 @@ async fn a_closed_shift_its_counts_and_cash_cannot_be_changed_even_by_a_raw_quer
 }
 
 #[tokio::test]
+async fn a_z_report_is_a_link_of_the_chain_and_an_edit_behind_the_triggers_is_found() {
+    let app = spawn_app().await;
+    let owner = Till::sign_in(&app, ACME, ACME_OWNER).await;
+    let product = owner.product("CHAIN-Z").await;
+    let till = owner.till("Till 1").await;
+    let shift = owner.open_ok(&till, "10").await;
+    let sold = owner.sell_cash(Some(&till), "chain-z-sale-1", &product).await;
+    assert_eq!(sold.status, StatusCode::OK, "{}", sold.body);
+    assert_eq!(
+        owner.cash(&shift, "out", "2", "Milk").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(owner.close(&shift, "10.50").await.status, StatusCode::OK);
+
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM document_chain WHERE tenant_id = $1 ORDER BY seq")
+            .bind(app.acme)
+            .fetch_all(&app.admin)
+            .await
+            .unwrap();
+    assert_eq!(kinds, ["bill", "z_report"]);
+    let report = owner.post("/api/chain/verify", &[]).await.json();
+    assert_eq!(report["links"], 2, "{report}");
+    assert!(report["broken"].is_null(), "{report}");
+
+    // The counted cash raised behind every trigger, as a superuser.
+    let mut conn = app.admin.acquire().await.unwrap();
+    sqlx::query("SET session_replication_role = replica")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE shift_counts SET counted = counted + 300, difference = difference + 300 WHERE shift_id = $1 AND method = 'cash'")
+        .bind(Uuid::parse_str(&shift).unwrap())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("SET session_replication_role = origin")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let report = owner.post("/api/chain/verify", &[]).await.json();
+    assert_eq!(report["broken"]["seq"], 2, "{report}");
+    assert_eq!(report["broken"]["document"], "Z-000001", "{report}");
+    assert_eq!(
+        report["broken"]["problem"],
+        "document changed after it was chained"
+    );
+}
+
+#[tokio::test]
 async fn cashiers_run_their_own_shifts_and_managers_close_any() {
     let app = spawn_app().await;
     let owner = Till::sign_in(&app, ACME, ACME_OWNER).await;

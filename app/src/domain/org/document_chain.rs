@@ -57,6 +57,7 @@ async fn document_name(tx: &mut TenantCtx<'_>, kind: &str, id: Uuid) -> Result<O
     let number: Option<i64> = match kind {
         "bill" => sqlx::query_scalar("SELECT number FROM bills WHERE id = $1"),
         "credit_note" => sqlx::query_scalar("SELECT number FROM credit_notes WHERE id = $1"),
+        "z_report" => sqlx::query_scalar("SELECT z_number FROM shifts WHERE id = $1"),
         _ => return Ok(None),
     }
     .bind(id)
@@ -65,6 +66,7 @@ async fn document_name(tx: &mut TenantCtx<'_>, kind: &str, id: Uuid) -> Result<O
     .flatten();
     Ok(number.map(|n| match kind {
         "bill" => crate::model::bill_number(n),
+        "z_report" => crate::model::z_number(n),
         _ => crate::model::credit_note_number(n),
     }))
 }
