@@ -130,6 +130,9 @@ pub struct DashboardSales {
     /// how many there are in all.
     pub low_stock: Vec<LowStockItem>,
     pub low_stock_count: i64,
+    /// The active tills, oldest first, each with its open shift if any.
+    #[serde(default)]
+    pub tills: Vec<TillView>,
 }
 
 /// How the sales report groups bills.
@@ -943,4 +946,8 @@ pub struct ShiftReport {
     pub counted_total: Option<i64>,
     pub methods: Vec<ShiftMethodFigures>,
     pub cash: Vec<ShiftCashView>,
+    /// A Z's place in the business's document chain and its hash, printed
+    /// so a paper copy anchors the chain (`57 · 3fa2b1c4…`); none for an X.
+    #[serde(default)]
+    pub chain_link: Option<String>,
 }

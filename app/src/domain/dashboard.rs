@@ -66,11 +66,9 @@ pub async fn counts(tx: &mut TenantCtx<'_>) -> Result<DashboardCounts, ReportErr
     })
 }
 
-/// Today's sales, the last 14 days as a chart, best sellers and low stock
-/// (the same queries as the reports, so the figures agree with them).
-//
-// Open shifts (issue 12, part A) are added here by the shifts work: a list
-// of each till's open shift beside today's sales.
+/// Today's sales, the last 14 days as a chart, best sellers, low stock (the
+/// same queries as the reports, so the figures agree with them) and every
+/// till's open shift.
 async fn sales_figures(tx: &mut TenantCtx<'_>) -> Result<DashboardSales, ReportError> {
     let period = reports::Period::resolve(tx, "", "").await?;
     let period = reports::Period {
@@ -87,6 +85,12 @@ async fn sales_figures(tx: &mut TenantCtx<'_>) -> Result<DashboardSales, ReportE
             crate::domain::inventory::InventoryError::Db(db) => ReportError::Db(db),
             other => ReportError::Invalid(other.to_string()),
         })?;
+    let tills = crate::domain::shifts::tills::list_tills(tx, false)
+        .await
+        .map_err(|e| match e {
+            crate::domain::shifts::ShiftError::Db(db) => ReportError::Db(db),
+            other => ReportError::Invalid(other.to_string()),
+        })?;
     Ok(DashboardSales {
         today_bills: today.bills,
         today_total: today.total,
@@ -96,6 +100,7 @@ async fn sales_figures(tx: &mut TenantCtx<'_>) -> Result<DashboardSales, ReportE
         last_days: report.rows,
         low_stock_count: low.len() as i64,
         low_stock: low.into_iter().take(TOP).collect(),
+        tills,
     })
 }
 

@@ -433,6 +433,11 @@ async fn a_z_report_is_a_link_of_the_chain_and_an_edit_behind_the_triggers_is_fo
     let report = owner.post("/api/chain/verify", &[]).await.json();
     assert_eq!(report["links"], 2, "{report}");
     assert!(report["broken"].is_null(), "{report}");
+    // The Z carries its link, printed with it: the head of the chain on paper.
+    let z = owner.get(&shift).await.json();
+    let link = z["chain_link"].as_str().unwrap_or_default().to_owned();
+    assert!(link.starts_with("2 · "), "{z}");
+    assert_eq!(link.trim_start_matches("2 · "), report["head"].as_str().unwrap());
 
     // The counted cash raised behind every trigger, as a superuser.
     let mut conn = app.admin.acquire().await.unwrap();
@@ -933,4 +938,32 @@ async fn wait_for_bills(app: &TestApp, at_least: i64) {
         n >= at_least
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_each_till_and_its_open_shift_to_managers_of_that_business_only() {
+    let app = spawn_app().await;
+    let owner = Till::sign_in(&app, ACME, ACME_OWNER).await;
+    let front = owner.till("Front counter").await;
+    owner.till("Back counter").await;
+    owner.open_ok(&front, "20").await;
+
+    let page = app.get(ACME, "/", Some(&owner.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("data-testid=\"dashboard-tills\""),
+        "{}",
+        page.body
+    );
+    let tills = &page.body[page.body.find("dashboard-tills").unwrap()..];
+    let front_at = tills.find("Front counter").expect("the first till");
+    let back_at = tills.find("Back counter").expect("the second till");
+    assert!(front_at < back_at, "oldest first");
+    assert!(tills[front_at..back_at].contains("Open since"), "{tills}");
+    assert!(tills[back_at..].contains("No open shift"), "{tills}");
+
+    let globex = Till::sign_in(&app, GLOBEX, GLOBEX_OWNER).await;
+    let theirs = app.get(GLOBEX, "/", Some(&globex.cookie)).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(!theirs.body.contains("Front counter"), "{}", theirs.body);
 }

@@ -118,6 +118,7 @@ struct ShiftRow {
     counted_cash: Option<i64>,
     expected_total: Option<i64>,
     counted_total: Option<i64>,
+    chain_link: Option<String>,
 }
 
 /// Whether `actor` may see the shift of `cashier_id`: their own, or any for
@@ -149,7 +150,10 @@ async fn build_report(
                 (SELECT coalesce(nullif(c.display_name, ''), c.email) FROM users c WHERE c.id = s.closed_by) \
                   AS closed_by, \
                 s.opening_float, s.z_number, s.bills, s.sales_total, s.refunds_total, s.change_given, \
-                s.cash_in, s.cash_out, s.expected_cash, s.counted_cash, s.expected_total, s.counted_total \
+                s.cash_in, s.cash_out, s.expected_cash, s.counted_cash, s.expected_total, s.counted_total, \
+                (SELECT d.seq || ' · ' || encode(d.hash, 'hex') FROM document_chain d \
+                  WHERE d.tenant_id = s.tenant_id AND d.kind = 'z_report' AND d.document_id = s.id) \
+                  AS chain_link \
          FROM shifts s \
          JOIN tills t ON t.tenant_id = s.tenant_id AND t.id = s.till_id \
          JOIN users u ON u.id = s.cashier_id \
@@ -183,6 +187,7 @@ async fn build_report(
         counted_cash,
         expected_total,
         counted_total,
+        chain_link,
     } = row;
     if viewer.is_some_and(|actor| !may_see(actor, cashier_id)) {
         return Err(ShiftError::NotAllowed(
@@ -238,6 +243,7 @@ async fn build_report(
         counted_total: None,
         methods: Vec::new(),
         cash,
+        chain_link,
     };
     if status == "closed" {
         // The figures as the close fixed them; never summed again.

@@ -281,6 +281,11 @@ pub(crate) async fn close_shift_at(
     .bind(counted_total)
     .fetch_one(tx.conn())
     .await?;
+    // The Z joins the document chain now rather than at commit, so the report
+    // answered (and printed) right after the close carries its link.
+    sqlx::query("SET CONSTRAINTS shifts_chain IMMEDIATE")
+        .execute(tx.conn())
+        .await?;
     audit::record(
         tx,
         AuditEntry::new("shift.closed", "shift")

@@ -100,8 +100,7 @@ fn Sales(sales: DashboardSales, cur: Currency) -> impl IntoView {
                 <Stat label="Bills today" value=sales.today_bills test_id="today-bills" />
                 <TextStat label="Average basket" value=money(sales.average_basket) test_id="average-basket" />
             </div>
-            // Open shifts (issue 12, part A): the integrator adds each till's
-            // open shift here, beside today's sales.
+            <Tills tills=sales.tills.clone() />
             <div class="rounded-lg border border-slate-200 bg-white p-4">
                 <h3 class="mb-2 font-semibold">"Last 14 days"</h3>
                 <Chart svg=sales.chart_svg.clone() test_id="dashboard-chart" />
@@ -210,4 +209,35 @@ fn Checklist(steps: Vec<ChecklistStep>) -> impl IntoView {
             </ol>
         </section>
     }
+}
+
+/// Every active till and its open shift (managers close a forgotten one from
+/// its page).
+#[component]
+fn Tills(tills: Vec<crate::model::TillView>) -> impl IntoView {
+    (!tills.is_empty()).then(|| {
+        view! {
+            <div class="rounded-lg border border-slate-200 bg-white">
+                <h3 class="flex items-baseline justify-between border-b border-slate-200 px-4 py-2 font-semibold">
+                    "Tills"
+                    <a href="/shifts" class="text-sm font-medium text-indigo-700 hover:underline">"Shifts"</a>
+                </h3>
+                <ul class="divide-y divide-slate-100 text-sm" data-testid="dashboard-tills">
+                    {tills.into_iter().map(|t| view! {
+                        <li class="flex flex-wrap justify-between gap-x-4 px-4 py-2">
+                            <span class="font-medium">{t.name}</span>
+                            {match t.open_shift {
+                                Some(shift) => view! {
+                                    <a href=format!("/shifts/{}", shift.id) class="text-indigo-700 hover:underline">
+                                        {format!("Open since {}, {}", shift.opened_at, shift.cashier)}
+                                    </a>
+                                }.into_any(),
+                                None => view! { <span class="text-slate-500">"No open shift"</span> }.into_any(),
+                            }}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    })
 }

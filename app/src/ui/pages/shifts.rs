@@ -328,6 +328,11 @@ fn ReportCard(report: ShiftReport) -> impl IntoView {
                     <ul>{cash_rows}</ul>
                 </div>
             })}
+            {report.chain_link.clone().map(|link| view! {
+                <p class="break-all border-t border-slate-200 pt-2 font-mono text-xs text-slate-500" data-testid="report-chain">
+                    {format!("Chain link {link}")}
+                </p>
+            })}
         </div>
     }
 }
