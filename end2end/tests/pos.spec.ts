@@ -142,8 +142,16 @@ test('a credit note returns goods to stock', async ({ page }) => {
   await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
   await page.getByLabel('Return quantity for line 1').fill('1');
   await page.getByLabel('Reason').fill('Chipped');
+  // Paid out of Till 1's drawer: its open shift records the refund.
+  await page.getByLabel('Refund from till').selectOption({ label: 'Till 1' });
   await page.getByRole('button', { name: 'Issue credit note' }).click();
   await expect(page.getByTestId('credit-notes')).toContainText('Chipped');
+
+  await gotoHydrated(page, tenantUrl('acme', '/shifts'));
+  await page.getByTestId('till-rows').locator('li', { hasText: 'Till 1' }).getByRole('link', { name: 'X report' }).click();
+  await expect(page.getByTestId('report-title')).toHaveText('X report (shift so far)');
+  const refunds = await page.getByTestId('report-refunds').innerText();
+  expect(parseFloat(refunds.replace(/[^0-9.]/g, ''))).toBeGreaterThanOrEqual(4);
 
   await gotoHydrated(page, tenantUrl('acme', '/products'));
   await page.getByTestId('product-search').fill(sku.toLowerCase());

@@ -4,3 +4,4 @@ pub mod email_receipt;
 pub mod form;
 pub mod layout;
 pub mod live;
+pub mod remembered_till;

@@ -351,6 +351,28 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
     let reason = RwSignal::new(String::new());
     let method = RwSignal::new("cash".to_string());
     let restock = RwSignal::new(true);
+    // The tills with an open shift, loaded after hydration (so the server's
+    // form and the hydrated one match): a refund paid out of a till's drawer
+    // is recorded on its shift, and its Z counts it. Default: this browser's
+    // till, when it is open.
+    let open_tills = RwSignal::new(Vec::<(String, String)>::new());
+    let till = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = crate::api::shifts::list_tills(false).await {
+                let open: Vec<(String, String)> = list
+                    .into_iter()
+                    .filter(|t| t.open_shift.is_some())
+                    .map(|t| (t.id.to_string(), t.name))
+                    .collect();
+                let mine = crate::ui::components::remembered_till::remembered().map(|id| id.to_string());
+                if let Some(mine) = mine.filter(|m| open.iter().any(|(id, _)| id == m)) {
+                    till.set(mine);
+                }
+                open_tills.set(open);
+            }
+        });
+    });
     let bill_id = bill.id;
     let rows = quantities.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -368,7 +390,7 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
             reason: reason.get_untracked(),
             refund_method: method.get_untracked(),
             restock: restock.get_untracked().then(|| "on".to_string()),
-            till_id: None,
+            till_id: uuid::Uuid::parse_str(&till.get_untracked()).ok(),
         });
     };
     view! {
@@ -407,6 +429,18 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
                     "Return goods to stock"
                 </label>
             </div>
+            {move || (!open_tills.get().is_empty()).then(|| view! {
+                <label class="flex flex-wrap items-center gap-2">
+                    <span>"Paid out of"</span>
+                    <select aria-label="Refund from till" class="rounded-md border border-slate-300 px-2 py-1" on:change=move |ev| till.set(event_target_value(&ev))>
+                        <option value="" selected=move || till.get().is_empty()>"No till (back office)"</option>
+                        {open_tills.get().into_iter().map(|(id, name)| {
+                            let selected = id.clone();
+                            view! { <option value=id selected=move || till.get() == selected>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
             <FormError value=credit.value() />
             <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50" disabled=move || credit.pending().get()>
                 "Issue credit note"

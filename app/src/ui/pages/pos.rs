@@ -142,23 +142,6 @@ fn commit_focused_field() {
     }
 }
 
-/// Where this browser remembers the till it sells on.
-#[cfg(feature = "hydrate")]
-const REMEMBERED_TILL: &str = "shopfloor.till";
-
-#[cfg(feature = "hydrate")]
-fn remembered_till() -> Option<Uuid> {
-    let storage = web_sys::window()?.local_storage().ok()??;
-    storage.get_item(REMEMBERED_TILL).ok()??.parse().ok()
-}
-
-fn remember_till(_id: Uuid) {
-    #[cfg(feature = "hydrate")]
-    if let Some(Ok(Some(storage))) = web_sys::window().map(|w| w.local_storage()) {
-        let _ = storage.set_item(REMEMBERED_TILL, &_id.to_string());
-    }
-}
-
 #[component]
 fn Till() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_pos_settings());
@@ -169,7 +152,7 @@ fn Till() -> impl IntoView {
     let chosen = RwSignal::new(None::<Uuid>);
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        if let Some(id) = remembered_till() {
+        if let Some(id) = crate::ui::components::remembered_till::remembered() {
             chosen.set(Some(id));
         }
     });
@@ -239,7 +222,7 @@ fn TillGate(
                                         }
                                         aria-pressed=move || (current.get() == Some(id)).to_string()
                                         on:click=move |_| {
-                                            remember_till(id);
+                                            crate::ui::components::remembered_till::remember(id);
                                             chosen.set(Some(id));
                                         }
                                     >
