@@ -1,5 +1,9 @@
 //! Integration tests: the real router against a real PostgreSQL, two tenants
 //! per test, one database per test (copied from a migrated template).
+//! Tests that start server processes or clusters of their own and load the
+//! machine live in the `load` binary (tests/load).
+// Shared with the `load` test binary, which uses parts the quick tests do not.
+#[allow(dead_code)]
 mod helpers;
 
 mod accounts;
@@ -10,9 +14,7 @@ mod chain;
 mod csv_transfer;
 mod dashboard;
 mod distribution;
-mod embedded;
 mod error_reports;
-mod faults;
 mod http_assets;
 mod http_catalog;
 mod http_security;
@@ -24,10 +26,8 @@ mod metrics;
 mod organizations;
 mod passwords;
 mod pool_hygiene;
-mod processes;
 mod realtime;
 mod receipts;
-mod replica;
 mod reports;
 mod roles;
 mod shifts;
@@ -36,4 +36,3 @@ mod ssr_pages;
 mod tenant_restore;
 mod till;
 mod till_search;
-mod two_instances;

@@ -237,6 +237,7 @@ async fn resume_replay(standby: &PgPool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primary() {
+    let _turn = crate::one_at_a_time().await;
     let mut pair = Pair::start().await;
     let owner_opts = pair.primary().connect_options(SUPERUSER, DATABASE);
     let tenant_login = pair.primary().connect_options(APP_LOGIN_ROLE, DATABASE);
@@ -373,6 +374,7 @@ async fn bill_lists_read_from_the_replica_per_tenant_and_fall_back_to_the_primar
 /// resumes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_binary_reads_bill_lists_from_shopfloor_replica_url() {
+    let _turn = crate::one_at_a_time().await;
     let pair = Pair::start().await;
     let owner_opts = pair.primary().connect_options(SUPERUSER, DATABASE);
     let tenant_login = pair.primary().connect_options(APP_LOGIN_ROLE, DATABASE);

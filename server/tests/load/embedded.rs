@@ -46,6 +46,7 @@ fn children_of(parent: i32) -> Vec<i32> {
 
 #[test]
 fn embedded_cluster_restarts_after_a_crash_and_keeps_its_data() {
+    let _turn = crate::one_at_a_time_blocking();
     let dir = scratch_dir();
     let rt = tokio::runtime::Runtime::new().unwrap();
 

@@ -435,6 +435,7 @@ async fn assert_books(admin: &PgPool, shops: &[Shop], sales: &[Sale], tally: &Ta
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_killed_mid_checkout_loses_nothing_and_doubles_nothing() {
+    let _turn = crate::one_at_a_time().await;
     let app = spawn_app().await;
     let cluster = admin_url();
     let mut server = ServerProcess::start(
@@ -549,11 +550,13 @@ enum Outage {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restarted_under_load_answers_503_then_recovers_without_a_restart() {
+    let _turn = crate::one_at_a_time().await;
     outage_under_load(Outage::Restart).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_crashed_under_load_answers_503_then_recovers_without_a_restart() {
+    let _turn = crate::one_at_a_time().await;
     outage_under_load(Outage::Crash).await;
 }
 
@@ -733,6 +736,7 @@ async fn outage_under_load(how: Outage) {
 /// good, or expired sessions pile up until the next restart.
 #[tokio::test]
 async fn expired_session_cleanup_survives_a_failed_round() {
+    let _turn = crate::one_at_a_time().await;
     let app = spawn_app().await;
     let cleanup =
         server::routes::spawn_session_cleanup_every(app.db.session_pool().clone(), Duration::from_millis(20));

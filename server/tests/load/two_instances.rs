@@ -42,6 +42,7 @@ fn other(instance: &str) -> &'static str {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_share_sessions_live_events_and_suspensions_behind_one_address() {
+    let _turn = crate::one_at_a_time().await;
     let Some(haproxy) = haproxy_binary() else {
         assert_ne!(
             std::env::var("CI").as_deref(),
