@@ -115,6 +115,7 @@ async fn shared_table_privileges(admin: &PgPool) -> Vec<String> {
 /// own members (the member check compares the epoch). Nothing on sessions,
 /// throttling, password resets, the platform audit or anyone's password.
 const SHARED_TABLE_ALLOW_LIST: &[&str] = &[
+    "public.tenants.books_lock_date: UPDATE",
     "public.tenants.business_type: UPDATE",
     "public.tenants.cashier_discount_limit_bp: UPDATE",
     "public.tenants.currency: UPDATE",

@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod barriers;
 mod billing;
+mod books;
 mod catalog;
 mod chain;
 mod csv_transfer;
