@@ -951,3 +951,217 @@ pub struct ShiftReport {
     #[serde(default)]
     pub chain_link: Option<String>,
 }
+
+/// What a ledger account holds; decides which side its balance is normally on
+/// and which statement shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountKind {
+    Asset,
+    Liability,
+    Equity,
+    Income,
+    Expense,
+}
+
+impl AccountKind {
+    pub const ALL: [AccountKind; 5] = [
+        AccountKind::Asset,
+        AccountKind::Liability,
+        AccountKind::Equity,
+        AccountKind::Income,
+        AccountKind::Expense,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Asset => "asset",
+            AccountKind::Liability => "liability",
+            AccountKind::Equity => "equity",
+            AccountKind::Income => "income",
+            AccountKind::Expense => "expense",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AccountKind> {
+        AccountKind::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountKind::Asset => "Asset",
+            AccountKind::Liability => "Liability",
+            AccountKind::Equity => "Equity",
+            AccountKind::Income => "Income",
+            AccountKind::Expense => "Expense",
+        }
+    }
+
+    /// Assets and expenses grow with debits; the others with credits.
+    pub fn debit_normal(self) -> bool {
+        matches!(self, AccountKind::Asset | AccountKind::Expense)
+    }
+}
+
+/// An account of the chart with its balance (on its normal side: positive
+/// is a debit balance for assets and expenses, a credit balance otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerAccountView {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKind,
+    /// Set on the accounts the automatic postings use (they cannot be
+    /// deactivated).
+    pub system: bool,
+    pub active: bool,
+    pub balance: i64,
+}
+
+/// One line of a journal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalLineView {
+    pub account_code: String,
+    pub account_name: String,
+    pub debit: i64,
+    pub credit: i64,
+}
+
+/// A journal entry with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntryView {
+    pub id: Uuid,
+    /// The business day it is dated (YYYY-MM-DD).
+    pub date: String,
+    /// sale, credit_note, shift_cash, shift_close, stock, cost_change,
+    /// opening, manual or reversal.
+    pub source: String,
+    /// The document it was posted for (a bill's or credit note's id…).
+    pub source_id: Option<String>,
+    pub memo: String,
+    pub posted_by: Option<String>,
+    pub reverses: Option<Uuid>,
+    pub reversed_by: Option<Uuid>,
+    pub lines: Vec<JournalLineView>,
+}
+
+/// A page of the journal, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalPage {
+    pub from: String,
+    pub to: String,
+    pub entries: Vec<JournalEntryView>,
+    /// Entries in the period (all pages).
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+}
+
+/// An account's figures over a period: balance before it, debits and
+/// credits in it, balance after it (balances signed debit − credit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialBalanceRow {
+    pub code: String,
+    pub name: String,
+    pub kind: AccountKind,
+    pub opening: i64,
+    pub debit: i64,
+    pub credit: i64,
+    pub closing: i64,
+}
+
+/// Every account with a figure in or before the period. The period's debits
+/// equal its credits, and the closing balances sum to zero.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialBalance {
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<TrialBalanceRow>,
+    pub total_debit: i64,
+    pub total_credit: i64,
+    pub total_closing: i64,
+}
+
+/// An amount on a statement, on the account's normal side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementLine {
+    pub code: String,
+    pub name: String,
+    pub amount: i64,
+}
+
+/// Income less expenses over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfitAndLoss {
+    pub from: String,
+    pub to: String,
+    pub income: Vec<StatementLine>,
+    pub expenses: Vec<StatementLine>,
+    pub total_income: i64,
+    pub total_expenses: i64,
+    /// Income − expenses (negative: a loss).
+    pub profit: i64,
+}
+
+/// What the business has and owes at the end of a day: assets equal
+/// liabilities plus equity plus the earnings not yet closed into equity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceSheet {
+    pub at: String,
+    pub assets: Vec<StatementLine>,
+    pub liabilities: Vec<StatementLine>,
+    pub equity: Vec<StatementLine>,
+    /// Income − expenses of every day up to `at`.
+    pub earnings: i64,
+    pub total_assets: i64,
+    pub total_liabilities: i64,
+    /// Equity accounts plus earnings.
+    pub total_equity: i64,
+}
+
+/// One line of an account's ledger, with the balance after it (on the
+/// account's normal side).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerLine {
+    pub entry_id: Uuid,
+    pub date: String,
+    pub source: String,
+    pub memo: String,
+    pub debit: i64,
+    pub credit: i64,
+    pub balance: i64,
+}
+
+/// An account's entries over a period (at most [`LedgerReport::MAX_LINES`],
+/// the newest kept when there are more; `truncated` says so).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerReport {
+    pub from: String,
+    pub to: String,
+    pub account: LedgerAccountView,
+    pub opening: i64,
+    pub lines: Vec<LedgerLine>,
+    pub closing: i64,
+    pub truncated: bool,
+}
+
+impl LedgerReport {
+    pub const MAX_LINES: i64 = 2_000;
+}
+
+/// A line of a manual entry as typed: an account code and an amount on one
+/// side (`100.00` or `100,00`; the other side empty).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ManualLineInput {
+    pub account: String,
+    #[serde(default)]
+    pub debit: String,
+    #[serde(default)]
+    pub credit: String,
+}
+
+/// The chart of accounts and the lock date (nothing is posted on or before it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartOfAccounts {
+    pub accounts: Vec<LedgerAccountView>,
+    pub lock_date: Option<String>,
+}

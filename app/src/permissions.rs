@@ -29,10 +29,16 @@ pub enum Permission {
     /// Sales, product, tax and margin reports, their CSV, and the dashboard's
     /// sales figures.
     ViewReports,
+    /// The chart of accounts, the journal and the financial statements.
+    ViewBooks,
+    /// Manual journal entries and reversals.
+    PostJournal,
+    /// Adding, renaming and deactivating accounts; the lock date.
+    ManageBooks,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 23] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -53,6 +59,9 @@ impl Permission {
         Permission::ExportTenant,
         Permission::ManageShifts,
         Permission::ViewReports,
+        Permission::ViewBooks,
+        Permission::PostJournal,
+        Permission::ManageBooks,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -73,8 +82,12 @@ impl Permission {
             | Permission::InviteMembers
             | Permission::ManageShifts
             | Permission::ViewReports => Role::Manager,
-            Permission::ArchiveCatalog | Permission::ManageSettings | Permission::ViewAudit => Role::Admin,
-            Permission::ExportTenant => Role::Owner,
+            Permission::ArchiveCatalog
+            | Permission::ManageSettings
+            | Permission::ViewAudit
+            | Permission::ViewBooks
+            | Permission::PostJournal => Role::Admin,
+            Permission::ExportTenant | Permission::ManageBooks => Role::Owner,
         }
     }
 
@@ -100,6 +113,9 @@ impl Permission {
             Permission::ExportTenant => "export all of the business's data",
             Permission::ManageShifts => "manage tills and other people's shifts",
             Permission::ViewReports => "see the sales reports",
+            Permission::ViewBooks => "see the books",
+            Permission::PostJournal => "post journal entries",
+            Permission::ManageBooks => "change the chart of accounts or the lock date",
         }
     }
 }

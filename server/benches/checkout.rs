@@ -8,6 +8,9 @@
 //! - `POST /api/bills/finalize` through the real server (tenant resolution,
 //!   session, member check, RLS transaction, audit, events after commit).
 //!
+//! The HTTP path also runs with the books' sale posting switched off (its
+//! trigger disabled for that phase), to measure what posting costs.
+//!
 //! First 32 terminals over 10 tenants, then one busy tenant with 10
 //! terminals, alternating with that tenant selling a product with 100,000
 //! movements.
@@ -128,12 +131,17 @@ async fn main() {
             Run::new(Path::Minimal, &terminals),
             Run::new(Path::Domain, &terminals),
             Run::new(Path::Http, &terminals),
+            Run::without_books(Path::Http, &terminals),
         ])
         .await;
     spread.print();
     println!(
         "ratio HTTP / minimal transaction: {:.2} (target >= 0.5)",
         spread.rate(Path::Http.label()) / spread.rate(Path::Minimal.label())
+    );
+    println!(
+        "ratio HTTP with the sale posted to the books / without: {:.2} (target >= 0.9)",
+        spread.rate(Path::Http.label()) / spread.rate(&Run::without_books(Path::Http, &[]).label)
     );
 
     // One busy tenant; its tills selling fresh products, then (alternating in
@@ -155,6 +163,7 @@ async fn main() {
                 label: history_label.clone(),
                 path: Path::Http,
                 terminals: old,
+                books: true,
             },
         ])
         .await;
@@ -173,6 +182,14 @@ async fn main() {
         .await
         .unwrap();
     assert_eq!(violations, 0, "the ledger must stay clean");
+    // The phases without posting left their sales out of the books on
+    // purpose; everything posted must still balance.
+    let unbalanced: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM accounting_violations() WHERE problem = 'unbalanced entry'")
+            .fetch_one(&owner)
+            .await
+            .unwrap();
+    assert_eq!(unbalanced, 0, "every entry must balance");
 }
 
 const BUSY: usize = 10;
@@ -209,11 +226,13 @@ struct Bench {
     owner: sqlx::PgPool,
 }
 
-/// One line of a comparison: a path driven by a set of terminals.
+/// One line of a comparison: a path driven by a set of terminals, with or
+/// without the books' sale posting.
 struct Run {
     label: String,
     path: Path,
     terminals: Vec<Terminal>,
+    books: bool,
 }
 
 impl Run {
@@ -222,6 +241,15 @@ impl Run {
             label: path.label().to_owned(),
             path,
             terminals: terminals.to_vec(),
+            books: true,
+        }
+    }
+
+    fn without_books(path: Path, terminals: &[Terminal]) -> Self {
+        Run {
+            label: format!("{}, books off", path.label()),
+            books: false,
+            ..Run::new(path, terminals)
         }
     }
 }
@@ -277,6 +305,7 @@ impl Bench {
         );
         for _ in 0..ROUNDS {
             for (run_, (_, samples, took)) in runs.iter().zip(table.0.iter_mut()) {
+                self.post_sales(run_.books).await;
                 let (bench, path) = (self.clone(), run_.path);
                 let (more, time) = run(&run_.terminals, move |t| {
                     let bench = bench.clone();
@@ -287,7 +316,17 @@ impl Bench {
                 *took += time;
             }
         }
+        self.post_sales(true).await;
         table
+    }
+
+    /// Switches the books' sale posting (migration 0018's trigger) on or off.
+    async fn post_sales(&self, on: bool) {
+        let verb = if on { "ENABLE" } else { "DISABLE" };
+        sqlx::query(&format!("ALTER TABLE bills {verb} TRIGGER bills_books"))
+            .execute(&self.owner)
+            .await
+            .expect("switch the sale posting");
     }
 }
 

@@ -149,6 +149,7 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
         )
         .route("/api/catalog/export", get(app::api::export::export_csv))
         .route("/api/reports/export", get(app::api::reports::export::export_csv))
+        .route("/api/books/export", get(app::api::books::export::export_csv))
         .route("/api/audit/export", get(app::api::org_export::audit_csv))
         .route("/api/export/tenant", get(app::api::org_export::tenant_jsonl))
         .route("/api/events", get(app::realtime::events))

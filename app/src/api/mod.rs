@@ -2,6 +2,7 @@
 //! context, checks the input's shape, calls the domain and maps its error.
 //! Endpoints are stable (`/api/<endpoint>`) and listed in docs/api.md.
 pub mod auth;
+pub mod books;
 pub mod catalog;
 #[cfg(feature = "ssr")]
 pub mod context;

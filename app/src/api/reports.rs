@@ -243,7 +243,23 @@ pub mod export {
         user: Option<Extension<CurrentUser>>,
         Query(query): Query<ExportQuery>,
     ) -> Response {
-        let (tenant, actor) = match member_with(&site, user.as_ref().map(|u| &u.0), Permission::ViewReports) {
+        answer_csv(&state, &site, user, Permission::ViewReports, async |cx| {
+            records(cx, &query.from, &query.to, &query.report, &query.group).await
+        })
+        .await
+    }
+
+    /// A report as a CSV download, for a member holding `permission`:
+    /// `read` makes its file name and records in a read-only tenant
+    /// transaction (the replica's when there is one).
+    pub async fn answer_csv(
+        state: &AppState,
+        site: &SiteCtx,
+        user: Option<Extension<CurrentUser>>,
+        permission: Permission,
+        read: impl AsyncFnOnce(&mut TenantCtx<'_>) -> Result<(String, Vec<Vec<String>>), super::AppError>,
+    ) -> Response {
+        let (tenant, actor) = match member_with(site, user.as_ref().map(|u| &u.0), permission) {
             Ok(found) => found,
             Err(answer) => return answer,
         };
@@ -252,7 +268,7 @@ pub mod export {
         let read = async {
             let mut tx = state.db.tenant_read_tx(tenant.id).await?;
             let mut cx = TenantCtx::new(&mut tx, actor, None).with_settings(tenant.settings.clone());
-            let out = records(&mut cx, &query.from, &query.to, &query.report, &query.group).await;
+            let out = read(&mut cx).await;
             drop(cx);
             tx.commit().await?;
             Ok::<_, sqlx::Error>(out)

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod billing;
+pub mod books;
 pub mod credentials;
 pub mod csv_cells;
 pub mod dashboard;

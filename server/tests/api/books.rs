@@ -643,3 +643,174 @@ async fn a_shift_posts_its_cash_movements_and_what_the_count_was_off() {
     );
     assert_eq!(violations(&app).await, vec![]);
 }
+
+#[tokio::test]
+async fn the_books_over_http_post_reverse_lock_and_state_the_figures_for_each_business_alone() {
+    use axum::http::StatusCode;
+
+    use crate::helpers::PASSWORD;
+    const ACME: &str = "acme.localhost";
+    const GLOBEX: &str = "globex.localhost";
+    let app = spawn_app().await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let cashier = app.login(ACME, crate::helpers::ACME_CASHIER, PASSWORD).await;
+    let globex = app.login(GLOBEX, GLOBEX_OWNER, PASSWORD).await;
+    let who = self::owner(&app, ACME_OWNER).await;
+    let item = product(&app, app.acme, &who, "HTTP1", (1000, 400), 10, None).await;
+    sell(
+        &app,
+        app.acme,
+        &who,
+        &[(item, 2, 0)],
+        &[(PaymentMethod::Cash, 2000)],
+    )
+    .await
+    .unwrap();
+
+    // A manual entry typed with a decimal comma, a blank row skipped.
+    let entry = [
+        ("date", "2026-03-01"),
+        ("memo", "Owner puts money in the bank"),
+        ("lines[0][account]", "1100"),
+        ("lines[0][debit]", "1.234,50"),
+        ("lines[1][account]", ""),
+        ("lines[2][account]", "3000"),
+        ("lines[2][credit]", "1234.50"),
+    ];
+    let res = app
+        .post_form(ACME, "/api/journal/post", &entry, Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let posted = res.json();
+    assert_eq!(posted["lines"][0]["debit"], 123450);
+    assert_eq!(posted["lines"][1]["credit"], 123450);
+    let id = posted["id"].as_str().unwrap().to_string();
+    // Refusals with their reasons; a cashier may not post.
+    let unbalanced = [
+        ("date", "2026-03-01"),
+        ("memo", "Typo"),
+        ("lines[0][account]", "1100"),
+        ("lines[0][debit]", "10"),
+        ("lines[1][account]", "3000"),
+        ("lines[1][credit]", "9.99"),
+    ];
+    let res = app
+        .post_form(ACME, "/api/journal/post", &unbalanced, Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("does not balance"), "{}", res.body);
+    let res = app
+        .post_form(ACME, "/api/journal/post", &entry, Some(&cashier))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    // Globex cannot read acme's entry, nor reverse it.
+    let res = app
+        .post_form(GLOBEX, "/api/journal/get", &[("id", &id)], Some(&globex))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = app
+        .post_form(GLOBEX, "/api/journal/reverse", &[("id", &id)], Some(&globex))
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+
+    // The trial balance of the year balances; the balance sheet too.
+    let period = [("from", "2026-01-01"), ("to", "")];
+    let res = app
+        .post_form(ACME, "/api/reports/trial-balance", &period, Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let tb = res.json();
+    assert_eq!(tb["total_debit"], tb["total_credit"]);
+    assert_eq!(tb["total_closing"], 0);
+    let res = app
+        .post_form(ACME, "/api/reports/profit-loss", &period, Some(&owner))
+        .await;
+    let pl = res.json();
+    // Sold 2 at 10.00 (no tax) that cost 4.00 each.
+    assert_eq!(pl["total_income"], 2000, "{pl}");
+    assert_eq!(pl["profit"], 2000 - 800, "{pl}");
+    let res = app
+        .post_form(ACME, "/api/reports/balance-sheet", &[("to", "")], Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let bs = res.json();
+    assert_eq!(
+        bs["total_assets"].as_i64().unwrap(),
+        bs["total_liabilities"].as_i64().unwrap() + bs["total_equity"].as_i64().unwrap(),
+        "{bs}"
+    );
+    assert_eq!(bs["earnings"], 1200);
+    let res = app
+        .post_form(
+            ACME,
+            "/api/reports/ledger",
+            &[("account", "1100"), ("from", "2026-01-01")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.json()["closing"], 123450);
+    let csv = app
+        .get(
+            ACME,
+            "/api/books/export?statement=trial-balance&from=2026-01-01",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.body
+            .starts_with("code,account,kind,opening,debit,credit,closing"),
+        "{}",
+        csv.body
+    );
+    assert!(
+        csv.body.contains("1100,Bank,asset,0.00,1234.50,0.00,1234.50"),
+        "{}",
+        csv.body
+    );
+
+    // Reversed once; a second reversal is refused.
+    let res = app
+        .post_form(ACME, "/api/journal/reverse", &[("id", &id)], Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["lines"][0]["credit"], 123450);
+    let res = app
+        .post_form(ACME, "/api/journal/reverse", &[("id", &id)], Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+
+    // Locked up to the end of March: an entry in March is refused with the
+    // reason; today's lock is refused (today's sales post today).
+    let res = app
+        .post_form(
+            ACME,
+            "/api/settings/lock-date",
+            &[("date", "2026-03-31")],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = app
+        .post_form(ACME, "/api/journal/post", &entry, Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("locked up to 2026-03-31"), "{}", res.body);
+    let today = chrono::Utc::now().date_naive().succ_opt().unwrap().to_string();
+    let res = app
+        .post_form(ACME, "/api/settings/lock-date", &[("date", &today)], Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    // The lock is acme's alone.
+    let res = app
+        .post_form(GLOBEX, "/api/journal/post", &entry, Some(&globex))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = app.post_form(ACME, "/api/accounts/list", &[], Some(&owner)).await;
+    assert_eq!(res.json()["lock_date"], "2026-03-31");
+    let res = app
+        .post_form(GLOBEX, "/api/accounts/list", &[], Some(&globex))
+        .await;
+    assert_eq!(res.json()["lock_date"], serde_json::Value::Null);
+    assert_eq!(violations(&app).await, vec![]);
+}

@@ -182,6 +182,44 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
                 .map_err(Into::into),
             Err(e) => Err(e.into()),
         },
+        Permission::ViewBooks => app::domain::books::statements::trial_balance(tx, "", "")
+            .await
+            .map(drop)
+            .map_err(Into::into),
+        Permission::PostJournal => app::domain::books::journal::post_manual(
+            tx,
+            app::domain::books::journal::ManualEntry {
+                date: "2026-01-15".into(),
+                memo: "Owner's capital".into(),
+                lines: vec![
+                    app::model::ManualLineInput {
+                        account: "1100".into(),
+                        debit: "100.00".into(),
+                        credit: String::new(),
+                    },
+                    app::model::ManualLineInput {
+                        account: "3000".into(),
+                        debit: String::new(),
+                        credit: "100,00".into(),
+                    },
+                ],
+            },
+        )
+        .await
+        .map(drop)
+        .map_err(Into::into),
+        Permission::ManageBooks => app::domain::books::accounts::save_account(
+            tx,
+            app::domain::books::accounts::AccountInput {
+                code: "6100".into(),
+                name: "Rent".into(),
+                kind: Some(app::model::AccountKind::Expense),
+                active: true,
+            },
+        )
+        .await
+        .map(drop)
+        .map_err(Into::into),
     };
     result
 }
@@ -238,6 +276,7 @@ async fn downloads_follow_the_matrix_for_every_role() {
             (Permission::ViewAudit, "/api/audit/export"),
             (Permission::ExportTenant, "/api/export/tenant"),
             (Permission::ViewReports, "/api/reports/export?report=tax"),
+            (Permission::ViewBooks, "/api/books/export?statement=trial-balance"),
         ] {
             let res = app.get("acme.localhost", path, Some(cookie)).await;
             let expected = if allows(*role, permission) {

@@ -159,6 +159,35 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
                 Some(d) => format!("{who} closed {number}, {} over", cur.money(d)),
             }
         }
+        "account.created" => format!(
+            "{who} added the account {} {}",
+            text(after("code")).unwrap_or_default(),
+            text(after("name")).unwrap_or_default()
+        ),
+        "account.updated" => format!(
+            "{who} updated the account {}: {}{}",
+            text(after("code")).unwrap_or_default(),
+            text(after("name")).unwrap_or_default(),
+            if after("active").and_then(Value::as_bool) == Some(false) {
+                " (inactive)"
+            } else {
+                ""
+            }
+        ),
+        "journal.posted" => format!(
+            "{who} posted a journal entry of {} dated {}: {}",
+            money(after("amount")).unwrap_or_default(),
+            text(after("date")).unwrap_or_default(),
+            text(after("memo")).unwrap_or_default()
+        ),
+        "journal.reversed" => format!(
+            "{who} reversed a journal entry dated {}",
+            text(after("reversed_date")).unwrap_or_default()
+        ),
+        "books.locked" => match text(after("lock_date")) {
+            Some(day) => format!("{who} locked the books up to {day}"),
+            None => format!("{who} unlocked the books"),
+        },
         "customer.saved" if f.before.is_some() => format!("{who} updated the customer {}", subject()),
         "customer.saved" => format!("{who} added the customer {}", subject()),
         "tax_rate.saved" => match int(after("rate_bp")) {
