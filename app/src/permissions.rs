@@ -173,7 +173,15 @@ mod tests {
             }
         };
         expect(Role::Cashier, &[ViewCatalog, Sell]);
-        let above_manager = [ArchiveCatalog, ManageSettings, ViewAudit, ExportTenant];
+        let above_manager = [
+            ArchiveCatalog,
+            ManageSettings,
+            ViewAudit,
+            ExportTenant,
+            ViewBooks,
+            PostJournal,
+            ManageBooks,
+        ];
         expect(
             Role::Manager,
             &[
@@ -197,7 +205,7 @@ mod tests {
         );
         let admin: Vec<_> = Permission::ALL
             .into_iter()
-            .filter(|p| *p != ExportTenant)
+            .filter(|p| !matches!(p, ExportTenant | ManageBooks))
             .collect();
         expect(Role::Admin, &admin);
         expect(Role::Owner, &Permission::ALL);
