@@ -540,6 +540,8 @@ async fn product_with_history(db: &Db, owner: &sqlx::PgPool, t: &Terminal, movem
         sku: "BENCH-OLD".into(),
         name: "Bench item with history".into(),
         sale_price: 250,
+        // A cost, so a sale posts its cost of goods sold too.
+        cost_price: 150,
         ..Default::default()
     };
     let id = catalog::create_product(&mut tx.acting(owner_actor), input, 1_000_000, &Reference::none())
@@ -645,6 +647,7 @@ async fn setup(db: &Db) -> Vec<Terminal> {
                 sku: format!("BENCH-{n}"),
                 name: format!("Bench item {n}"),
                 sale_price: price,
+                cost_price: price * 6 / 10,
                 ..Default::default()
             };
             products[n] =

@@ -814,3 +814,51 @@ async fn the_books_over_http_post_reverse_lock_and_state_the_figures_for_each_bu
     assert_eq!(res.json()["lock_date"], serde_json::Value::Null);
     assert_eq!(violations(&app).await, vec![]);
 }
+
+#[tokio::test]
+async fn the_demo_history_is_in_the_books_and_they_hold() {
+    let app = spawn_app().await;
+    app::domain::demo::seed_demo(&app.db).await.unwrap();
+    assert_eq!(violations(&app).await, vec![]);
+    // Per business: sales, returns, shift closes and stock are posted; the
+    // year's trial balance balances and shows a profit on real figures.
+    let sources: Vec<(Uuid, String, i64)> =
+        sqlx::query_as("SELECT tenant_id, source, count(*) FROM journal_entries GROUP BY 1, 2 ORDER BY 1, 2")
+            .fetch_all(&app.admin)
+            .await
+            .unwrap();
+    for tenant in [app.acme, app.globex] {
+        let has = |source: &str| {
+            sources
+                .iter()
+                .any(|(t, s, n)| *t == tenant && s == source && *n > 0)
+        };
+        for source in ["sale", "credit_note", "stock"] {
+            assert!(has(source), "{tenant}: no {source} entries in {sources:?}");
+        }
+        let mut tx = app.db.tenant_tx(tenant).await.unwrap();
+        let who = owner(
+            &app,
+            if tenant == app.acme {
+                ACME_OWNER
+            } else {
+                GLOBEX_OWNER
+            },
+        )
+        .await;
+        let mut cx = tx.acting(who);
+        let tb = app::domain::books::statements::trial_balance(&mut cx, "2020-01-01", "")
+            .await
+            .unwrap();
+        assert_eq!(tb.total_debit, tb.total_credit);
+        assert_eq!(tb.total_closing, 0);
+        let pl = app::domain::books::statements::profit_and_loss(&mut cx, "2020-01-01", "")
+            .await
+            .unwrap();
+        assert!(pl.total_income > 0 && pl.profit != 0, "{pl:?}");
+        let bs = app::domain::books::statements::balance_sheet(&mut cx, "")
+            .await
+            .unwrap();
+        assert_eq!(bs.total_assets, bs.total_liabilities + bs.total_equity, "{bs:?}");
+    }
+}
