@@ -145,28 +145,25 @@ $$;
 CREATE TRIGGER journal_entries_admit BEFORE INSERT ON journal_entries
     FOR EACH ROW EXECUTE FUNCTION journal_entries_admit();
 
--- Lines go into entries written by the same transaction (same `now()`);
--- checked once per statement.
+-- A line written by a statement of tenant work (a manual entry, a reversal)
+-- goes into an entry of the same transaction (same `now()`). The posting
+-- functions (at trigger depth 1 or more) write lines only into the entry they
+-- have just written, so they are not checked again.
 CREATE FUNCTION journal_lines_same_transaction() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
-DECLARE
-    stranger uuid;
 BEGIN
-    SELECT n.entry_id INTO stranger
-      FROM new_lines n
-      LEFT JOIN journal_entries e ON e.tenant_id = n.tenant_id AND e.id = n.entry_id AND e.posted_at = now()
-     WHERE e.id IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'journal entry % is already posted: its lines cannot change', stranger
+    PERFORM 1 FROM journal_entries
+     WHERE tenant_id = NEW.tenant_id AND id = NEW.entry_id AND posted_at = now();
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'journal entry % is already posted: its lines cannot change', NEW.entry_id
             USING ERRCODE = 'insufficient_privilege';
     END IF;
-    RETURN NULL;
+    RETURN NEW;
 END
 $$;
-CREATE TRIGGER journal_lines_same_transaction AFTER INSERT ON journal_lines
-    REFERENCING NEW TABLE AS new_lines
-    FOR EACH STATEMENT EXECUTE FUNCTION journal_lines_same_transaction();
+CREATE TRIGGER journal_lines_same_transaction BEFORE INSERT ON journal_lines
+    FOR EACH ROW WHEN (pg_trigger_depth() = 0)
+    EXECUTE FUNCTION journal_lines_same_transaction();
 
 -- At commit: an entry balances and has at least two lines.
 CREATE FUNCTION journal_entries_check_balance() RETURNS trigger
@@ -283,13 +280,14 @@ CREATE FUNCTION books_post_bill() RETURNS trigger
 DECLARE
     cash bigint; card bigint; other bigint; cost bigint;
 BEGIN
-    SELECT coalesce(sum(amount) FILTER (WHERE method = 'cash'), 0),
-           coalesce(sum(amount) FILTER (WHERE method = 'card'), 0),
-           coalesce(sum(amount) FILTER (WHERE method = 'other'), 0)
-      INTO cash, card, other
-      FROM payments WHERE tenant_id = NEW.tenant_id AND bill_id = NEW.id;
-    SELECT coalesce(sum(unit_cost * quantity), 0) INTO cost
-      FROM bill_lines WHERE tenant_id = NEW.tenant_id AND bill_id = NEW.id;
+    -- One statement for both (this runs in every sale's commit).
+    SELECT coalesce(sum(p.amount) FILTER (WHERE p.method = 'cash'), 0),
+           coalesce(sum(p.amount) FILTER (WHERE p.method = 'card'), 0),
+           coalesce(sum(p.amount) FILTER (WHERE p.method = 'other'), 0),
+           (SELECT coalesce(sum(l.unit_cost * l.quantity), 0) FROM bill_lines l
+             WHERE l.tenant_id = NEW.tenant_id AND l.bill_id = NEW.id)
+      INTO cash, card, other, cost
+      FROM payments p WHERE p.tenant_id = NEW.tenant_id AND p.bill_id = NEW.id;
     PERFORM books_post(NEW.tenant_id, books_day(NEW.tenant_id, NEW.finalized_at), 'sale', NEW.id::text,
         'Bill ' || NEW.number,
         ARRAY['cash', 'card', 'other', 'sales', 'tax', 'cogs', 'inventory'],

@@ -451,6 +451,8 @@ pub enum MovementKind {
     Return,
     Adjustment,
     Count,
+    /// Received on a purchase order.
+    Receipt,
 }
 
 impl MovementKind {
@@ -462,6 +464,7 @@ impl MovementKind {
             MovementKind::Return => "return",
             MovementKind::Adjustment => "adjustment",
             MovementKind::Count => "count",
+            MovementKind::Receipt => "receipt",
         }
     }
 
@@ -473,6 +476,7 @@ impl MovementKind {
             MovementKind::Return,
             MovementKind::Adjustment,
             MovementKind::Count,
+            MovementKind::Receipt,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -1164,4 +1168,130 @@ pub struct ManualLineInput {
 pub struct ChartOfAccounts {
     pub accounts: Vec<LedgerAccountView>,
     pub lock_date: Option<String>,
+}
+
+/// A purchase order's state: draft (editable) → sent → partly received →
+/// received, or cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PurchaseStatus {
+    Draft,
+    Sent,
+    PartlyReceived,
+    Received,
+    Cancelled,
+}
+
+impl PurchaseStatus {
+    pub const ALL: [PurchaseStatus; 5] = [
+        PurchaseStatus::Draft,
+        PurchaseStatus::Sent,
+        PurchaseStatus::PartlyReceived,
+        PurchaseStatus::Received,
+        PurchaseStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PurchaseStatus::Draft => "draft",
+            PurchaseStatus::Sent => "sent",
+            PurchaseStatus::PartlyReceived => "partly_received",
+            PurchaseStatus::Received => "received",
+            PurchaseStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PurchaseStatus> {
+        PurchaseStatus::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PurchaseStatus::Draft => "Draft",
+            PurchaseStatus::Sent => "Sent",
+            PurchaseStatus::PartlyReceived => "Partly received",
+            PurchaseStatus::Received => "Received",
+            PurchaseStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// `PO-000042`.
+pub fn purchase_number(n: i64) -> String {
+    format!("PO-{n:06}")
+}
+
+/// A line of a purchase order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseLineView {
+    pub line_no: i32,
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_cost: i64,
+    pub received: i64,
+}
+
+/// A purchase order with its lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrderView {
+    pub id: Uuid,
+    pub number: String,
+    pub supplier_id: Uuid,
+    pub supplier: String,
+    pub status: PurchaseStatus,
+    pub notes: String,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+    pub lines: Vec<PurchaseLineView>,
+    /// Σ quantity × unit cost.
+    pub total: i64,
+    /// Σ received × unit cost.
+    pub received_total: i64,
+}
+
+/// A purchase order in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseOrderSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub supplier: String,
+    pub status: PurchaseStatus,
+    pub created_at: String,
+    pub lines: i64,
+    pub total: i64,
+}
+
+/// A line of a draft as typed: the product, how many, at what unit cost
+/// (`12.50` or `12,50`; empty: the product's cost price).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PurchaseLineInput {
+    pub product_id: Option<Uuid>,
+    #[serde(default)]
+    pub quantity: String,
+    #[serde(default)]
+    pub unit_cost: String,
+}
+
+/// How many of an order's line arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReceiveLineInput {
+    pub line_no: i32,
+    #[serde(default)]
+    pub quantity: String,
+}
+
+/// A payment to a supplier and what is still owed to them after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierPaymentView {
+    pub id: Uuid,
+    pub supplier_id: Uuid,
+    pub supplier: String,
+    pub amount: i64,
+    pub method: String,
+    pub paid_on: String,
+    pub reference: String,
+    /// Received from the supplier so far less paid to them (what is owed).
+    pub owed: i64,
 }

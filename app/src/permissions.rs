@@ -35,10 +35,14 @@ pub enum Permission {
     PostJournal,
     /// Adding, renaming and deactivating accounts; the lock date.
     ManageBooks,
+    /// Purchase orders: drafting, sending, receiving, cancelling.
+    Purchase,
+    /// Payments to suppliers.
+    PaySuppliers,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 23] = [
+    pub const ALL: [Permission; 25] = [
         Permission::ViewCatalog,
         Permission::EditCatalog,
         Permission::ArchiveCatalog,
@@ -62,6 +66,8 @@ impl Permission {
         Permission::ViewBooks,
         Permission::PostJournal,
         Permission::ManageBooks,
+        Permission::Purchase,
+        Permission::PaySuppliers,
     ];
 
     /// The least role that holds this permission (roles are ordered by power).
@@ -81,12 +87,14 @@ impl Permission {
             | Permission::ManageMembers
             | Permission::InviteMembers
             | Permission::ManageShifts
-            | Permission::ViewReports => Role::Manager,
+            | Permission::ViewReports
+            | Permission::Purchase => Role::Manager,
             Permission::ArchiveCatalog
             | Permission::ManageSettings
             | Permission::ViewAudit
             | Permission::ViewBooks
-            | Permission::PostJournal => Role::Admin,
+            | Permission::PostJournal
+            | Permission::PaySuppliers => Role::Admin,
             Permission::ExportTenant | Permission::ManageBooks => Role::Owner,
         }
     }
@@ -116,6 +124,8 @@ impl Permission {
             Permission::ViewBooks => "see the books",
             Permission::PostJournal => "post journal entries",
             Permission::ManageBooks => "change the chart of accounts or the lock date",
+            Permission::Purchase => "order from suppliers and receive deliveries",
+            Permission::PaySuppliers => "pay suppliers",
         }
     }
 }
@@ -181,6 +191,7 @@ mod tests {
             ViewBooks,
             PostJournal,
             ManageBooks,
+            PaySuppliers,
         ];
         expect(
             Role::Manager,
@@ -201,6 +212,7 @@ mod tests {
                 InviteMembers,
                 ManageShifts,
                 ViewReports,
+                Purchase,
             ],
         );
         let admin: Vec<_> = Permission::ALL

@@ -17,5 +17,6 @@ pub mod org_export;
 pub mod platform;
 pub mod pos;
 pub mod profile;
+pub mod purchasing;
 pub mod reports;
 pub mod shifts;

@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod org;
 pub mod password;
 pub mod profile;
+pub mod purchasing;
 pub mod reports;
 pub mod shifts;
 pub use crate::permissions;

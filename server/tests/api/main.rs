@@ -27,6 +27,7 @@ mod metrics;
 mod organizations;
 mod passwords;
 mod pool_hygiene;
+mod purchasing;
 mod realtime;
 mod receipts;
 mod reports;

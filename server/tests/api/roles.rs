@@ -29,6 +29,7 @@ struct Fixture {
     product: Uuid,
     bill: Uuid,
     cashier: Uuid,
+    supplier: Uuid,
 }
 
 async fn fixture(app: &TestApp, owner: &Actor) -> Fixture {
@@ -50,11 +51,16 @@ async fn fixture(app: &TestApp, owner: &Actor) -> Fixture {
     let bill = finalize::finalize_sale(&mut tx.acting(*owner), &sale(product, 0))
         .await
         .unwrap();
+    let supplier =
+        app::domain::inventory::lookups::save_supplier(&mut tx.acting(*owner), None, "Role supplier", "", "")
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     Fixture {
         product,
         bill,
         cashier: app.user_id(ACME_CASHIER).await,
+        supplier,
     }
 }
 
@@ -220,6 +226,16 @@ async fn probe(app: &TestApp, f: &Fixture, actor: &Actor, permission: Permission
         .await
         .map(drop)
         .map_err(Into::into),
+        Permission::Purchase => app::domain::purchasing::orders::list_orders(tx, None, None)
+            .await
+            .map(drop)
+            .map_err(Into::into),
+        Permission::PaySuppliers => {
+            app::domain::purchasing::payments::pay_supplier(tx, f.supplier, "10.00", "bank", "", "Probe")
+                .await
+                .map(drop)
+                .map_err(Into::into)
+        }
     };
     result
 }

@@ -184,6 +184,30 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
             "{who} reversed a journal entry dated {}",
             text(after("reversed_date")).unwrap_or_default()
         ),
+        "purchase.saved" => format!(
+            "{who} saved the purchase order {}",
+            text(after("number")).unwrap_or_default()
+        ),
+        "purchase.sent" => format!(
+            "{who} sent the purchase order {}",
+            text(after("number")).unwrap_or_default()
+        ),
+        "purchase.cancelled" => {
+            format!(
+                "{who} cancelled the purchase order {}",
+                text(after("number")).unwrap_or_default()
+            )
+        }
+        "purchase.received" => format!(
+            "{who} received {} on {}",
+            money(after("total")).unwrap_or_default(),
+            text(after("number")).unwrap_or_default()
+        ),
+        "supplier.paid" => format!(
+            "{who} paid {} to {}",
+            money(after("amount")).unwrap_or_default(),
+            text(after("supplier")).unwrap_or_default()
+        ),
         "books.locked" => match text(after("lock_date")) {
             Some(day) => format!("{who} locked the books up to {day}"),
             None => format!("{who} unlocked the books"),
@@ -241,6 +265,7 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
                 "adjustment" => format!("{who} adjusted {product} by {}{on_hand}{reason}", signed(q)),
                 "count" => format!("{who} counted {product}, {} off{on_hand}", signed(q)),
                 "initial" => format!("{who} set the opening stock of {product}{on_hand}"),
+                "receipt" => format!("{who} received {q} of {product}{on_hand}{reason}"),
                 _ => format!("{who} changed the stock of {product}{on_hand}"),
             }
         }
