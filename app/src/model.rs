@@ -1263,11 +1263,15 @@ pub struct PurchaseOrderSummary {
     pub total: i64,
 }
 
-/// A line of a draft as typed: the product, how many, at what unit cost
-/// (`12.50` or `12,50`; empty: the product's cost price).
+/// A line of a draft as typed: the product (by id, or by its SKU or barcode
+/// as typed or scanned), how many, at what unit cost (`12.50` or `12,50`;
+/// empty: the product's cost price).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct PurchaseLineInput {
+    #[serde(default)]
     pub product_id: Option<Uuid>,
+    #[serde(default)]
+    pub sku: String,
     #[serde(default)]
     pub quantity: String,
     #[serde(default)]

@@ -21,6 +21,8 @@ pub enum SeedError {
     Inventory(#[from] InventoryError),
     #[error(transparent)]
     Billing(#[from] super::billing::BillingError),
+    #[error(transparent)]
+    Purchase(#[from] super::purchasing::PurchaseError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error("demo operator: {0}")]
@@ -69,6 +71,9 @@ async fn seed_catalog_for(
         plan.sku_prefix.len() as u64 + created as u64,
     )
     .await?;
+    if created > 0 {
+        demo_purchases(&mut tx.acting(actor)).await?;
+    }
     tx.commit().await?;
     if created > 0 || sales > 0 {
         tracing::info!(products = created, bills = sales, "demo catalog and sales loaded");
@@ -106,4 +111,30 @@ async fn ensure_business(
     )
     .await?;
     Ok(signed_up.tenant.id)
+}
+
+/// A few purchase orders from the low-stock list: the first sent and half
+/// received, with a part paid; the others left as drafts.
+async fn demo_purchases(tx: &mut crate::tenancy::TenantCtx<'_>) -> Result<(), SeedError> {
+    use super::purchasing::{orders, payments, receiving};
+    let drafts = orders::drafts_from_low_stock(tx).await?;
+    let Some(first) = drafts.first() else {
+        return Ok(());
+    };
+    orders::send_order(tx, first.id).await?;
+    let half: Vec<crate::model::ReceiveLineInput> = first
+        .lines
+        .iter()
+        .map(|l| crate::model::ReceiveLineInput {
+            line_no: l.line_no,
+            quantity: (l.quantity / 2).max(1).to_string(),
+        })
+        .collect();
+    let received = receiving::receive(tx, first.id, &half).await?;
+    let decimals = tx.settings().await?.minor_digits();
+    let part = crate::pricing::format_amount(received.received_total / 2, decimals);
+    if received.received_total / 2 > 0 {
+        payments::pay_supplier(tx, first.supplier_id, &part, "bank", "", "Demo transfer").await?;
+    }
+    Ok(())
 }

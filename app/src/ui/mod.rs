@@ -88,6 +88,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile") view=pages::profile::ProfilePage />
                 <Route path=path!("/audit") view=pages::audit::AuditPage />
                 <Route path=path!("/reports") view=pages::reports::ReportsPage />
+                <Route path=path!("/purchases") view=pages::purchases::PurchasesPage />
+                <Route path=path!("/purchases/:id") view=pages::purchases::PurchasePage />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
             </Routes>
         }

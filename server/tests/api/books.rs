@@ -840,7 +840,13 @@ async fn the_demo_history_is_in_the_books_and_they_hold() {
                 .iter()
                 .any(|(t, s, n)| *t == tenant && s == source && *n > 0)
         };
-        for source in ["sale", "credit_note", "stock"] {
+        for source in [
+            "sale",
+            "credit_note",
+            "stock",
+            "purchase_receipt",
+            "supplier_payment",
+        ] {
             assert!(has(source), "{tenant}: no {source} entries in {sources:?}");
         }
         let mut tx = app.db.tenant_tx(tenant).await.unwrap();

@@ -111,10 +111,12 @@ async fn low_stock_becomes_a_draft_then_a_partial_receipt_moves_stock_cost_and_b
     let again = orders::drafts_from_low_stock(&mut cx).await.unwrap();
     assert!(again.iter().all(|d| d.lines.iter().all(|l| l.product_id != item)));
     // The supplier's price is 1,30 now (decimal comma).
+    // By its SKU, as typed or scanned.
     let lines = [PurchaseLineInput {
-        product_id: Some(item),
+        sku: "low1".into(),
         quantity: "17".into(),
         unit_cost: "1,30".into(),
+        ..Default::default()
     }];
     let draft = orders::save_draft(&mut cx, Some(draft.id), supplier, "Price went up", &lines)
         .await
@@ -216,6 +218,7 @@ async fn receipts_and_sales_keep_the_cost_on_the_model_in_both_businesses() {
                     product_id: Some(item),
                     quantity: q.to_string(),
                     unit_cost: app::pricing::format_amount(unit, 2),
+                    ..Default::default()
                 }];
                 let order = orders::save_draft(&mut cx, None, supplier, "", &lines)
                     .await

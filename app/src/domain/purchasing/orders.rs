@@ -126,11 +126,26 @@ async fn check_lines(
     let mut out = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let row = n + 1;
-        let Some(product_id) = line.product_id else {
-            if line.quantity.trim().is_empty() && line.unit_cost.trim().is_empty() {
-                continue;
+        let product_id = match (line.product_id, line.sku.trim()) {
+            (Some(id), _) => id,
+            (None, "") => {
+                if line.quantity.trim().is_empty() && line.unit_cost.trim().is_empty() {
+                    continue;
+                }
+                return Err(PurchaseError::invalid(format!("Line {row}: choose a product.")));
             }
-            return Err(PurchaseError::invalid(format!("Line {row}: choose a product.")));
+            (None, code) => {
+                let found: Option<Uuid> = sqlx::query_scalar(
+                    "SELECT id FROM products WHERE lower(sku) = lower($1) OR barcode = $1 \
+                     ORDER BY is_active DESC LIMIT 1",
+                )
+                .bind(code)
+                .fetch_optional(tx.conn())
+                .await?;
+                found.ok_or_else(|| {
+                    PurchaseError::invalid(format!("Line {row}: no product has the SKU or barcode {code}."))
+                })?
+            }
         };
         let quantity = parse_quantity(&line.quantity, &format!("Line {row}, quantity"))?;
         let cost: Option<(i64, bool)> =
@@ -386,7 +401,7 @@ pub async fn drafts_from_low_stock(tx: &mut TenantCtx<'_>) -> Result<Vec<Purchas
                 .map(|(_, product, quantity)| PurchaseLineInput {
                     product_id: Some(*product),
                     quantity: quantity.to_string(),
-                    unit_cost: String::new(),
+                    ..Default::default()
                 })
                 .collect();
             drafts.push(save_draft(tx, None, supplier, "From the low-stock list", &lines).await?);

@@ -20,6 +20,7 @@ pub mod product_import;
 pub mod product_new;
 pub mod products;
 pub mod profile;
+pub mod purchases;
 pub mod reports;
 pub mod settings;
 pub mod shifts;
