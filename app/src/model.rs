@@ -1278,12 +1278,16 @@ pub struct PurchaseLineInput {
     pub unit_cost: String,
 }
 
-/// How many of an order's line arrived.
+/// How many of an order's line arrived. `received_before`: how many the
+/// line had received when the form was shown; when given and no longer true
+/// (a second click, someone else receiving), the delivery is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReceiveLineInput {
     pub line_no: i32,
     #[serde(default)]
     pub quantity: String,
+    #[serde(default)]
+    pub received_before: Option<i64>,
 }
 
 /// A payment to a supplier and what is still owed to them after it.

@@ -128,6 +128,7 @@ async fn demo_purchases(tx: &mut crate::tenancy::TenantCtx<'_>) -> Result<(), Se
         .map(|l| crate::model::ReceiveLineInput {
             line_no: l.line_no,
             quantity: (l.quantity / 2).max(1).to_string(),
+            received_before: Some(l.received),
         })
         .collect();
     let received = receiving::receive(tx, first.id, &half).await?;

@@ -86,6 +86,7 @@ fn receive_line(line_no: i32, quantity: i64) -> ReceiveLineInput {
     ReceiveLineInput {
         line_no,
         quantity: quantity.to_string(),
+        received_before: None,
     }
 }
 

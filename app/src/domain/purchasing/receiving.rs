@@ -55,6 +55,15 @@ pub async fn receive(
             .iter()
             .find(|l| l.line_no == input.line_no)
             .ok_or_else(|| PurchaseError::invalid(format!("The order has no line {}.", input.line_no)))?;
+        if input
+            .received_before
+            .is_some_and(|before| before != line.received)
+        {
+            return Err(PurchaseError::Conflict(format!(
+                "{} has been received on since this page was shown (now {} of {}): check the order and try again.",
+                line.sku, line.received, line.quantity
+            )));
+        }
         let quantity = parse_quantity(&input.quantity, &format!("{}, quantity", line.sku))?;
         if arrived.iter().any(|(n, ..)| *n == line.line_no) {
             return Err(PurchaseError::invalid(format!("{} is listed twice.", line.sku)));

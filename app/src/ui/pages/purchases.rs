@@ -240,13 +240,14 @@ fn Purchase(cur: Currency, can_pay: bool) -> impl IntoView {
     let receive = ServerAction::<ReceivePurchase>::new();
     let cancel = ServerAction::<CancelPurchase>::new();
     let pay = ServerAction::<PaySupplier>::new();
+    let save = ServerAction::<SavePurchase>::new();
     let order = Resource::new(
         move || {
             (
                 id.get(),
                 send.version().get(),
                 receive.version().get(),
-                cancel.version().get(),
+                (cancel.version().get(), save.version().get()),
             )
         },
         |(id, ..)| async move {
@@ -264,7 +265,10 @@ fn Purchase(cur: Currency, can_pay: bool) -> impl IntoView {
             <Transition fallback=|| view! { <p class="text-slate-500">"Loading the order…"</p> }>
                 {move || Suspend::new(async move {
                     match order.await {
-                        Ok(o) => shown(o, cur, can_pay, send, receive, cancel, pay).into_any(),
+                        Ok(o) => {
+                            let actions = Actions { send, receive, cancel, pay, save };
+                            shown(o, cur, can_pay, actions).into_any()
+                        }
                         Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -272,19 +276,75 @@ fn Purchase(cur: Currency, can_pay: bool) -> impl IntoView {
             <FormError value=send.value() />
             <FormError value=receive.value() />
             <FormError value=cancel.value() />
+            <FormError value=save.value() />
         </div>
     }
 }
 
-fn shown(
-    o: PurchaseOrderView,
-    cur: Currency,
-    can_pay: bool,
+/// What an order's page can do.
+#[derive(Clone, Copy)]
+struct Actions {
     send: ServerAction<SendPurchase>,
     receive: ServerAction<ReceivePurchase>,
     cancel: ServerAction<CancelPurchase>,
     pay: ServerAction<PaySupplier>,
-) -> impl IntoView {
+    save: ServerAction<SavePurchase>,
+}
+
+/// A draft's lines, editable: quantities and unit costs (the supplier's
+/// price may have changed since the order was suggested).
+fn draft_editor(o: PurchaseOrderView, cur: Currency, save: ServerAction<SavePurchase>) -> impl IntoView {
+    let saving = save.pending();
+    let digits = cur.minor_digits();
+    view! {
+        <ActionForm action=save attr:class="space-y-2 print:hidden" attr:data-testid="draft-editor">
+            <input type="hidden" name="id" value=o.id.to_string() />
+            <input type="hidden" name="supplier_id" value=o.supplier_id.to_string() />
+            <input type="hidden" name="notes" value=o.notes />
+            <TableBox label="Draft lines">
+                <table class="min-w-full text-sm">
+                    <thead class="bg-slate-100">
+                        <tr>
+                            <th class=TH scope="col">"Product"</th>
+                            <th class=TH scope="col">"Quantity"</th>
+                            <th class=TH scope="col">"Unit cost"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100 bg-white">
+                        {o.lines.into_iter().enumerate().map(|(n, l)| view! {
+                            <tr>
+                                <th class="px-3 py-1.5 text-left font-normal" scope="row">
+                                    {format!("{} {}", l.sku, l.name)}
+                                    <input type="hidden" name=format!("lines[{n}][product_id]") value=l.product_id.to_string() />
+                                </th>
+                                <td class="px-1 py-1">
+                                    <input name=format!("lines[{n}][quantity]") class=INPUT inputmode="numeric" value=l.quantity.to_string()
+                                        aria-label=format!("{} quantity", l.sku) data-testid=format!("draft-qty-{n}") />
+                                </td>
+                                <td class="px-1 py-1">
+                                    <input name=format!("lines[{n}][unit_cost]") class=INPUT inputmode="decimal"
+                                        value=crate::pricing::format_amount(l.unit_cost, digits)
+                                        aria-label=format!("{} unit cost", l.sku) data-testid=format!("draft-cost-{n}") />
+                                </td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </TableBox>
+            <button type="submit" class=PLAIN_BUTTON disabled=move || saving.get() data-testid="draft-save">"Save the draft"</button>
+        </ActionForm>
+    }
+}
+
+fn shown(o: PurchaseOrderView, cur: Currency, can_pay: bool, actions: Actions) -> impl IntoView {
+    let Actions {
+        send,
+        receive,
+        cancel,
+        pay,
+        save,
+    } = actions;
+    let editor = (o.status == PurchaseStatus::Draft).then(|| draft_editor(o.clone(), cur, save));
     let receivable = matches!(o.status, PurchaseStatus::Sent | PurchaseStatus::PartlyReceived);
     let id = o.id.to_string();
     let (send_id, cancel_id) = (id.clone(), id.clone());
@@ -328,6 +388,7 @@ fn shown(
                                     {(receivable && open > 0).then(|| view! {
                                         <td class="px-1 py-1 print:hidden">
                                             <input type="hidden" name=format!("lines[{n}][line_no]") value=l.line_no.to_string() />
+                                            <input type="hidden" name=format!("lines[{n}][received_before]") value=l.received.to_string() />
                                             <input name=format!("lines[{n}][quantity]") class=INPUT inputmode="numeric"
                                                 placeholder=format!("up to {open}")
                                                 aria-label=format!("{} arrived now", l.sku) data-testid=format!("receive-qty-{n}") />
@@ -350,6 +411,7 @@ fn shown(
                 <button type="submit" class=BUTTON disabled=move || receiving.get() data-testid="purchase-receive">"Receive"</button>
             })}
         </ActionForm>
+        {editor}
         <div class="flex flex-wrap gap-2 print:hidden">
             {(o.status == PurchaseStatus::Draft).then(|| view! {
                 <ActionForm action=send>
