@@ -199,6 +199,39 @@ async fn busy_acme(app: &TestApp) {
         ],
     )
     .await;
+    // Buying: an order sent, partly received, partly paid (and so in the books).
+    let order = post(
+        app,
+        &owner,
+        "/api/purchases/save",
+        &[
+            ("supplier_id", &supplier),
+            ("lines[0][product_id]", &tea),
+            ("lines[0][quantity]", "10"),
+            ("lines[0][unit_cost]", "1.10"),
+        ],
+    )
+    .await;
+    let order = order[0]["id"].as_str().unwrap().to_owned();
+    post(app, &owner, "/api/purchases/send", &[("id", &order)]).await;
+    post(
+        app,
+        &owner,
+        "/api/purchases/receive",
+        &[
+            ("id", &order),
+            ("lines[0][line_no]", "1"),
+            ("lines[0][quantity]", "4"),
+        ],
+    )
+    .await;
+    post(
+        app,
+        &owner,
+        "/api/supplier_payments/create",
+        &[("supplier_id", &supplier), ("amount", "2.00")],
+    )
+    .await;
     post(app, &owner, "/api/products/archive", &[("id", &old)]).await;
     post(
         app,
@@ -401,8 +434,12 @@ async fn tenant_tables(app: &TestApp) -> BTreeSet<String> {
     .collect()
 }
 
+/// Rows of `inventory_violations()` and `accounting_violations()` (the books
+/// come across whole too).
 async fn violations(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM inventory_violations()")
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM inventory_violations()) + (SELECT count(*) FROM accounting_violations())",
+    )
         .fetch_one(&app.admin)
         .await
         .unwrap()
