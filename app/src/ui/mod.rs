@@ -88,6 +88,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/profile") view=pages::profile::ProfilePage />
                 <Route path=path!("/audit") view=pages::audit::AuditPage />
                 <Route path=path!("/reports") view=pages::reports::ReportsPage />
+                <Route path=path!("/books") view=pages::books::BooksPage />
+                <Route path=path!("/books/journal") view=pages::books_journal::BooksJournalPage />
+                <Route path=path!("/books/accounts") view=pages::books_accounts::BooksAccountsPage />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
             </Routes>
         }

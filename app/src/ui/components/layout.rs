@@ -76,6 +76,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             // The business type picks the modules; the role picks the admin pages.
             let admin: Vec<(&str, &str)> = [
                 (Permission::ViewReports, "/reports", "Reports"),
+                (Permission::ViewBooks, "/books", "Books"),
                 (Permission::ManageShifts, "/shifts", "Shifts"),
                 (Permission::ViewMembers, "/members", "Team"),
                 (Permission::ManageSettings, "/settings", "Settings"),
