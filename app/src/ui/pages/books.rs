@@ -363,7 +363,7 @@ fn section(
     let money = move |minor: i64| cur.money(minor);
     let none = lines.is_empty() && extra.is_none();
     view! {
-        <tr class="bg-slate-100">
+        <tr class="bg-indigo-50">
             <th class=TH scope="colgroup" colspan="3">{title}</th>
         </tr>
         {lines.into_iter().map(|l| view! {
@@ -406,11 +406,11 @@ fn profit_and_loss(r: ProfitAndLoss, cur: Currency) -> AnyView {
         })}
         <TableBox label="Profit and loss">
             <table class="min-w-full text-sm" data-testid="books-table">
-                <thead class="sr-only">
+                <thead class="bg-slate-100">
                     <tr>
-                        <th scope="col">"Code"</th>
-                        <th scope="col">"Account"</th>
-                        <th scope="col">"Amount"</th>
+                        <th class=TH scope="col">"Code"</th>
+                        <th class=TH scope="col">"Account"</th>
+                        <th class=TH scope="col">"Amount"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100 bg-white">
@@ -439,11 +439,11 @@ fn balance_sheet(r: BalanceSheet, cur: Currency) -> AnyView {
         })}
         <TableBox label="Balance sheet">
             <table class="min-w-full text-sm" data-testid="books-table">
-                <thead class="sr-only">
+                <thead class="bg-slate-100">
                     <tr>
-                        <th scope="col">"Code"</th>
-                        <th scope="col">"Account"</th>
-                        <th scope="col">"Amount"</th>
+                        <th class=TH scope="col">"Code"</th>
+                        <th class=TH scope="col">"Account"</th>
+                        <th class=TH scope="col">"Amount"</th>
                     </tr>
                 </thead>
                 <tbody class="divide-y divide-slate-100 bg-white">

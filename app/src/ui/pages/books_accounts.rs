@@ -90,7 +90,7 @@ fn Accounts(cur: Currency, can_manage: bool) -> impl IntoView {
                                                 <th class=TH scope="col">"Name"</th>
                                                 <th class=TH scope="col">"Balance"</th>
                                                 <th class=TH scope="col">"Active"</th>
-                                                {can_manage.then(|| view! { <th class=TH scope="col"><span class="sr-only">"Change"</span></th> })}
+                                                {can_manage.then(|| view! { <th class=format!("{TH} print:hidden") scope="col">"Change"</th> })}
                                             </tr>
                                         </thead>
                                         <tbody class="divide-y divide-slate-100 bg-white">
@@ -186,7 +186,7 @@ fn AccountRow(
             }
         });
         view! {
-            <td class="px-3 py-1.5">
+            <td class="px-3 py-1.5 print:hidden">
                 <div class="flex flex-wrap items-center gap-2">
                     <ActionForm action=edit attr:class="flex items-center gap-1">
                         <input type="hidden" name="code" value=code.clone() />

@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
 
 use crate::{
     api::books::{list_accounts, list_journal, PostJournalEntry, ReverseJournalEntry},
@@ -237,9 +238,15 @@ fn NewEntry(post: ServerAction<PostJournalEntry>) -> impl IntoView {
     // the journal's default period).
     let setup = Resource::new(
         || (),
+        // Both calls start together: on the server a call made after another's
+        // await runs without the request's context.
         |_| async move {
-            let chart = list_accounts().await?;
-            let today = list_journal(String::new(), String::new(), Some(1)).await?.to;
+            let (chart, journal) = futures::future::try_join(
+                list_accounts(),
+                list_journal(String::new(), String::new(), Some(1)),
+            )
+            .await?;
+            let today = journal.to;
             let accounts: Vec<(String, String)> = chart
                 .accounts
                 .into_iter()
@@ -249,15 +256,30 @@ fn NewEntry(post: ServerAction<PostJournalEntry>) -> impl IntoView {
             Ok::<_, crate::error::AppError>((accounts, today))
         },
     );
-    let rows = RwSignal::new(FIRST_ROWS);
-    // Bumped after each posting: the rows and the memo start blank again.
-    let generation = RwSignal::new(0_u32);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = post.value().get() {
-            generation.update(|g| *g += 1);
-            rows.set(FIRST_ROWS);
-        }
+    // The last entry posted from this form: when it changes, the memo and
+    // the rows are drawn blank again (a refusal keeps what was typed).
+    let posted = Memo::new(move |last: Option<&Option<Uuid>>| match post.value().get() {
+        Some(Ok(entry)) => Some(entry.id),
+        _ => last.copied().flatten(),
     });
+    // Rows added with "Add a line" since that entry.
+    let added = RwSignal::new((None::<Uuid>, 0_usize));
+    let rows = move || {
+        let (since, n) = added.get();
+        FIRST_ROWS + if since == posted.get() { n } else { 0 }
+    };
+    let add_row = move |_| {
+        let since = posted.get_untracked();
+        added.update(|(at, n)| {
+            if *at != since {
+                *at = since;
+                *n = 0;
+            }
+            if FIRST_ROWS + *n < MAX_ROWS {
+                *n += 1;
+            }
+        });
+    };
     let pending = Memo::new(move |_| post.pending().get());
     view! {
         <section class="space-y-2 rounded-lg border border-slate-200 bg-white p-4 print:hidden" aria-labelledby="new-entry-title">
@@ -272,15 +294,18 @@ fn NewEntry(post: ServerAction<PostJournalEntry>) -> impl IntoView {
                                         <span class="block text-xs text-slate-500">"Date"</span>
                                         <input type="date" name="date" required value=today class=INPUT data-testid="entry-date" />
                                     </label>
-                                    {move || {
-                                        generation.get();
-                                        view! {
+                                    // Keyed, so a new posting draws a new (blank) field:
+                                    // a re-render would keep the typed text.
+                                    <For
+                                        each=move || [posted.get()]
+                                        key=|since| *since
+                                        children=move |_| view! {
                                             <label class="min-w-0 flex-1 space-y-1">
                                                 <span class="block text-xs text-slate-500">"Memo"</span>
                                                 <input name="memo" required maxlength="300" class=format!("{INPUT} w-full") data-testid="entry-memo" />
                                             </label>
                                         }
-                                    }}
+                                    />
                                 </div>
                                 <div class="space-y-2" data-testid="entry-lines">
                                     <div class="grid grid-cols-[minmax(0,1fr)_5.5rem_5.5rem] gap-2 text-xs text-slate-500" aria-hidden="true">
@@ -290,8 +315,8 @@ fn NewEntry(post: ServerAction<PostJournalEntry>) -> impl IntoView {
                                     </div>
                                     <For
                                         each=move || {
-                                            let g = generation.get();
-                                            (0..rows.get()).map(move |i| (g, i)).collect::<Vec<_>>()
+                                            let since = posted.get();
+                                            (0..rows()).map(move |i| (since, i)).collect::<Vec<_>>()
                                         }
                                         key=|k| *k
                                         children=move |(_, i)| view! { <LineRow i accounts=accounts.clone() /> }
@@ -302,8 +327,8 @@ fn NewEntry(post: ServerAction<PostJournalEntry>) -> impl IntoView {
                                         type="button"
                                         class="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 disabled:opacity-60"
                                         data-testid="entry-add-line"
-                                        disabled=move || { rows.get() >= MAX_ROWS }
-                                        on:click=move |_| rows.update(|r| *r = (*r + 1).min(MAX_ROWS))
+                                        disabled=move || { rows() >= MAX_ROWS }
+                                        on:click=add_row
                                     >
                                         "Add a line"
                                     </button>
