@@ -816,7 +816,7 @@ async fn the_books_over_http_post_reverse_lock_and_state_the_figures_for_each_bu
 }
 
 #[tokio::test]
-async fn the_books_pages_render_without_wasm_for_owners_and_refuse_cashiers() {
+async fn the_books_pages_render_without_wasm_and_show_each_role_what_it_may_do() {
     use axum::http::StatusCode;
 
     use crate::helpers::{ACME_CASHIER, PASSWORD};
@@ -888,6 +888,35 @@ async fn the_books_pages_render_without_wasm_for_owners_and_refuse_cashiers() {
         assert!(res.body.contains("not for your role"), "{path}: {}", res.body);
         assert!(!res.body.contains("books-table") && !res.body.contains("journal-entry"));
     }
+    // An admin reads the chart and posts, but the chart, the accounts and the
+    // lock date are the owner's; a manager does not see the books.
+    for (email, role) in [
+        ("admin@acme.test", Role::Admin),
+        ("manager@acme.test", Role::Manager),
+    ] {
+        app::domain::accounts::ensure_member_account(&app.db, app.acme, email, "Probe", PASSWORD, role)
+            .await
+            .unwrap();
+    }
+    let admin = app.login(ACME, "admin@acme.test", PASSWORD).await;
+    let res = app.get(ACME, "/books/accounts", Some(&admin)).await;
+    assert!(res.body.contains("accounts-table"), "{}", res.body);
+    for owners_only in ["account-form", "lock-form", "Rename", "Deactivate"] {
+        assert!(!res.body.contains(owners_only), "admins do not see {owners_only}");
+    }
+    let res = app.get(ACME, "/books/journal", Some(&admin)).await;
+    assert!(res.body.contains("journal-form") && res.body.contains("journal-reverse"));
+    let res = app.get(ACME, "/", Some(&admin)).await;
+    assert!(res.body.contains("href=\"/books\""), "admins have the Books link");
+    let manager = app.login(ACME, "manager@acme.test", PASSWORD).await;
+    let res = app.get(ACME, "/books", Some(&manager)).await;
+    assert!(res.body.contains("not for your role"), "{}", res.body);
+    let res = app.get(ACME, "/", Some(&manager)).await;
+    assert!(
+        !res.body.contains("href=\"/books\""),
+        "managers have no Books link"
+    );
+
     // The manual entry is on acme's journal for its day, not on globex's.
     let day = "/books/journal?from=2026-03-01&to=2026-03-01";
     let res = app.get(ACME, day, Some(&owner)).await;
