@@ -39,8 +39,8 @@ pub async fn list_accounts() -> Result<ChartOfAccounts, AppError> {
 }
 
 /// Adds the account `code` (with `kind`: asset, liability, equity, income or
-/// expense), or renames it and (de)activates it (`active`, default true)
-/// when it exists (owners).
+/// expense; a code in use is refused, 409), or, without `kind`, renames it and
+/// (de)activates it (`active`, default true) (owners).
 #[server(endpoint = "accounts/save", prefix = "/api")]
 pub async fn save_account(
     code: String,

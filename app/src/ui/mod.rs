@@ -90,6 +90,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reports") view=pages::reports::ReportsPage />
                 <Route path=path!("/purchases") view=pages::purchases::PurchasesPage />
                 <Route path=path!("/purchases/:id") view=pages::purchases::PurchasePage />
+                <Route path=path!("/books") view=pages::books::BooksPage />
+                <Route path=path!("/books/journal") view=pages::books_journal::BooksJournalPage />
+                <Route path=path!("/books/accounts") view=pages::books_accounts::BooksAccountsPage />
                 <Route path=path!("/invite/:token") view=pages::invite::InvitePage />
             </Routes>
         }

@@ -813,7 +813,14 @@ async fn the_books_over_http_post_reverse_lock_and_state_the_figures_for_each_bu
         .post_form(GLOBEX, "/api/journal/post", &entry, Some(&globex))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // Adding an account with a code in use is refused, never a rename.
+    let taken = [("code", "1000"), ("name", "Petty cash"), ("kind", "asset")];
+    let res = app
+        .post_form(ACME, "/api/accounts/save", &taken, Some(&owner))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
     let res = app.post_form(ACME, "/api/accounts/list", &[], Some(&owner)).await;
+    assert_eq!(res.json()["accounts"][0]["name"], "Cash");
     assert_eq!(res.json()["lock_date"], "2026-03-31");
     let res = app
         .post_form(GLOBEX, "/api/accounts/list", &[], Some(&globex))
@@ -874,4 +881,117 @@ async fn the_demo_history_is_in_the_books_and_they_hold() {
             .unwrap();
         assert_eq!(bs.total_assets, bs.total_liabilities + bs.total_equity, "{bs:?}");
     }
+}
+
+#[tokio::test]
+async fn the_books_pages_render_without_wasm_and_show_each_role_what_it_may_do() {
+    use axum::http::StatusCode;
+
+    use crate::helpers::{ACME_CASHIER, PASSWORD};
+    const ACME: &str = "acme.localhost";
+    const GLOBEX: &str = "globex.localhost";
+    let app = spawn_app().await;
+    let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
+    let cashier = app.login(ACME, ACME_CASHIER, PASSWORD).await;
+    let globex = app.login(GLOBEX, GLOBEX_OWNER, PASSWORD).await;
+    let who = self::owner(&app, ACME_OWNER).await;
+    let item = product(&app, app.acme, &who, "PAGE1", (1000, 400), 10, None).await;
+    sell(
+        &app,
+        app.acme,
+        &who,
+        &[(item, 1, 0)],
+        &[(PaymentMethod::Cash, 1000)],
+    )
+    .await
+    .unwrap();
+    let res = app
+        .post_form(
+            ACME,
+            "/api/journal/post",
+            &[
+                ("date", "2026-03-01"),
+                ("memo", "Acme private memo"),
+                ("lines[0][account]", "1100"),
+                ("lines[0][debit]", "5"),
+                ("lines[1][account]", "3000"),
+                ("lines[1][credit]", "5"),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    for (path, expected) in [
+        (
+            "/books",
+            &["books-table", "tb-total-debit", "In balance", "Download CSV"][..],
+        ),
+        ("/books?statement=profit-loss", &["Total income", "Profit"][..]),
+        (
+            "/books?statement=balance-sheet",
+            &["Earnings to date", "Total assets"][..],
+        ),
+        (
+            "/books?statement=ledger&account=1000",
+            &["1000 · Cash", "Opening balance"][..],
+        ),
+        ("/books?statement=ledger", &["Choose an account"][..]),
+        (
+            "/books/journal",
+            &["journal-entry", "Sale", "lines[3][credit]", "Reverse"][..],
+        ),
+        (
+            "/books/accounts",
+            &["accounts-table", "lock-form", "account-form", "System"][..],
+        ),
+    ] {
+        let res = app.get(ACME, path, Some(&owner)).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        for text in expected {
+            assert!(res.body.contains(text), "{path} shows {text}: {}", res.body);
+        }
+        let res = app.get(ACME, path, Some(&cashier)).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert!(res.body.contains("not for your role"), "{path}: {}", res.body);
+        assert!(!res.body.contains("books-table") && !res.body.contains("journal-entry"));
+    }
+    // An admin reads the chart and posts, but the chart, the accounts and the
+    // lock date are the owner's; a manager does not see the books.
+    for (email, role) in [
+        ("admin@acme.test", Role::Admin),
+        ("manager@acme.test", Role::Manager),
+    ] {
+        app::domain::accounts::ensure_member_account(&app.db, app.acme, email, "Probe", PASSWORD, role)
+            .await
+            .unwrap();
+    }
+    let admin = app.login(ACME, "admin@acme.test", PASSWORD).await;
+    let res = app.get(ACME, "/books/accounts", Some(&admin)).await;
+    assert!(res.body.contains("accounts-table"), "{}", res.body);
+    for owners_only in ["account-form", "lock-form", "Rename", "Deactivate"] {
+        assert!(!res.body.contains(owners_only), "admins do not see {owners_only}");
+    }
+    let res = app.get(ACME, "/books/journal", Some(&admin)).await;
+    assert!(res.body.contains("journal-form") && res.body.contains("journal-reverse"));
+    let res = app.get(ACME, "/", Some(&admin)).await;
+    assert!(res.body.contains("href=\"/books\""), "admins have the Books link");
+    let manager = app.login(ACME, "manager@acme.test", PASSWORD).await;
+    let res = app.get(ACME, "/books", Some(&manager)).await;
+    assert!(res.body.contains("not for your role"), "{}", res.body);
+    let res = app.get(ACME, "/", Some(&manager)).await;
+    assert!(
+        !res.body.contains("href=\"/books\""),
+        "managers have no Books link"
+    );
+
+    // The manual entry is on acme's journal for its day, not on globex's.
+    let day = "/books/journal?from=2026-03-01&to=2026-03-01";
+    let res = app.get(ACME, day, Some(&owner)).await;
+    assert!(res.body.contains("Acme private memo"), "{}", res.body);
+    assert!(res.body.contains("5.00"), "{}", res.body);
+    let res = app.get(GLOBEX, day, Some(&globex)).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains("journal-empty"), "{}", res.body);
+    assert!(!res.body.contains("Acme private memo"), "{}", res.body);
 }

@@ -80,3 +80,28 @@ async fn the_till_page_is_served_with_the_tills_own_bundle() {
         assert!(!page.body.contains("/pkg/till."), "{path}: {}", page.body);
     }
 }
+
+/// The books' pages call several server functions each (the chart, the
+/// statement, the journal, today's date): all of them with the request's
+/// context, so the page is drawn in full with nothing logged.
+#[tokio::test]
+async fn the_books_pages_render_without_losing_their_request_context() {
+    let app = spawn_app().await;
+    let owner = app.login("acme.localhost", ACME_OWNER, PASSWORD).await;
+    for (path, marker) in [
+        ("/books", "books-table"),
+        ("/books?statement=ledger&account=1000", "books-ledger-account"),
+        ("/books/journal", "journal-form"),
+        ("/books/accounts", "accounts-table"),
+    ] {
+        let logs = CapturedLogs::default();
+        let guard = logs.install();
+        let res = app.get("acme.localhost", path, Some(&owner)).await;
+        drop(guard);
+        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert!(res.body.contains(marker), "{path} is drawn in full: {}", res.body);
+        let logged = logs.text();
+        assert!(!logged.contains("request context missing"), "{path}: {logged}");
+        assert!(!logged.contains("ERROR"), "{path}: {logged}");
+    }
+}

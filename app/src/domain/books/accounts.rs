@@ -75,8 +75,9 @@ pub struct AccountInput {
     pub active: bool,
 }
 
-/// Creates the account `input.code`, or renames / (de)activates it when it
-/// exists. Returns it as it now is.
+/// Creates the account `input.code` (with a kind; a code already in use is
+/// refused), or renames / (de)activates it (without a kind). Returns it as it
+/// now is.
 pub async fn save_account(
     tx: &mut TenantCtx<'_>,
     input: AccountInput,
@@ -120,6 +121,12 @@ pub async fn save_account(
                     ),
             )
             .await?;
+        }
+        Some(_) if input.kind.is_some() => {
+            // A kind is given only when adding: the code is someone else's.
+            return Err(BooksError::Conflict(format!(
+                "An account with the code {code} already exists: choose another code, or rename that one."
+            )));
         }
         Some((old_name, system, was_active)) => {
             if system && !input.active {

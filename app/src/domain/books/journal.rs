@@ -206,8 +206,11 @@ pub fn check_lines(lines: &[ManualLineInput], decimals: u32) -> Result<Vec<Check
     let debits: i64 = checked.iter().map(|l| l.debit).sum();
     let credits: i64 = checked.iter().map(|l| l.credit).sum();
     if debits != credits {
+        let amount = |minor: i64| crate::pricing::format_amount(minor, decimals);
         return Err(BooksError::invalid(format!(
-            "The entry does not balance: debits {debits} and credits {credits} (in minor units) must be equal."
+            "The entry does not balance: the debits ({}) must equal the credits ({}).",
+            amount(debits),
+            amount(credits)
         )));
     }
     Ok(checked)

@@ -49,12 +49,20 @@ pub fn FormError<T: Send + Sync + Clone + 'static>(
     }
 }
 
+/// A form's submit button, disabled while its action is pending; a click that
+/// lands before the `disabled` attribute is drawn is refused as well, so a
+/// double click submits once.
 #[component]
 pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Memo<bool>) -> impl IntoView {
     view! {
         <button
             type="submit"
             disabled=move || pending.get()
+            on:click=move |ev| {
+                if pending.get_untracked() {
+                    ev.prevent_default();
+                }
+            }
             class="w-full rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white shadow-sm hover:bg-indigo-700 disabled:opacity-60"
         >
             {move || if pending.get() { busy_label } else { label }}

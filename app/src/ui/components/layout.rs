@@ -77,6 +77,7 @@ fn HeaderContent(ctx: PageContext) -> impl IntoView {
             let admin: Vec<(&str, &str)> = [
                 (Permission::ViewReports, "/reports", "Reports"),
                 (Permission::Purchase, "/purchases", "Purchases"),
+                (Permission::ViewBooks, "/books", "Books"),
                 (Permission::ManageShifts, "/shifts", "Shifts"),
                 (Permission::ViewMembers, "/members", "Team"),
                 (Permission::ManageSettings, "/settings", "Settings"),

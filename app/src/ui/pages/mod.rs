@@ -1,6 +1,9 @@
 //! One page per file.
 pub mod audit;
 pub mod bills;
+pub mod books;
+pub mod books_accounts;
+pub mod books_journal;
 pub mod catalog_lists;
 pub mod customers;
 pub mod dashboard;
