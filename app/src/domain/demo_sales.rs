@@ -165,7 +165,11 @@ pub async fn seed_sales(tx: &mut TenantCtx<'_>, bills: usize, seed: u64) -> Resu
                     days += 1;
                     close_demo_shift(tx, id, last + Duration::minutes(25), days).await?;
                 }
-                shift::open_shift_at(tx, till, 15_000, Some(at - Duration::minutes(20)))
+                // Opened a little before the day's first sale, never on the
+                // day before (a shift belongs to its day).
+                let day_start = at.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                let opened = (at - Duration::minutes(20)).max(day_start);
+                shift::open_shift_at(tx, till, 15_000, Some(opened))
                     .await
                     .map_err(shift_error)?
             }

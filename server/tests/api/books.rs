@@ -947,7 +947,7 @@ async fn the_books_pages_render_without_wasm_and_show_each_role_what_it_may_do()
         ),
     ] {
         let res = app.get(ACME, path, Some(&owner)).await;
-        assert_eq!(res.status, StatusCode::OK, "{path}");
+        assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
         for text in expected {
             assert!(res.body.contains(text), "{path} shows {text}: {}", res.body);
         }
@@ -975,11 +975,13 @@ async fn the_books_pages_render_without_wasm_and_show_each_role_what_it_may_do()
     let res = app.get(ACME, "/books/journal", Some(&admin)).await;
     assert!(res.body.contains("journal-form") && res.body.contains("journal-reverse"));
     let res = app.get(ACME, "/", Some(&admin)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.body.contains("href=\"/books\""), "admins have the Books link");
     let manager = app.login(ACME, "manager@acme.test", PASSWORD).await;
     let res = app.get(ACME, "/books", Some(&manager)).await;
     assert!(res.body.contains("not for your role"), "{}", res.body);
     let res = app.get(ACME, "/", Some(&manager)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(
         !res.body.contains("href=\"/books\""),
         "managers have no Books link"

@@ -99,6 +99,9 @@ async fn prepare_template() {
         .await;
 }
 
+/// One page render at a time in this process (see `TestApp::send`).
+static PAGE_RENDERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub struct TestApp {
     pub db: Db,
     pub router: Router,
@@ -439,7 +442,44 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
-        let res: Response<Body> = self.router.clone().oneshot(req).await.expect("router answers");
+        let what = format!("{} {}", req.method(), req.uri());
+        // Page renders (server-side rendering) of tests running side by side
+        // take turns: with two renders at once in one process, on two test
+        // threads, about one full run in seven had a page whose render never
+        // finished (answered 503 by the 30 s request timeout, the pools and the
+        // database idle meanwhile: the "stalled request" dump below). It looks
+        // like a lost wake-up in the renderer's reactive graph across threads
+        // (Leptos has fixed several: #4851, #4853), not something the request
+        // waits for. Everything else in the tests still runs in parallel.
+        let page = req.method() == axum::http::Method::GET
+            && req
+                .headers()
+                .get(header::ACCEPT)
+                .is_some_and(|a| a.to_str().unwrap_or_default().starts_with("text/html"));
+        let _turn = if page {
+            Some(PAGE_RENDERS.lock().await)
+        } else {
+            None
+        };
+        let started = std::time::Instant::now();
+        let answer = self.router.clone().oneshot(req);
+        tokio::pin!(answer);
+        // A request still unanswered after 10 s says what the pools and the
+        // database's sessions are doing meanwhile (a diagnostic for a rare
+        // stall; never an assertion).
+        let res: Response<Body> = tokio::select! {
+            res = &mut answer => res.expect("router answers"),
+            _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
+                self.dump_stall(&what).await;
+                answer.await.expect("router answers")
+            }
+        };
+        // A diagnostic, never an assertion: a failing test's output then
+        // says which request was slow and what it answered.
+        let took = started.elapsed();
+        if took > std::time::Duration::from_secs(5) {
+            eprintln!("slow request: {what} took {took:?} and answered {}", res.status());
+        }
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 16 * 1024 * 1024)
@@ -449,6 +489,33 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// Prints the pools' state and this database's sessions (see `send`).
+    async fn dump_stall(&self, what: &str) {
+        let (tenant, platform) = (self.db.login_pool(), self.db.session_pool());
+        eprintln!(
+            "stalled request: {what}: tenant pool {} open / {} idle, owner pool {} open / {} idle",
+            tenant.size(),
+            tenant.num_idle(),
+            platform.size(),
+            platform.num_idle()
+        );
+        let sessions: Result<Vec<(String, String, String, String)>, _> = sqlx::query_as(
+            "SELECT coalesce(usename, ''), coalesce(state, ''), \
+                    coalesce(wait_event_type || ':' || wait_event, ''), left(coalesce(query, ''), 160) \
+             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_all(&self.admin)
+        .await;
+        match sessions {
+            Ok(rows) => {
+                for row in rows {
+                    eprintln!("  session: {row:?}");
+                }
+            }
+            Err(e) => eprintln!("  sessions unreadable: {e}"),
         }
     }
 
