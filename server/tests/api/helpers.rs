@@ -99,9 +99,6 @@ async fn prepare_template() {
         .await;
 }
 
-/// One page render at a time in this process (see `TestApp::send`).
-static PAGE_RENDERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 pub struct TestApp {
     pub db: Db,
     pub router: Router,
@@ -443,24 +440,6 @@ impl TestResponse {
 impl TestApp {
     pub async fn send(&self, req: Request<Body>) -> TestResponse {
         let what = format!("{} {}", req.method(), req.uri());
-        // Page renders (server-side rendering) of tests running side by side
-        // take turns: with two renders at once in one process, on two test
-        // threads, about one full run in seven had a page whose render never
-        // finished (answered 503 by the 30 s request timeout, the pools and the
-        // database idle meanwhile: the "stalled request" dump below). It looks
-        // like a lost wake-up in the renderer's reactive graph across threads
-        // (Leptos has fixed several: #4851, #4853), not something the request
-        // waits for. Everything else in the tests still runs in parallel.
-        let page = req.method() == axum::http::Method::GET
-            && req
-                .headers()
-                .get(header::ACCEPT)
-                .is_some_and(|a| a.to_str().unwrap_or_default().starts_with("text/html"));
-        let _turn = if page {
-            Some(PAGE_RENDERS.lock().await)
-        } else {
-            None
-        };
         let started = std::time::Instant::now();
         let answer = self.router.clone().oneshot(req);
         tokio::pin!(answer);
