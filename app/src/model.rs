@@ -1303,3 +1303,75 @@ pub struct SupplierPaymentView {
     /// Received from the supplier so far less paid to them (what is owed).
     pub owed: i64,
 }
+
+// --- The offline till (issue #15): what a till queues while offline and
+// --- what `sync/sales` and `sync/catalog` answer.
+
+/// A line of a sale rung up offline: the cart line plus the price and tax
+/// rate the till charged (from its cached catalog), which the receipt printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineLine {
+    pub product_id: Uuid,
+    pub quantity: i64,
+    #[serde(default)]
+    pub line_discount: i64,
+    pub unit_price: i64,
+    pub tax_rate_bp: i32,
+}
+
+/// A sale the till made while offline, as queued in the browser (IndexedDB)
+/// before anything else happened to it. Sent by `sync/sales`, in the order
+/// they were made; `idempotency_key` makes every resend harmless.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineSale {
+    pub idempotency_key: String,
+    /// The till's provisional receipt number, printed on the receipt:
+    /// `T2-000123` (the till's code, then its own sequence).
+    pub provisional_number: String,
+    #[serde(default)]
+    pub till_id: Option<Uuid>,
+    /// When the till rang it up (the browser's clock, RFC 3339).
+    pub sold_at: String,
+    pub lines: Vec<OfflineLine>,
+    #[serde(default)]
+    pub bill_discount: i64,
+    pub payments: Vec<PaymentInput>,
+}
+
+/// What became of one queued sale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedSale {
+    pub idempotency_key: String,
+    /// Recorded (now or by an earlier send of the same key): the bill.
+    #[serde(default)]
+    pub bill_id: Option<Uuid>,
+    /// `INV-000123` once recorded.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Units sold that were no longer in stock when the sale arrived: each
+    /// recorded as a `shortfall` stock movement for a manager to review.
+    #[serde(default)]
+    pub shortfall: i64,
+    /// Refused for good (the message says why): the till keeps the sale and
+    /// shows it; resending it will not help.
+    #[serde(default)]
+    pub refused: Option<String>,
+}
+
+/// The till's cached catalog: a bounded set of what it is likely to sell.
+/// `full`: replace the cache with `products`; else apply the changes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogDelta {
+    /// Opaque: sent back as `cursor` on the next `sync/catalog`.
+    pub cursor: String,
+    pub full: bool,
+    pub products: Vec<PosItem>,
+    /// No longer sold (archived) or gone from the set: drop from the cache.
+    pub removed: Vec<Uuid>,
+    /// The till's code (`T2`) and the highest provisional sequence the server
+    /// has recorded for it (a till whose storage was wiped continues after it).
+    #[serde(default)]
+    pub till_code: Option<String>,
+    #[serde(default)]
+    pub last_provisional: i64,
+}
