@@ -199,6 +199,7 @@ pub fn router_with(state: AppState, http: HttpOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route(&style::href(), get(stylesheet))
+        .route("/sw.js", get(till_service_worker))
         .nest_service("/pkg", pkg)
         .merge(pages);
     if http.error_reports {
@@ -277,6 +278,28 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
+}
+
+/// The till's service worker (`server/src/till_sw.js`): keeps the till page,
+/// its bundle and the stylesheet for opening the till offline. Served from
+/// the root so its scope covers `/pos`; never cached by the browser's HTTP
+/// cache, so a new build's worker is picked up at the next load.
+async fn till_service_worker() -> impl IntoResponse {
+    static SCRIPT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        include_str!("till_sw.js")
+            .replace("STYLESHEET", &style::href())
+            .replace("BUILD", env!("CARGO_PKG_VERSION"))
+    });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        SCRIPT.as_str(),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

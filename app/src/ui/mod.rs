@@ -11,6 +11,7 @@ use crate::{api::auth::load_page_context, error::AppError, model::PageContext};
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod error_page;
+pub mod offline;
 pub mod pages;
 
 /// The HTML document around the app (server only).

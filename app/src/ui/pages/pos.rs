@@ -13,11 +13,16 @@ use crate::{
     error::AppError,
     model::{
         BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput,
-        TillView,
+        TillView, UserView,
     },
     pricing::{bill_totals, BillTotals, Currency, LineInput},
     ui::{
         components::customer_picker::{step, CustomerPicker},
+        offline::{
+            provisional::{RungLine, RungSale},
+            status::OfflineStatus,
+            unreachable, OfflineTill,
+        },
         pages::member_only::MemberOnly,
     },
 };
@@ -26,7 +31,10 @@ use crate::{
 pub fn PosPage() -> impl IntoView {
     view! {
         <Title text="Till · Shopfloor" />
-        <MemberOnly children=|_| view! { <Till /> }.into_any() />
+        <MemberOnly children=|ctx| match ctx.user {
+            Some(user) => view! { <Till user /> }.into_any(),
+            None => ().into_any(),
+        } />
     }
 }
 
@@ -101,6 +109,21 @@ fn pay_failure(e: &AppError) -> String {
     }
 }
 
+/// Items for a query: from the server, or from the till's cached catalog
+/// when the server cannot be reached (the till then sells offline).
+async fn find_items(offline: OfflineTill, query: String) -> Result<Vec<PosItem>, AppError> {
+    if !offline.online.get_untracked() {
+        return Ok(offline.search(&query, 8));
+    }
+    match pos_search(query.clone(), 8).await {
+        Err(e) if unreachable(&e) => {
+            offline.went_offline();
+            Ok(offline.search(&query, 8))
+        }
+        other => other,
+    }
+}
+
 /// The till's keyboard shortcuts: function keys, so they never clash with
 /// typing in the search box or a scanner (F1, F5, F6, F11 and F12 are left to
 /// the browser).
@@ -143,7 +166,8 @@ fn commit_focused_field() {
 }
 
 #[component]
-fn Till() -> impl IntoView {
+fn Till(user: UserView) -> impl IntoView {
+    let user = StoredValue::new(user);
     let settings = Resource::new(|| (), |_| load_pos_settings());
     // Reloaded after a shift is opened here.
     let tills_version = RwSignal::new(0u32);
@@ -161,7 +185,7 @@ fn Till() -> impl IntoView {
             {move || Suspend::new(async move {
                 match (settings.await, tills.await) {
                     (Ok(settings), Ok(tills)) => {
-                        view! { <TillGate settings tills chosen tills_version /> }.into_any()
+                        view! { <TillGate settings tills chosen tills_version user=user.get_value() /> }.into_any()
                     }
                     (Err(e), _) | (_, Err(e)) => {
                         view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any()
@@ -182,10 +206,12 @@ fn TillGate(
     tills: Vec<TillView>,
     chosen: RwSignal<Option<Uuid>>,
     tills_version: RwSignal<u32>,
+    user: UserView,
 ) -> impl IntoView {
     if tills.is_empty() {
-        return view! { <TillScreen settings till_id=None /> }.into_any();
+        return view! { <TillScreen settings till_id=None user /> }.into_any();
     }
+    let user = StoredValue::new(user);
     let tills = StoredValue::new(tills);
     let settings = StoredValue::new(settings);
     let current = Memo::new(move |_| {
@@ -259,7 +285,7 @@ fn TillGate(
                 let till = tills.with_value(|tills| tills.iter().find(|t| Some(t.id) == id).cloned());
                 match till {
                     Some(till) if till.open_shift.is_some() => {
-                        view! { <TillScreen settings=settings.get_value() till_id=Some(till.id) /> }.into_any()
+                        view! { <TillScreen settings=settings.get_value() till_id=Some(till.id) user=user.get_value() /> }.into_any()
                     }
                     Some(till) => {
                         view! { <OpenShiftForm settings=settings.get_value() till tills_version /> }.into_any()
@@ -346,7 +372,19 @@ fn OpenShiftForm(settings: PosSettings, till: TillView, tills_version: RwSignal<
 }
 
 #[component]
-fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
+fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> impl IntoView {
+    // Selling goes on without the server: see `ui::offline`.
+    let offline = OfflineTill::new(till_id, user.id);
+    Effect::new(move |started: Option<()>| {
+        if started.is_none() {
+            offline.start();
+        }
+    });
+    // The receipt names the cashier as the server does (their email).
+    let cashier = StoredValue::new(user.email.clone());
+    let may_give_large_discounts = user
+        .role
+        .is_some_and(|r| crate::permissions::allows(r, crate::permissions::Permission::GiveLargeDiscount));
     // Every amount on the till is shown and read in the business's currency.
     let cur = Currency::new(&settings.currency);
     let search_input: NodeRef<html::Input> = NodeRef::new();
@@ -427,12 +465,12 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
     });
     // The search runs on what follows a typed quantity (`3*` then the code).
     let results = Resource::new(
-        move || split_quantity(&query.get()).1.trim().to_owned(),
-        |q| async move {
+        move || (split_quantity(&query.get()).1.trim().to_owned(), offline.online.get()),
+        move |(q, _)| async move {
             if q.is_empty() {
                 Ok(Vec::new())
             } else {
-                pos_search(q, 8).await
+                find_items(offline, q).await
             }
         },
     );
@@ -491,7 +529,8 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
         let in_cart = cart
             .with_untracked(|c| c.iter().find(|x| x.item.id == item.id).map(|x| x.quantity))
             .unwrap_or(0);
-        if in_cart + quantity > item.on_hand {
+        // Offline the cached stock may be stale, and the goods are in hand.
+        if in_cart + quantity > item.on_hand && offline.online.get_untracked() {
             message.set(Some(format!("Only {} of {} in stock.", item.on_hand, item.name)));
             return;
         }
@@ -515,7 +554,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
         message.set(None);
         cart.update(|c| {
             if let Some(line) = c.iter_mut().find(|x| x.item.id == id) {
-                if wanted > line.item.on_hand {
+                if wanted > line.item.on_hand && offline.online.get_untracked() {
                     message.set(Some(format!(
                         "Only {} of {} in stock.",
                         line.item.on_hand, line.item.name
@@ -577,7 +616,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
                 return;
             }
             leptos::task::spawn_local(async move {
-                match pos_search(code.clone(), 8).await {
+                match find_items(offline, code.clone()).await {
                     Ok(items) => match items.into_iter().next() {
                         Some(item) => add(item, quantity),
                         None => message.set(Some(format!("Nothing matches “{code}”."))),
@@ -651,12 +690,72 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
         };
         let discounted = totals.get_untracked().discount > 0;
         let approving = approval.is_some();
+        // The same sale as the till would queue it offline (same key).
+        let rung = RungSale {
+            idempotency_key: sale.idempotency_key.clone(),
+            till_id,
+            lines: cart.with_untracked(|c| {
+                c.iter()
+                    .map(|x| RungLine {
+                        item: x.item.clone(),
+                        quantity: x.quantity,
+                        discount: x.discount,
+                    })
+                    .collect()
+            }),
+            bill_discount: sale.bill_discount,
+            payments: sale.payments.clone(),
+        };
+        let with_customer = sale.customer_id.is_some();
+        let over_limit = {
+            let t = totals.get_untracked();
+            let limit = settings.with_value(|s| s.cashier_discount_limit_bp) as i128;
+            !may_give_large_discounts && t.discount as i128 * 10_000 > t.gross as i128 * limit
+        };
         busy.set(true);
         message.set(None);
         leptos::task::spawn_local(async move {
             // A lost answer is retried with the same key: never a second bill.
-            match finalize_sale(sale, approval, till_id).await {
-                Ok(bill) => {
+            let answer = if offline.online.get_untracked() {
+                Some(finalize_sale(sale, approval, till_id).await)
+            } else {
+                None
+            };
+            match answer {
+                // No server (or its answer lost): the sale is kept on the
+                // till and sent later under the same key.
+                None | Some(Err(AppError::Transport(_) | AppError::Unavailable | AppError::TimedOut | AppError::Unconfirmed)) => {
+                    offline.went_offline();
+                    if with_customer {
+                        message.set(Some(
+                            "Offline, a customer cannot be added to a sale: remove the customer (F3), \
+                             or wait for the network."
+                                .into(),
+                        ));
+                    } else if over_limit {
+                        message.set(Some(
+                            "Offline, a discount above the cashier limit cannot be approved: lower it, \
+                             or wait for the network."
+                                .into(),
+                        ));
+                    } else {
+                        let settings = settings.get_value();
+                        match offline.sell(rung, &settings, &cashier.get_value()).await {
+                            Ok(queued) => {
+                                clear_sale();
+                                message.set(Some(format!(
+                                    "Offline: the sale is kept on this till as {} and is sent when the \
+                                     network is back.",
+                                    queued.sale.provisional_number
+                                )));
+                                receipt.set(Some(queued.receipt));
+                                refocus();
+                            }
+                            Err(e) => message.set(Some(e)),
+                        }
+                    }
+                }
+                Some(Ok(bill)) => {
                     // The till is ready for the next scan at once: the sale is
                     // cleared and the search box has the focus, while the
                     // receipt stays on screen to print.
@@ -667,7 +766,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
                     }
                     refocus();
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     approver_password.set(String::new());
                     message.set(Some(pay_failure(&e)));
                     // Over the cashier's limit: a manager can approve here.
@@ -797,12 +896,17 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
             <section class="space-y-3 md:col-span-3">
                 <div class="flex items-center justify-between gap-3">
                     <h1 class="text-xl font-bold tracking-tight">"Till"</h1>
-                    <p class="text-right text-xs" data-testid="live">
-                        {move || if live.get() {
-                            view! { <span class="text-emerald-700">"● Live stock"</span> }.into_any()
-                        } else {
-                            view! { <span class="text-slate-500">"○ Connecting…"</span> }.into_any()
-                        }}
+                    <p class="flex flex-col items-end text-right text-xs">
+                        <span data-testid="live">
+                            {move || if live.get() {
+                                view! { <span class="text-emerald-700">"● Live stock"</span> }.into_any()
+                            } else {
+                                view! { <span class="text-slate-500">"○ Connecting…"</span> }.into_any()
+                            }}
+                        </span>
+                        <span class="text-slate-500" data-testid="offline-cache" data-count=move || offline.cached.get().to_string()>
+                            {move || format!("{} products saved for offline", offline.cached.get())}
+                        </span>
                     </p>
                 </div>
                 <input
@@ -828,6 +932,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
                 {move || query.with(|q| split_quantity(q).0).map(|n| view! {
                     <p class="text-sm text-slate-600" data-testid="pos-qty-pending">{format!("Adding {n} of the next item: scan or type it, then Enter.")}</p>
                 })}
+                <OfflineStatus offline />
                 {move || message.get().map(|m| view! {
                     <p role="alert" class="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">{m}</p>
                 })}
@@ -880,7 +985,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
             </section>
             <section class="space-y-3 md:col-span-2">
                 {move || match receipt.get().filter(|_| cart.with(Vec::is_empty)) {
-                    Some(bill) => view! { <Receipt bill cur new_sale /> }.into_any(),
+                    Some(bill) => view! { <Receipt bill cur new_sale offline /> }.into_any(),
                     None => view! {
                         <Show when=move || drafts.with(|d| !d.is_empty())>
                             <div class="rounded-lg border border-amber-200 bg-amber-50 p-2 text-sm" data-testid="parked">
@@ -1112,7 +1217,11 @@ fn Receipt(
     bill: BillView,
     cur: Currency,
     new_sale: impl Fn(leptos::ev::MouseEvent) + 'static + Send + Sync + Clone,
+    offline: OfflineTill,
 ) -> impl IntoView {
+    // A sale kept offline: its number is the till's provisional one until
+    // the server has recorded it.
+    let provisional = bill.id.is_nil().then(|| bill.number.clone());
     let print = move |_| {
         #[cfg(feature = "hydrate")]
         let _ = window().print();
@@ -1126,6 +1235,15 @@ fn Receipt(
             <p class="text-center text-slate-500">
                 <span data-testid="bill-number">{bill.number.clone()}</span>" · "{bill.finalized_at.clone()}
             </p>
+            {provisional.map(|number| view! {
+                <p class="text-center text-xs text-slate-600" data-testid="receipt-provisional">
+                    {move || match offline.sent.with(|m| m.get(&number).cloned()) {
+                        Some(bill) => format!("Provisional number; recorded as bill {bill}."),
+                        None => "Provisional number, made offline: the bill number follows once the till is back online."
+                            .to_string(),
+                    }}
+                </p>
+            })}
             <ul class="my-3 divide-y divide-dashed divide-slate-200">
                 {bill.lines.iter().map(|l| view! {
                     <li class="py-1">
@@ -1164,7 +1282,9 @@ fn Receipt(
                 <button class="flex-1 rounded-md border border-slate-300 px-3 py-2 hover:bg-slate-100" on:click=print>"Print"</button>
                 <button class="flex-1 rounded-md bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700" on:click=new_sale.clone() aria-keyshortcuts="F2">"New sale " <kbd>"F2"</kbd></button>
             </div>
-            <crate::ui::components::email_receipt::EmailReceiptButton bill_id=bill.id />
+            {(!bill.id.is_nil()).then(|| view! {
+                <crate::ui::components::email_receipt::EmailReceiptButton bill_id=bill.id />
+            })}
         </div>
     }
 }
