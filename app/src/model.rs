@@ -453,6 +453,9 @@ pub enum MovementKind {
     Count,
     /// Received on a purchase order.
     Receipt,
+    /// Units an offline sale sold that were no longer in stock when it
+    /// synced: brings the stock up to what the sale then takes.
+    Shortfall,
 }
 
 impl MovementKind {
@@ -465,6 +468,7 @@ impl MovementKind {
             MovementKind::Adjustment => "adjustment",
             MovementKind::Count => "count",
             MovementKind::Receipt => "receipt",
+            MovementKind::Shortfall => "shortfall",
         }
     }
 
@@ -477,6 +481,7 @@ impl MovementKind {
             MovementKind::Adjustment,
             MovementKind::Count,
             MovementKind::Receipt,
+            MovementKind::Shortfall,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -860,6 +865,10 @@ pub fn z_number(number: i64) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TillView {
     pub id: Uuid,
+    /// The till's code in its business (`T1`, `T2`, …, in creation order):
+    /// the prefix of its provisional receipt numbers.
+    #[serde(default)]
+    pub code: String,
     pub name: String,
     pub is_active: bool,
     pub open_shift: Option<OpenShift>,

@@ -20,3 +20,4 @@ pub mod profile;
 pub mod purchasing;
 pub mod reports;
 pub mod shifts;
+pub mod sync;

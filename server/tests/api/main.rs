@@ -24,6 +24,7 @@ mod input_hardening;
 mod inventory;
 mod isolation;
 mod metrics;
+mod offline_sync;
 mod organizations;
 mod passwords;
 mod pool_hygiene;

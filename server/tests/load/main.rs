@@ -13,6 +13,7 @@ mod helpers;
 
 mod embedded;
 mod faults;
+mod offline;
 mod processes;
 mod replica;
 mod two_instances;

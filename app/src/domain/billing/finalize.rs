@@ -50,7 +50,7 @@ fn check_key(key: &str) -> Result<(), BillingError> {
 /// returns the first bill's id and changes nothing, even when the two requests
 /// race (the second waits on the first's key and then finds its bill).
 pub async fn finalize_sale(tx: &mut TenantCtx<'_>, sale: &SaleInput) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, None, None).await?.id)
+    Ok(finalize(tx, sale, &FinalizeOptions::default()).await?.id)
 }
 
 /// [`finalize_sale`] on a till: the till must be active and have an open
@@ -61,7 +61,16 @@ pub async fn finalize_sale_on_till(
     sale: &SaleInput,
     till_id: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, None, till_id).await?.id)
+    Ok(finalize(
+        tx,
+        sale,
+        &FinalizeOptions {
+            till_id,
+            ..FinalizeOptions::default()
+        },
+    )
+    .await?
+    .id)
 }
 
 /// [`finalize_sale`] with a manager's approval for a discount above the
@@ -76,7 +85,16 @@ pub async fn finalize_sale_approved(
     sale: &SaleInput,
     approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, approver, None).await?.id)
+    Ok(finalize(
+        tx,
+        sale,
+        &FinalizeOptions {
+            approver,
+            ..FinalizeOptions::default()
+        },
+    )
+    .await?
+    .id)
 }
 
 /// [`finalize_sale_approved`], answering with the bill as the receipt shows
@@ -89,7 +107,12 @@ pub async fn finalize_sale_receipt(
     approver: Option<Uuid>,
     till_id: Option<Uuid>,
 ) -> Result<BillView, BillingError> {
-    let finalized = finalize(tx, sale, None, approver, till_id).await?;
+    let options = FinalizeOptions {
+        approver,
+        till_id,
+        ..FinalizeOptions::default()
+    };
+    let finalized = finalize(tx, sale, &options).await?;
     match finalized.view {
         Some(view) => Ok(view),
         None => read::get_bill(tx, finalized.id).await,
@@ -104,7 +127,17 @@ pub async fn finalize_sale_at(
     at: Option<chrono::DateTime<chrono::Utc>>,
     till_id: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, at, None, till_id).await?.id)
+    Ok(finalize(
+        tx,
+        sale,
+        &FinalizeOptions {
+            at,
+            till_id,
+            ..FinalizeOptions::default()
+        },
+    )
+    .await?
+    .id)
 }
 
 /// An approver's role and name in the transaction's tenant, if they are an
@@ -122,9 +155,48 @@ async fn approver_in_tenant(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<(
 
 /// A finalized sale: its id, and the bill as the receipt shows it when this
 /// call made it (a retry of an earlier sale returns only the id).
-struct Finalized {
-    id: Uuid,
-    view: Option<BillView>,
+pub(crate) struct Finalized {
+    pub id: Uuid,
+    pub view: Option<BillView>,
+    /// The bill's number (also for a retry of an earlier sale).
+    pub number: i64,
+    /// Units an offline sale sold that were no longer in stock (this call's
+    /// `shortfall` movements; 0 for a retry and for every online sale).
+    pub shortfall: i64,
+}
+
+/// How a sale is finalized, beyond its cart: one entry point, every way of
+/// selling (see the public `finalize_*` functions).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FinalizeOptions<'a> {
+    /// The bill's time (the demo's history); `None` is now.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A manager whose credentials the caller verified, for a discount above
+    /// the cashier's limit.
+    pub approver: Option<Uuid>,
+    /// The till sold on (it must be active; online, with an open shift).
+    pub till_id: Option<Uuid>,
+    /// A sale the till made offline and syncs now.
+    pub offline: Option<&'a OfflineTerms>,
+}
+
+/// What an offline sale brings beyond its cart. The goods have left the shop
+/// and the receipt is printed, so finalizing records what the till did
+/// rather than refusing it: the till's unit prices and tax rates (audited as
+/// `bill.offline_price_differs` where the catalog's differ), stock that is
+/// gone (a `shortfall` movement first, audited as `stock.shortfall`), a
+/// discount above the cashier's limit (audited as
+/// `bill.offline_discount_over_limit`), an archived product, and payments on
+/// the till's shift open now, or on none (audited as `bill.offline_no_shift`).
+#[derive(Debug, Clone)]
+pub(crate) struct OfflineTerms {
+    pub provisional_number: String,
+    /// The till's own sequence (the number after the dash).
+    pub till_seq: i64,
+    /// When the till rang it up, at most now.
+    pub sold_at: chrono::DateTime<chrono::Utc>,
+    /// Per line, the unit price and tax rate (bp) the till charged.
+    pub prices: Vec<(i64, i32)>,
 }
 
 /// The claim of the key, with the products, the customer and the till as
@@ -144,14 +216,21 @@ type ClaimRow = (
     Option<i64>,
 );
 
-async fn finalize(
+pub(crate) async fn finalize(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
-    at: Option<chrono::DateTime<chrono::Utc>>,
-    approver: Option<Uuid>,
-    till_id: Option<Uuid>,
+    options: &FinalizeOptions<'_>,
 ) -> Result<Finalized, BillingError> {
+    let FinalizeOptions {
+        at,
+        approver,
+        till_id,
+        offline,
+    } = *options;
     let actor = tx.require(Permission::Sell)?;
+    if offline.is_some_and(|o| o.prices.len() != sale.lines.len()) {
+        return Err(BillingError::invalid("Every line needs its price."));
+    }
     check_key(&sale.idempotency_key)?;
     if sale.lines.is_empty() {
         return Err(BillingError::invalid("The cart is empty."));
@@ -218,19 +297,38 @@ async fn finalize(
                 "This sale is already being processed. Try again in a moment.",
             ));
         }
-        if !same_sale_as_stored(tx, id, sale).await? {
+        if !same_sale_as_stored(tx, id, sale, offline).await? {
             return Err(BillingError::KeyReused {
                 bill: crate::model::bill_number(number.unwrap_or_default()),
             });
         }
-        return Ok(Finalized { id, view: None });
+        return Ok(Finalized {
+            id,
+            view: None,
+            number: number.unwrap_or_default(),
+            shortfall: 0,
+        });
     }
     match (till_id, till_ok, shift_id) {
         (None, false, _) => return Err(BillingError::TillNeeded),
         (Some(_), false, _) => return Err(BillingError::NotFound("Till")),
-        (Some(_), true, None) => return Err(BillingError::ShiftNeeded),
+        (Some(_), true, None) if offline.is_none() => return Err(BillingError::ShiftNeeded),
         _ => {}
     }
+    // Offline, the payments go on the shift open on the till now, read FOR
+    // SHARE (a close in progress is waited for, then seen closed): the till's
+    // own shift may have been closed meanwhile, or none be open at all.
+    let shift_id = match (offline, till_id) {
+        (Some(_), Some(till)) => {
+            sqlx::query_scalar::<_, Uuid>(
+                "SELECT id FROM shifts WHERE till_id = $1 AND status = 'open' FOR SHARE",
+            )
+            .bind(till)
+            .fetch_optional(tx.conn())
+            .await?
+        }
+        _ => shift_id,
+    };
     if !customer_ok {
         return Err(BillingError::NotFound("Customer"));
     }
@@ -241,20 +339,48 @@ async fn finalize(
         })
         .collect();
     let mut inputs = Vec::with_capacity(sale.lines.len());
+    // Offline: the prices the till charged, and where the catalog's differ.
+    let mut charged: Vec<(i64, i32)> = Vec::with_capacity(sale.lines.len());
+    let mut differs: Vec<serde_json::Value> = Vec::new();
     for (i, line) in sale.lines.iter().enumerate() {
-        let Some((_, name, price, rate, active, _)) = products.get(&line.product_id) else {
+        let Some((sku, name, price, rate, active, _)) = products.get(&line.product_id) else {
             return Err(BillingError::NotFound("Product"));
         };
-        if !active {
+        if !active && offline.is_none() {
             return Err(BillingError::invalid(format!(
                 "Line {}: {name} is no longer sold.",
                 i + 1
             )));
         }
+        let (unit_price, tax_rate_bp) = match offline {
+            Some(terms) => {
+                let (till_price, till_rate) = terms.prices[i];
+                if !(0..=10_000).contains(&till_rate) {
+                    return Err(BillingError::invalid(format!(
+                        "Line {}: the tax rate must be between 0 and 100 %.",
+                        i + 1
+                    )));
+                }
+                if (till_price, till_rate) != (*price, *rate) {
+                    differs.push(json!({
+                        "line": i + 1,
+                        "product_id": line.product_id,
+                        "sku": sku,
+                        "till_price": till_price,
+                        "catalog_price": price,
+                        "till_tax_rate_bp": till_rate,
+                        "catalog_tax_rate_bp": rate,
+                    }));
+                }
+                (till_price, till_rate)
+            }
+            None => (*price, *rate),
+        };
+        charged.push((unit_price, tax_rate_bp));
         inputs.push(LineInput {
-            unit_price: *price,
+            unit_price,
             quantity: line.quantity,
-            tax_rate_bp: *rate as i64,
+            tax_rate_bp: tax_rate_bp as i64,
             line_discount: line.line_discount,
         });
     }
@@ -264,9 +390,14 @@ async fn finalize(
     // Discounts beyond the owner's limit for cashiers need a manager: the
     // cashier's own role, or a manager's approval given on the till.
     let mut approval: Option<(Uuid, String, i64)> = None;
+    let mut over_limit = false;
     if totals.discount > 0 && actor.require(Permission::GiveLargeDiscount).is_err() {
         let limit = totals.gross as i128 * settings.cashier_discount_limit_bp as i128 / 10_000;
-        if totals.discount as i128 > limit {
+        if totals.discount as i128 > limit && offline.is_some() {
+            // The till refuses these offline, so this one was forged or came
+            // from an old till; the goods have left: recorded for review.
+            over_limit = true;
+        } else if totals.discount as i128 > limit {
             let Some(approver) = approver else {
                 return Err(BillingError::NotAllowed(format!(
                     "Discounts above {}.{:02} % need a manager's approval. Lower the discount, \
@@ -306,16 +437,23 @@ async fn finalize(
             quantity: l.quantity,
         })
         .collect();
-    // Its audit entries are written with the bill's, at the end.
-    let (movements, stock_audit) =
-        stock::sell_audit_later(tx, &sale_lines, &Reference::bill(bill_id)).await?;
+    // Its audit entries are written with the bill's, at the end. Offline,
+    // stock that is gone is recorded as a shortfall, never refused.
+    let (movements, stock_audit, shortfall) = if offline.is_some() {
+        stock::sell_offline_audit_later(tx, &sale_lines, &Reference::bill(bill_id)).await?
+    } else {
+        let (movements, entries) =
+            stock::sell_audit_later(tx, &sale_lines, &Reference::bill(bill_id)).await?;
+        (movements, entries, 0)
+    };
 
     let lines: Vec<_> = sale
         .lines
         .iter()
         .zip(&totals.lines)
-        .map(|(line, t)| {
-            let (sku, name, price, rate, _, cost) = &products[&line.product_id];
+        .zip(&charged)
+        .map(|((line, t), (price, rate))| {
+            let (sku, name, _, _, _, cost) = &products[&line.product_id];
             (line, (sku.as_str(), name.as_str(), *price, *rate, *cost), t)
         })
         .collect();
@@ -351,7 +489,9 @@ async fn finalize(
              UPDATE bills SET status = 'finalized', number = (SELECT last_value FROM n), \
                finalized_at = coalesce($13, now()), customer_id = $3, \
                gross = $4, discount = $5, bill_discount = $6, net = $7, tax = $8, total = $9, paid = $10, \
-               change_given = $11, created_at = coalesce($13, created_at) \
+               change_given = $11, created_at = coalesce($13, created_at), \
+               provisional_number = $14, till_id = CASE WHEN $14::text IS NULL THEN NULL ELSE $15::uuid END, \
+               till_seq = CASE WHEN $15::uuid IS NULL THEN NULL ELSE $16::bigint END, offline_sold_at = $17 \
              WHERE id = $2 RETURNING number, finalized_at) \
          SELECT b.number, to_char(b.finalized_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI'), t.name, \
                 t.receipt_header, t.receipt_footer, t.receipt_paper, \
@@ -372,9 +512,58 @@ async fn finalize(
     .bind(change_given)
     .bind(actor.user_id)
     .bind(at)
+    .bind(offline.map(|o| o.provisional_number.as_str()))
+    .bind(till_id)
+    .bind(offline.map(|o| o.till_seq))
+    .bind(offline.map(|o| o.sold_at))
     .fetch_one(tx.conn())
     .await?;
     let mut entries = stock_audit;
+    if let Some(terms) = offline {
+        let number = crate::model::bill_number(number);
+        let provisional = terms.provisional_number.as_str();
+        entries.push(
+            AuditEntry::new("bill.offline_synced", "bill")
+                .entity_id(bill_id)
+                .after(json!({
+                    "number": number,
+                    "provisional_number": provisional,
+                    "till_id": till_id,
+                    "sold_at": terms.sold_at,
+                    "shortfall": shortfall,
+                })),
+        );
+        if !differs.is_empty() {
+            entries.push(
+                AuditEntry::new("bill.offline_price_differs", "bill")
+                    .entity_id(bill_id)
+                    .after(json!({ "number": number, "provisional_number": provisional, "lines": differs })),
+            );
+        }
+        if over_limit {
+            entries.push(
+                AuditEntry::new("bill.offline_discount_over_limit", "bill")
+                    .entity_id(bill_id)
+                    .after(json!({
+                        "number": number,
+                        "provisional_number": provisional,
+                        "discount": totals.discount,
+                        "gross": totals.gross,
+                        "limit_bp": settings.cashier_discount_limit_bp,
+                        "cashier": actor.user_id,
+                    })),
+            );
+        }
+        if shift_id.is_none() && till_id.is_some() {
+            entries.push(
+                AuditEntry::new("bill.offline_no_shift", "bill")
+                    .entity_id(bill_id)
+                    .after(
+                        json!({ "number": number, "provisional_number": provisional, "till_id": till_id }),
+                    ),
+            );
+        }
+    }
     entries.push(
         AuditEntry::new("bill.finalized", "bill")
             .entity_id(bill_id)
@@ -448,6 +637,8 @@ async fn finalize(
     Ok(Finalized {
         id: bill_id,
         view: Some(view),
+        number,
+        shortfall,
     })
 }
 
@@ -564,16 +755,26 @@ fn canonical(sale: &SaleInput) -> StoredSale {
 /// Whether a repeated idempotency key carries the sale the stored bill was
 /// made from (a retry), rather than a different cart (a client bug or a
 /// reused key, answered with a conflict instead of someone else's bill).
+///
+/// An offline sale is also the same only with the same provisional number
+/// (when the stored bill has one: a sale the till first sent online and then
+/// queued keeps its key).
 async fn same_sale_as_stored(
     tx: &mut TenantTx,
     bill_id: Uuid,
     sale: &SaleInput,
+    offline: Option<&OfflineTerms>,
 ) -> Result<bool, sqlx::Error> {
-    let (customer_id, bill_discount): (Option<Uuid>, i64) =
-        sqlx::query_as("SELECT customer_id, bill_discount FROM bills WHERE id = $1")
+    let (customer_id, bill_discount, provisional): (Option<Uuid>, i64, Option<String>) =
+        sqlx::query_as("SELECT customer_id, bill_discount, provisional_number FROM bills WHERE id = $1")
             .bind(bill_id)
             .fetch_one(tx.conn())
             .await?;
+    if let (Some(terms), Some(stored)) = (offline, provisional.as_deref()) {
+        if terms.provisional_number != stored {
+            return Ok(false);
+        }
+    }
     let lines: Vec<(Uuid, i64, i64)> = sqlx::query_as(
         "SELECT product_id, quantity, line_discount FROM bill_lines WHERE bill_id = $1 ORDER BY line_no",
     )

@@ -4,6 +4,7 @@ pub mod credit;
 pub mod customers;
 pub mod drafts;
 pub mod finalize;
+pub mod offline;
 pub mod read;
 pub mod receipt_mail;
 

@@ -206,6 +206,94 @@ pub(crate) async fn sell_audit_later(
     Ok((movements, entries))
 }
 
+/// [`sell_audit_later`] for a sale a till made offline, syncing now: the
+/// goods have left the shop, so stock that is gone is never a refusal. Per
+/// product (in product-id order), the missing units are first recorded as a
+/// `shortfall` movement referring to the same document, then the sale takes
+/// them: stock ends at zero or above and the ledger accounts for every unit.
+/// An archived product still takes its sale. Returns the sale movements, the
+/// audit entries (`stock.shortfall` for each shortfall, `stock.sale` for each
+/// sale) and the total of missing units.
+pub(crate) async fn sell_offline_audit_later(
+    tx: &mut TenantCtx<'_>,
+    lines: &[SaleLine],
+    reference: &Reference,
+) -> Result<(Vec<Movement>, Vec<AuditEntry<'static>>, i64), InventoryError> {
+    tx.require(Permission::Sell)?;
+    if lines.is_empty() {
+        return Err(InventoryError::invalid("A sale needs at least one line."));
+    }
+    let mut merged: std::collections::BTreeMap<Uuid, i64> = std::collections::BTreeMap::new();
+    for line in lines {
+        check_quantity(line.quantity)?;
+        let total = merged.entry(line.product_id).or_insert(0);
+        *total += line.quantity;
+        if *total > MAX_QUANTITY {
+            return Err(InventoryError::invalid(format!(
+                "The quantity must be at most {MAX_QUANTITY}."
+            )));
+        }
+    }
+    let (products, quantities): (Vec<Uuid>, Vec<i64>) = merged.into_iter().unzip();
+    let sale_ids: Vec<Uuid> = products.iter().map(|_| Uuid::now_v7()).collect();
+    let shortfall_ids: Vec<Uuid> = products.iter().map(|_| Uuid::now_v7()).collect();
+    let actor = tx.actor().user_id;
+    let taken: Vec<(Uuid, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT product_id, shortfall, on_hand FROM sell_stock_offline($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&products)
+    .bind(&quantities)
+    .bind(&sale_ids)
+    .bind(&shortfall_ids)
+    .bind(reference.kind)
+    .bind(reference.id.as_deref())
+    .bind(actor)
+    .fetch_all(tx.conn())
+    .await?;
+    if taken.iter().any(|(_, _, left)| left.is_none()) {
+        return Err(InventoryError::NotFound("Product"));
+    }
+    let asked: std::collections::HashMap<Uuid, (Uuid, i64)> = products
+        .iter()
+        .zip(sale_ids.iter().zip(&quantities))
+        .map(|(&product, (&id, &quantity))| (product, (id, quantity)))
+        .collect();
+    let mut entries = Vec::with_capacity(taken.len());
+    let mut movements = Vec::with_capacity(taken.len());
+    let mut short_total = 0i64;
+    for (product_id, short, left) in taken {
+        let (id, quantity) = asked[&product_id];
+        let short = short.unwrap_or_default();
+        let left = left.unwrap_or_default();
+        if short > 0 {
+            short_total += short;
+            entries.push(
+                AuditEntry::new("stock.shortfall", "product")
+                    .entity_id(product_id)
+                    .after(json!({
+                        "quantity": short,
+                        "on_hand": left + quantity,
+                        "reason": "Sold offline while out of stock",
+                        "reference": reference.id,
+                    })),
+            );
+        }
+        entries.push(
+            AuditEntry::new(SALE_AUDIT_ACTION, "product")
+                .entity_id(product_id)
+                .after(json!({ "quantity": -quantity, "on_hand": left, "reason": None::<&str> })),
+        );
+        movements.push(Movement {
+            id,
+            product_id,
+            kind: MovementKind::Sale,
+            quantity: -quantity,
+            balance_after: left,
+        });
+    }
+    Ok((movements, entries, short_total))
+}
+
 /// Adds delivered goods (manager and above).
 pub async fn restock(
     tx: &mut TenantCtx<'_>,

@@ -266,6 +266,9 @@ pub fn describe(f: &AuditFacts<'_>, cur: Currency) -> String {
                 "count" => format!("{who} counted {product}, {} off{on_hand}", signed(q)),
                 "initial" => format!("{who} set the opening stock of {product}{on_hand}"),
                 "receipt" => format!("{who} received {q} of {product}{on_hand}{reason}"),
+                "shortfall" => {
+                    format!("{who} sold {q} of {product} offline that were no longer in stock{on_hand}")
+                }
                 _ => format!("{who} changed the stock of {product}{on_hand}"),
             }
         }

@@ -17,6 +17,7 @@ use crate::{
 
 type TillRow = (
     Uuid,
+    i32,
     String,
     bool,
     Option<Uuid>,
@@ -32,7 +33,7 @@ pub async fn list_tills(tx: &mut TenantCtx<'_>, archived: bool) -> Result<Vec<Ti
     tx.require(Permission::Sell)?;
     let timezone = tx.settings().await?.timezone.clone();
     let rows: Vec<TillRow> = sqlx::query_as(
-        "SELECT t.id, t.name, t.is_active, s.id, s.cashier_id, \
+        "SELECT t.id, t.code, t.name, t.is_active, s.id, s.cashier_id, \
                 coalesce(nullif(u.display_name, ''), u.email), \
                 to_char(s.opened_at AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI') \
          FROM tills t \
@@ -48,8 +49,9 @@ pub async fn list_tills(tx: &mut TenantCtx<'_>, archived: bool) -> Result<Vec<Ti
     Ok(rows
         .into_iter()
         .map(
-            |(id, name, is_active, shift, cashier_id, cashier, opened_at)| TillView {
+            |(id, code, name, is_active, shift, cashier_id, cashier, opened_at)| TillView {
                 id,
+                code: till_code(code),
                 name,
                 is_active,
                 open_shift: match (shift, cashier_id) {
@@ -64,6 +66,11 @@ pub async fn list_tills(tx: &mut TenantCtx<'_>, archived: bool) -> Result<Vec<Ti
             },
         )
         .collect())
+}
+
+/// A till's code as printed: `T` and its number in the business.
+pub fn till_code(code: i32) -> String {
+    format!("T{code}")
 }
 
 /// Creates a till (`id` None) or renames / archives / restores one; returns
