@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { DEMO_PASSWORD, gotoHydrated, logIn, port, tenantUrl } from './helpers';
 
@@ -192,13 +193,15 @@ test('offline: 20 sales, a reload offline, a product sold out meanwhile: 20 bill
   await cashier.close();
 });
 
+const OWN_DATA = '../target/e2e-data-offline';
+
 /// A server of this test's own (its own data folder and port), so it can be
 /// killed and started again.
 function startServer(serverPort: number): ChildProcess {
   const child = spawn('../target/debug/server', ['serve'], {
     env: {
       ...process.env,
-      SHOPFLOOR_DATA_DIR: '../target/e2e-data-offline',
+      SHOPFLOOR_DATA_DIR: OWN_DATA,
       LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
       LEPTOS_SITE_ROOT: '../target/site',
       RUST_LOG: 'warn',
@@ -206,6 +209,22 @@ function startServer(serverPort: number): ChildProcess {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return child;
+}
+
+/// Stops the private PostgreSQL cluster of that server. A server killed with
+/// SIGKILL leaves its cluster running (as a crash of the app would), and the
+/// server started after it reuses that cluster without owning it, so neither
+/// stops it: it is stopped here (SIGINT to the postmaster: a fast shutdown).
+async function stopOwnCluster(): Promise<void> {
+  const pidFile = `${OWN_DATA}/pg/postmaster.pid`;
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return;
+  }
+  await expect.poll(() => existsSync(pidFile), { timeout: 30_000 }).toBe(false);
 }
 
 async function waitHealthy(serverPort: number): Promise<void> {
@@ -223,6 +242,7 @@ async function waitHealthy(serverPort: number): Promise<void> {
 test('offline: the server killed in the middle of the sync: 20 bills, each once', async ({ browser }) => {
   test.setTimeout(420_000);
   const serverPort = port + 60;
+  await stopOwnCluster();
   let server = startServer(serverPort);
   try {
     await waitHealthy(serverPort);
@@ -285,5 +305,6 @@ test('offline: the server killed in the middle of the sync: 20 bills, each once'
     const exited = new Promise((r) => server.once('exit', r));
     server.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+    await stopOwnCluster();
   }
 });

@@ -218,7 +218,8 @@ impl OfflineTill {
     ) -> Result<QueuedSale, String> {
         let key = self.till_key();
         let code = match self.till_code.get_untracked() {
-            c if c.is_empty() => "T".to_owned(),
+            // No code known (a business without tills): `T0`.
+            c if c.is_empty() => "T0".to_owned(),
             c => c,
         };
         let now = js_sys::Date::new_0();
