@@ -171,6 +171,23 @@ test('offline: 20 sales, a reload offline, a product sold out meanwhile: 20 bill
   await logIn(page, 'acme', 'cashier@acme.test');
   await page.waitForURL(tenantUrl('acme', '/'));
   await openTill(page, base, [plain, scarce]);
+  // What the till keeps (printed for docs/performance.md, never asserted).
+  const kept = await page.evaluate(async () => {
+    const cache = await caches.open((await caches.keys())[0]);
+    let cached = 0;
+    for (const req of await cache.keys()) cached += (await (await cache.match(req))!.arrayBuffer()).byteLength;
+    const db: IDBDatabase = await new Promise((ok) => {
+      const r = indexedDB.open('shopfloor-till');
+      r.onsuccess = () => ok(r.result);
+    });
+    const all: string[] = await new Promise((ok) => {
+      const r = db.transaction('products').objectStore('products').getAll();
+      r.onsuccess = () => ok(r.result as string[]);
+    });
+    db.close();
+    return { cached, products: all.length, productBytes: all.reduce((s, p) => s + p.length, 0) };
+  });
+  console.log(`till keeps: ${kept.cached} bytes in the cache; ${kept.products} products, ${kept.productBytes} bytes of JSON`);
 
   const numbers = await sellOffline(cashier, page, plain, scarce, () => sellOnAnotherTill(ownerPage, scarce, 3));
   // Provisional numbers: the till's code and its own sequence, each once.

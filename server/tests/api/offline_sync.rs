@@ -747,3 +747,64 @@ async fn tills_are_numbered_per_business_in_creation_order() {
         .unwrap();
     assert_eq!(globex_code, 1);
 }
+
+#[tokio::test]
+async fn a_synced_bill_keeps_its_provisional_number_and_is_found_by_it_in_its_business_only() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let globex_owner = actor(&app, GLOBEX_OWNER, Role::Owner).await;
+    let product_id = product(&app, app.acme, &owner, "PROV-1", 250, 5).await;
+    let till_id = till(&app, app.acme, &owner, "Front", true).await;
+    // Globex has a till with the same code, and sells nothing offline.
+    till(&app, app.globex, &globex_owner, "G front", true).await;
+    let acme = TillClient::sign_in(&app, ACME, ACME_CASHIER).await;
+    let settings = acme.settings().await;
+    let catalog = acme.catalog("", Some(till_id)).await;
+    let code = catalog.till_code.clone().unwrap();
+    let provisional = format!("{code}-000007");
+    let sale = offline_sale(
+        &settings,
+        "prov-key-0000001",
+        &provisional,
+        Some(till_id),
+        &[(item(&catalog, product_id), 2, 0)],
+    );
+    let synced = acme.sync(&[sale]).await;
+    let bill_id = synced[0].bill_id.expect("recorded");
+
+    let res = app
+        .post_form(ACME, "/api/bills/get", &[("id", &bill_id.to_string())], Some(&acme.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["provisional_number"], json!(provisional));
+    assert_eq!(res.json()["number"], json!(synced[0].number.clone().unwrap()));
+
+    // Typed as printed, in any case: the one bill.
+    let search = provisional.to_lowercase();
+    let res = app
+        .post_form(ACME, "/api/bills/list", &[("search", &search)], Some(&acme.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let ids: Vec<String> = res.json().as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids, vec![bill_id.to_string()]);
+
+    // Globex searching the same number finds none of acme's bills.
+    let globex = TillClient::sign_in(&app, GLOBEX, GLOBEX_OWNER).await;
+    let res = app
+        .post_form(GLOBEX, "/api/bills/list", &[("search", &provisional)], Some(&globex.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json().as_array().unwrap().len(), 0);
+
+    // An online bill has none.
+    acme.sell_online(&settings, till_id, item(&catalog, product_id), 1).await;
+    let online: Option<String> = sqlx::query_scalar(
+        "SELECT provisional_number FROM bills WHERE tenant_id = $1 AND status = 'finalized' \
+         ORDER BY number DESC LIMIT 1",
+    )
+    .bind(app.acme)
+    .fetch_one(&app.admin)
+    .await
+    .unwrap();
+    assert_eq!(online, None);
+}

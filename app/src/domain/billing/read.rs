@@ -90,14 +90,19 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .await?;
     // The receipt's texts are the business's current ones (a reprint shows
     // today's address and terms; the bill's figures never change).
-    let (receipt_header, receipt_footer, receipt_paper): (String, String, String) =
-        sqlx::query_as("SELECT receipt_header, receipt_footer, receipt_paper FROM tenants")
-            .fetch_one(tx.conn())
-            .await?;
+    let (receipt_header, receipt_footer, receipt_paper, provisional_number): (String, String, String, Option<String>) =
+        sqlx::query_as(
+            "SELECT t.receipt_header, t.receipt_footer, t.receipt_paper, b.provisional_number \
+             FROM bills b JOIN tenants t ON t.id = b.tenant_id WHERE b.id = $1",
+        )
+        .bind(id)
+        .fetch_one(tx.conn())
+        .await?;
     Ok(BillView {
         receipt_header,
         receipt_footer,
         receipt_paper: crate::org::ReceiptPaper::parse(&receipt_paper).unwrap_or_default(),
+        provisional_number,
         id,
         number: bill_number(number),
         business,
@@ -149,7 +154,7 @@ const FILTERED_BILLS: &str = "FROM bills b CROSS JOIN (SELECT timezone AS name F
      LEFT JOIN LATERAL (SELECT coalesce(sum(n.total), 0)::bigint AS refunded FROM credit_notes n \
                         WHERE n.tenant_id = b.tenant_id AND n.bill_id = b.id) r ON true \
      WHERE b.status = 'finalized' \
-       AND ($1 = '' OR b.number = $2 OR lower(c.name) LIKE '%' || $3 || '%') \
+       AND ($1 = '' OR b.number = $2 OR b.provisional_number = upper($1) OR lower(c.name) LIKE '%' || $3 || '%') \
        AND ($4::date IS NULL OR b.finalized_at >= ($4::date)::timestamp AT TIME ZONE tz.name) \
        AND ($5::date IS NULL OR b.finalized_at < ($5::date + 1)::timestamp AT TIME ZONE tz.name) \
        AND ($6::uuid IS NULL OR b.cashier_id = $6) \

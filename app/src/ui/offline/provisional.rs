@@ -10,12 +10,11 @@ use crate::{
 };
 
 /// What the till keeps in its queue for one offline sale: the sale as it
-/// will be sent, the receipt as it was printed, and who sold it (a queue is
-/// sent only by the member who made it: the server records the sender).
+/// will be sent and who sold it (a queue is sent only by the member who made
+/// it: the server records the sender).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuedSale {
     pub sale: OfflineSale,
-    pub receipt: BillView,
     pub sold_by: Uuid,
     /// Set when the server refused the sale for good (the till shows it).
     #[serde(default)]
@@ -51,7 +50,7 @@ pub struct RungSale {
     pub payments: Vec<PaymentInput>,
 }
 
-/// The queued sale and its receipt. `sold_at` is RFC 3339 (sent), `shown_at`
+/// The queued sale and its receipt (shown and printed at once). `sold_at` is RFC 3339 (sent), `shown_at`
 /// the time as the receipt prints it.
 pub fn queue_entry(
     rung: &RungSale,
@@ -60,7 +59,7 @@ pub fn queue_entry(
     shown_at: String,
     settings: &PosSettings,
     cashier: (Uuid, &str),
-) -> Result<QueuedSale, TotalsError> {
+) -> Result<(QueuedSale, BillView), TotalsError> {
     let inputs: Vec<LineInput> = rung
         .lines
         .iter()
@@ -106,7 +105,7 @@ pub fn queue_entry(
         .collect();
     let receipt = BillView {
         id: Uuid::nil(),
-        number,
+        number: number.clone(),
         business: settings.business.clone(),
         cashier: cashier.1.to_owned(),
         customer: None,
@@ -145,13 +144,16 @@ pub fn queue_entry(
         receipt_header: String::new(),
         receipt_footer: String::new(),
         receipt_paper: Default::default(),
+        provisional_number: Some(number.clone()),
     };
-    Ok(QueuedSale {
-        sale,
+    Ok((
+        QueuedSale {
+            sale,
+            sold_by: cashier.0,
+            refused: None,
+        },
         receipt,
-        sold_by: cashier.0,
-        refused: None,
-    })
+    ))
 }
 
 #[cfg(test)]
@@ -212,17 +214,25 @@ mod tests {
         for mode in [TaxMode::Inclusive, TaxMode::Exclusive] {
             let mut rung = rung.clone();
             let total = {
-                let q = queue_entry(&rung, "T1-000001".into(), "x".into(), "y".into(), &settings(mode), (Uuid::nil(), "Ann"))
-                    .unwrap();
-                q.receipt.total
+                let (_, receipt) =
+                    queue_entry(&rung, "T1-000001".into(), "x".into(), "y".into(), &settings(mode), (Uuid::nil(), "Ann"))
+                        .unwrap();
+                receipt.total
             };
             rung.payments[0].amount = total;
-            let q = queue_entry(&rung, "T1-000001".into(), "2026-12-03T10:00:00Z".into(), "2026-12-03 11:00".into(), &settings(mode), (Uuid::nil(), "Ann"))
-                .unwrap();
+            let (q, r) = queue_entry(
+                &rung,
+                "T1-000001".into(),
+                "2026-12-03T10:00:00Z".into(),
+                "2026-12-03 11:00".into(),
+                &settings(mode),
+                (Uuid::nil(), "Ann"),
+            )
+            .unwrap();
             assert_eq!(q.sale.lines[0].unit_price, 199);
             assert_eq!(q.sale.lines[1].tax_rate_bp, 700);
             assert_eq!(q.sale.provisional_number, "T1-000001");
-            let r = &q.receipt;
+            assert_eq!(r.provisional_number.as_deref(), Some("T1-000001"));
             assert_eq!(r.lines.iter().map(|l| l.total).sum::<i64>(), r.total);
             assert_eq!(r.lines.iter().map(|l| l.tax).sum::<i64>(), r.tax);
             assert_eq!(r.discount, 57);

@@ -5,16 +5,29 @@
 //! scan per keystroke is cheap).
 use crate::model::PosItem;
 
+/// Lower case for matching, without the Unicode tables `str::to_lowercase`
+/// would add to the till's bundle: ASCII and the Latin-1 letters (À–Þ).
+/// Other letters match as typed.
+fn fold(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'A'..='Z' => c.to_ascii_lowercase(),
+            'À'..='Þ' if c != '×' => char::from_u32(c as u32 + 32).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 /// How well an item matches: lower is better; None is no match.
 fn rank(item: &PosItem, query: &str, words: &[String]) -> Option<u8> {
-    let sku = item.sku.to_lowercase();
-    if item.barcode.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(query)) || sku == query {
+    let sku = fold(&item.sku);
+    if item.barcode.as_deref().is_some_and(|b| fold(b) == query) || sku == query {
         return Some(0);
     }
     if sku.starts_with(query) {
         return Some(1);
     }
-    let name = item.name.to_lowercase();
+    let name = fold(&item.name);
     let name_words: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let every_word = words
         .iter()
@@ -24,7 +37,7 @@ fn rank(item: &PosItem, query: &str, words: &[String]) -> Option<u8> {
 
 /// At most `limit` items for `query`, best first (then by name).
 pub fn find(items: &[PosItem], query: &str, limit: usize) -> Vec<PosItem> {
-    let query = query.trim().to_lowercase();
+    let query = fold(query.trim());
     if query.is_empty() {
         return Vec::new();
     }
@@ -77,5 +90,9 @@ mod tests {
         assert!(find(&items, "  ", 8).is_empty());
         // A word must start a word of the name: "ola" is no match.
         assert!(find(&items, "ola", 8).is_empty());
+        // Latin-1 letters fold too.
+        let items = vec![item("K-1", None, "Käse Überraschung")];
+        assert_eq!(find(&items, "über", 8).len(), 1);
+        assert_eq!(find(&items, "KÄSE", 8).len(), 1);
     }
 }

@@ -1,7 +1,5 @@
 //! The till's offline state, shared by the till screen: whether the server
 //! can be reached, the cached catalog, the queue and its sending.
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use uuid::Uuid;
 
@@ -43,7 +41,7 @@ pub struct OfflineTill {
     /// What the last sync did, in words.
     pub note: RwSignal<Option<String>>,
     /// Provisional number → bill number, for sales sent from this screen.
-    pub sent: RwSignal<HashMap<String, String>>,
+    pub sent: RwSignal<Vec<(String, String)>>,
     products: StoredValue<Vec<PosItem>>,
     till_code: RwSignal<String>,
     server_seq: RwSignal<i64>,
@@ -59,7 +57,7 @@ impl OfflineTill {
             queue: RwSignal::new(Vec::new()),
             sending: RwSignal::new(false),
             note: RwSignal::new(None),
-            sent: RwSignal::new(HashMap::new()),
+            sent: RwSignal::new(Vec::new()),
             products: StoredValue::new(Vec::new()),
             till_code: RwSignal::new(String::new()),
             server_seq: RwSignal::new(0),
@@ -215,7 +213,7 @@ impl OfflineTill {
         rung: RungSale,
         settings: &PosSettings,
         cashier: &str,
-    ) -> Result<QueuedSale, String> {
+    ) -> Result<(QueuedSale, crate::model::BillView), String> {
         let key = self.till_key();
         let code = match self.till_code.get_untracked() {
             // No code known (a business without tills): `T0`.
@@ -245,7 +243,7 @@ impl OfflineTill {
             .map_err(|e| e.to_string())
         })
         .await?;
-        self.queue.update(|q| q.push(queued.clone()));
+        self.queue.update(|q| q.push(queued.0.clone()));
         let this = *self;
         leptos::task::spawn_local(async move {
             if window().navigator().on_line() {
@@ -277,13 +275,11 @@ impl OfflineTill {
             match crate::api::sync::sync_sales(sales).await {
                 Ok(results) => {
                     self.online.set(true);
-                    let by_key: HashMap<&str, &crate::model::SyncedSale> =
-                        results.iter().map(|r| (r.idempotency_key.as_str(), r)).collect();
                     let mut recorded = Vec::new();
                     let mut refused = Vec::new();
                     let mut numbers = Vec::new();
                     for (key, sale) in &batch {
-                        match by_key.get(sale.sale.idempotency_key.as_str()) {
+                        match results.iter().find(|r| r.idempotency_key == sale.sale.idempotency_key) {
                             Some(r) if r.refused.is_some() => {
                                 let mut sale = sale.clone();
                                 sale.refused = r.refused.clone();
@@ -333,7 +329,12 @@ impl OfflineTill {
 /// On the server there is no offline: these exist so the till compiles there.
 #[cfg(not(feature = "hydrate"))]
 impl OfflineTill {
-    pub async fn sell(&self, _: RungSale, _: &PosSettings, _: &str) -> Result<QueuedSale, String> {
+    pub async fn sell(
+        &self,
+        _: RungSale,
+        _: &PosSettings,
+        _: &str,
+    ) -> Result<(QueuedSale, crate::model::BillView), String> {
         Err("Offline selling runs in the browser only.".into())
     }
 

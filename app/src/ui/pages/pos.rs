@@ -741,14 +741,14 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
                     } else {
                         let settings = settings.get_value();
                         match offline.sell(rung, &settings, &cashier.get_value()).await {
-                            Ok(queued) => {
+                            Ok((queued, printed)) => {
                                 clear_sale();
                                 message.set(Some(format!(
                                     "Offline: the sale is kept on this till as {} and is sent when the \
                                      network is back.",
                                     queued.sale.provisional_number
                                 )));
-                                receipt.set(Some(queued.receipt));
+                                receipt.set(Some(printed));
                                 refocus();
                             }
                             Err(e) => message.set(Some(e)),
@@ -1235,9 +1235,14 @@ fn Receipt(
             <p class="text-center text-slate-500">
                 <span data-testid="bill-number">{bill.number.clone()}</span>" · "{bill.finalized_at.clone()}
             </p>
+            {bill.provisional_number.clone().filter(|_| !bill.id.is_nil()).map(|n| view! {
+                <p class="text-center text-xs text-slate-600" data-testid="receipt-provisional">
+                    {format!("Sold offline, provisional receipt {n}")}
+                </p>
+            })}
             {provisional.map(|number| view! {
                 <p class="text-center text-xs text-slate-600" data-testid="receipt-provisional">
-                    {move || match offline.sent.with(|m| m.get(&number).cloned()) {
+                    {move || match offline.sent.with(|m| m.iter().find(|(p, _)| *p == number).map(|(_, b)| b.clone())) {
                         Some(bill) => format!("Provisional number; recorded as bill {bill}."),
                         None => "Provisional number, made offline: the bill number follows once the till is back online."
                             .to_string(),
