@@ -187,7 +187,7 @@ fn offline_sale(
     })
 }
 
-fn item<'a>(catalog: &'a CatalogDelta, id: Uuid) -> &'a PosItem {
+fn item(catalog: &CatalogDelta, id: Uuid) -> &PosItem {
     catalog
         .products
         .iter()
