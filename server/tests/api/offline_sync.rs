@@ -10,6 +10,7 @@ use app::{
         billing::offline,
         inventory::{
             catalog::{self, ProductInput},
+            lookups,
             stock::Reference,
         },
         shifts::{shift, tills},
@@ -603,7 +604,27 @@ async fn the_tills_prices_a_forged_discount_and_a_closed_shift_are_recorded_and_
 async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     let app = spawn_app().await;
     let owner = actor(&app, ACME_OWNER, Role::Owner).await;
-    let tea = product(&app, app.acme, &owner, "TEA", 250, 100).await;
+    // Tea is taxed at a rate that will change.
+    let (reduced, tea) = {
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let mut cx = tx.acting(owner);
+        let reduced = lookups::save_tax_rate(&mut cx, None, "Reduced", 500, false)
+            .await
+            .unwrap();
+        let input = ProductInput {
+            sku: "TEA".into(),
+            name: "Tea".into(),
+            sale_price: 250,
+            tax_rate_id: Some(reduced),
+            ..Default::default()
+        };
+        let tea = catalog::create_product(&mut cx, input, 100, &Reference::none())
+            .await
+            .unwrap();
+        drop(cx);
+        tx.commit().await.unwrap();
+        (reduced, tea.id)
+    };
     let cake = product(&app, app.acme, &owner, "CAKE", 400, 10).await;
     let jam = product(&app, app.acme, &owner, "JAM", 500, 10).await;
     let salt = product(&app, app.acme, &owner, "SALT", 90, 10).await;
@@ -626,10 +647,15 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     assert!(!quiet.full);
     assert!(quiet.products.is_empty() && quiet.removed.is_empty(), "{quiet:?}");
 
-    // A new price, a sale (stock), an archive.
+    assert_eq!(item(&full, tea).tax_rate_bp, 500);
+
+    // A new price, a sale (stock), an archive, a new rate of a tax.
     {
         let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
         let mut cx = tx.acting(owner);
+        lookups::save_tax_rate(&mut cx, Some(reduced), "Reduced", 700, false)
+            .await
+            .unwrap();
         let input = ProductInput {
             sku: "CAKE".into(),
             name: "Item CAKE".into(),
@@ -646,7 +672,8 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     let delta = client.catalog(&quiet.cursor, Some(front)).await;
     assert!(!delta.full);
     let changed: HashSet<Uuid> = delta.products.iter().map(|p| p.id).collect();
-    assert_eq!(changed, HashSet::from([cake, jam]));
+    assert_eq!(changed, HashSet::from([cake, jam, tea]));
+    assert_eq!(item(&delta, tea).tax_rate_bp, 700);
     assert_eq!(item(&delta, cake).unit_price, 450);
     assert_eq!(item(&delta, jam).on_hand, 7);
     assert_eq!(delta.removed, vec![salt]);
@@ -658,6 +685,21 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
         assert!(whole.full, "{cursor}");
         assert_eq!(whole.products.len(), 3);
     }
+
+    // More than 1,000 products changed since the cursor: the whole set.
+    let before_bulk = client.catalog(&delta.cursor, None).await;
+    assert!(!before_bulk.full);
+    sqlx::query(
+        "INSERT INTO products (tenant_id, id, sku, name, sale_price) \
+         SELECT $1, gen_random_uuid(), 'BULK-' || n, 'Bulk ' || n, 100 FROM generate_series(1, 1001) n",
+    )
+    .bind(app.acme)
+    .execute(&app.admin)
+    .await
+    .unwrap();
+    let bulk = client.catalog(&before_bulk.cursor, None).await;
+    assert!(bulk.full);
+    assert_eq!(bulk.products.len(), 3 + 1001);
 }
 
 #[tokio::test]
