@@ -220,6 +220,12 @@ async fn assert_ledger_and_books_clean(app: &TestApp) {
                 .await
                 .unwrap();
         assert!(books.is_empty(), "accounting violations: {books:?}");
+        // Every bill, offline ones too, is a link of the document chain.
+        let chain: Vec<Option<String>> = sqlx::query_scalar("SELECT problem FROM chain_verify()")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        assert!(chain.iter().all(Option::is_none), "document chain: {chain:?}");
         tx.rollback().await.unwrap();
     }
 }
@@ -788,4 +794,40 @@ async fn tills_are_numbered_per_business_in_creation_order() {
         .await
         .unwrap();
     assert_eq!(globex_code, 1);
+}
+
+#[tokio::test]
+async fn the_same_batch_sent_twice_at_once_records_each_sale_once() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let front = till(&app, app.acme, &owner, "Front", true).await;
+    let client = TillClient::sign_in(&app, ACME, ACME_OWNER).await;
+    let settings = client.settings().await;
+    let tea = item(&client.catalog("", Some(front)).await, tea).clone();
+    // 30 sales of one tea each, 10 in stock: 20 short.
+    let sales: Vec<Value> = (1..=30)
+        .map(|n| {
+            offline_sale(
+                &settings,
+                &format!("offline-race-{n:04}"),
+                &format!("T1-{n:06}"),
+                Some(front),
+                &[(&tea, 1, 0)],
+            )
+        })
+        .collect();
+    // A till that retried before the first answer came: both calls race.
+    let (first, second) = tokio::join!(client.sync(&sales), client.sync(&sales));
+    assert_eq!(first, second, "both answer the same bills");
+    assert!(first.iter().all(|s| s.refused.is_none()), "{first:?}");
+    assert_eq!(first.iter().map(|s| s.shortfall).sum::<i64>(), 20);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM bills WHERE tenant_id = $1", app.acme).await,
+        30
+    );
+    let shortfall = "SELECT coalesce(sum(quantity), 0)::bigint FROM stock_movements \
+                     WHERE tenant_id = $1 AND kind = 'shortfall'";
+    assert_eq!(count(&app, shortfall, app.acme).await, 20);
+    assert_ledger_and_books_clean(&app).await;
 }
