@@ -302,6 +302,18 @@ async fn a_hundred_offline_sales_sync_once_each_with_the_sold_out_shortfall_reco
     .await
     .unwrap();
     assert_eq!(row, ("T2-000042".into(), back, 42, "2026-01-05 10:15".into()));
+    let bill = till_client
+        .app
+        .post_form(
+            ACME,
+            "/api/bills/get",
+            &[("id", &synced[41].bill_id.unwrap().to_string())],
+            Some(&till_client.cookie),
+        )
+        .await;
+    assert_eq!(bill.status, StatusCode::OK, "{}", bill.body);
+    assert_eq!(bill.json()["provisional_number"], "T2-000042");
+    assert_eq!(bill.json()["number"], synced[41].number.clone().unwrap().as_str());
     assert_ledger_and_books_clean(&app).await;
 
     // The batch again, then half of it and the whole: nothing new.

@@ -633,6 +633,7 @@ pub(crate) async fn finalize(
         receipt_header,
         receipt_footer,
         receipt_paper: crate::org::ReceiptPaper::parse(&receipt_paper).unwrap_or_default(),
+        provisional_number: offline.map(|o| o.provisional_number.clone()),
     };
     Ok(Finalized {
         id: bill_id,

@@ -257,6 +257,7 @@ mod tests {
             receipt_header: String::new(),
             receipt_footer: "Thank you!".into(),
             receipt_paper: Default::default(),
+            provisional_number: None,
         }
     }
 
