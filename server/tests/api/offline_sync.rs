@@ -843,3 +843,44 @@ async fn the_same_batch_sent_twice_at_once_records_each_sale_once() {
     assert_eq!(count(&app, shortfall, app.acme).await, 20);
     assert_ledger_and_books_clean(&app).await;
 }
+
+#[tokio::test]
+async fn a_synced_bills_provisional_number_is_in_the_document_chain() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let front = till(&app, app.acme, &owner, "Front", true).await;
+    let client = TillClient::sign_in(&app, ACME, ACME_OWNER).await;
+    let settings = client.settings().await;
+    let tea = item(&client.catalog("", Some(front)).await, tea).clone();
+    let sale = offline_sale(
+        &settings,
+        "offline-chain-01",
+        "T1-000007",
+        Some(front),
+        &[(&tea, 1, 0)],
+    );
+    let bill = client.sync(&[sale]).await[0].bill_id.unwrap();
+    assert_ledger_and_books_clean(&app).await;
+
+    // A superuser rewrites the provisional number, every trigger off.
+    let mut conn = app.admin.acquire().await.unwrap();
+    for sql in [
+        "SET session_replication_role = replica",
+        "UPDATE bills SET provisional_number = 'T1-000008', till_seq = 8 WHERE id = $1",
+        "SET session_replication_role = origin",
+    ] {
+        sqlx::query(sql).bind(bill).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let problems: Vec<Option<String>> = sqlx::query_scalar("SELECT problem FROM chain_verify()")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        problems,
+        vec![Some("document changed after it was chained".to_owned())]
+    );
+    tx.rollback().await.unwrap();
+}
