@@ -13,6 +13,8 @@
 --   takes (the goods left the shop), so stock never goes below zero and the
 --   ledger still accounts for every unit; it always refers to its bill, and
 --   the books post it like an adjustment (against shrinkage).
+-- * The document chain (0017) covers a synced bill's provisional number, till,
+--   sequence and sale time (other documents' content is unchanged).
 -- * `products.updated_at` moves whenever anything a till caches changes
 --   (name, SKU, barcode, price, tax, stock, archived), whoever changes it, so
 --   the catalog sync can ask for the changes since a cursor.
@@ -228,3 +230,71 @@ CREATE TRIGGER tax_rates_touch_products AFTER UPDATE OF rate_bp ON tax_rates
 
 -- The catalog sync's changes since a cursor: a range scan.
 CREATE INDEX products_tenant_updated ON products (tenant_id, updated_at);
+
+-- The document chain covers what a synced bill says about its offline sale
+-- (its provisional number, till, sequence and when it was rung up). Only for
+-- such bills: every other document's content, and so every existing link,
+-- stays exactly as it was.
+CREATE OR REPLACE FUNCTION chain_document_content(p_kind text, p_tenant uuid, p_id uuid) RETURNS text
+    LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+    SELECT CASE p_kind
+    WHEN 'bill' THEN (
+        SELECT (jsonb_build_object(
+            'kind', 'bill', 'id', b.id, 'number', b.number,
+            'finalized_at', chain_instant(b.finalized_at),
+            'cashier_id', b.cashier_id, 'customer_id', b.customer_id,
+            'currency', b.currency, 'tax_mode', b.tax_mode,
+            'gross', b.gross, 'discount', b.discount, 'bill_discount', b.bill_discount,
+            'net', b.net, 'tax', b.tax, 'total', b.total, 'paid', b.paid, 'change', b.change_given,
+            'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                          'line_no', l.line_no, 'product_id', l.product_id, 'sku', l.sku, 'name', l.name,
+                          'unit_price', l.unit_price, 'tax_rate_bp', l.tax_rate_bp, 'quantity', l.quantity,
+                          'line_discount', l.line_discount, 'bill_discount', l.bill_discount,
+                          'net', l.net, 'tax', l.tax, 'total', l.total) ORDER BY l.line_no), '[]')
+                        FROM bill_lines l WHERE l.tenant_id = b.tenant_id AND l.bill_id = b.id),
+            'payments', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                             'seq', p.seq, 'method', p.method, 'amount', p.amount,
+                             'tendered', p.tendered, 'change', p.change) ORDER BY p.seq), '[]')
+                           FROM payments p WHERE p.tenant_id = b.tenant_id AND p.bill_id = b.id)
+        ) || CASE WHEN b.provisional_number IS NULL THEN '{}'::jsonb
+                  ELSE jsonb_build_object('provisional_number', b.provisional_number, 'till_id', b.till_id,
+                                          'till_seq', b.till_seq,
+                                          'offline_sold_at', chain_instant(b.offline_sold_at)) END)::text
+        FROM bills b
+        WHERE b.tenant_id = p_tenant AND b.id = p_id AND b.status = 'finalized')
+    WHEN 'credit_note' THEN (
+        SELECT jsonb_build_object(
+            'kind', 'credit_note', 'id', c.id, 'number', c.number, 'bill_id', c.bill_id,
+            'created_at', chain_instant(c.created_at), 'created_by', c.created_by,
+            'reason', c.reason, 'refund_method', c.refund_method, 'restocked', c.restocked,
+            'total', c.total, 'tax', c.tax,
+            'lines', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                          'line_no', l.line_no, 'quantity', l.quantity, 'total', l.total, 'tax', l.tax)
+                          ORDER BY l.line_no), '[]')
+                        FROM credit_note_lines l WHERE l.tenant_id = c.tenant_id AND l.credit_note_id = c.id)
+        )::text
+        FROM credit_notes c
+        WHERE c.tenant_id = p_tenant AND c.id = p_id)
+    WHEN 'z_report' THEN (
+        SELECT jsonb_build_object(
+            'kind', 'z_report', 'id', s.id, 'z_number', s.z_number, 'till_id', s.till_id,
+            'cashier_id', s.cashier_id, 'opened_at', chain_instant(s.opened_at),
+            'opening_float', s.opening_float,
+            'closed_at', chain_instant(s.closed_at), 'closed_by', s.closed_by,
+            'bills', s.bills, 'sales_total', s.sales_total, 'refunds_total', s.refunds_total,
+            'change_given', s.change_given, 'cash_in', s.cash_in, 'cash_out', s.cash_out,
+            'expected_cash', s.expected_cash, 'counted_cash', s.counted_cash,
+            'expected_total', s.expected_total, 'counted_total', s.counted_total,
+            'counts', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                           'method', c.method, 'expected', c.expected, 'counted', c.counted,
+                           'difference', c.difference) ORDER BY c.method), '[]')
+                         FROM shift_counts c WHERE c.tenant_id = s.tenant_id AND c.shift_id = s.id),
+            'cash', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                         'seq', m.seq, 'kind', m.kind, 'amount', m.amount, 'reason', m.reason,
+                         'actor_id', m.actor_id, 'at', chain_instant(m.at)) ORDER BY m.seq), '[]')
+                       FROM shift_cash m WHERE m.tenant_id = s.tenant_id AND m.shift_id = s.id)
+        )::text
+        FROM shifts s
+        WHERE s.tenant_id = p_tenant AND s.id = p_id AND s.status = 'closed')
+    END
+$$;

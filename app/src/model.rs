@@ -705,8 +705,8 @@ pub struct BillView {
     /// The paper the receipt is laid out for when printed (settings).
     #[serde(default)]
     pub receipt_paper: crate::org::ReceiptPaper,
-    /// A sale a till made offline keeps the provisional number its receipt
-    /// was printed with (`T2-000123`).
+    /// A sale a till made offline: the provisional number its receipt was
+    /// printed with (`T2-000123`), kept next to the bill's own number.
     #[serde(default)]
     pub provisional_number: Option<String>,
 }

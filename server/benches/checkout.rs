@@ -177,6 +177,8 @@ async fn main() {
         one.rate(&history_label) / one.rate(Path::Http.label())
     );
 
+    offline_sync(&bench, &terminals[1]).await;
+
     let violations: i64 = sqlx::query_scalar("SELECT count(*) FROM inventory_violations()")
         .fetch_one(&owner)
         .await
@@ -408,6 +410,86 @@ async fn checkout_http(client: &Client<HttpConnector, Body>, addr: SocketAddr, t
         status.is_success(),
         "finalize answered {status}: {}",
         String::from_utf8_lossy(&body)
+    );
+}
+
+/// Queued sales per offline sync call.
+const QUEUED: usize = 100;
+/// Times each side of the offline comparison runs (alternating).
+const SYNC_ROUNDS: usize = 5;
+
+/// The offline till's sync: `QUEUED` sales in one `sync/sales` call against
+/// the same number of online checkouts one after the other (one till, as a
+/// till that comes back online sends its queue), alternating; the best and
+/// median times of each, and the ratio.
+async fn offline_sync(bench: &Bench, t: &Terminal) {
+    let mut online = Vec::new();
+    let mut synced = Vec::new();
+    for round in 0..SYNC_ROUNDS {
+        let started = Instant::now();
+        for _ in 0..QUEUED {
+            checkout_http(&bench.client, bench.addr, t).await;
+        }
+        online.push(started.elapsed());
+        let sales: Vec<serde_json::Value> = (0..QUEUED)
+            .map(|n| {
+                let sale = sale(t);
+                serde_json::json!({
+                    "idempotency_key": sale.idempotency_key,
+                    "provisional_number": format!("T1-{:06}", round * QUEUED + n + 1),
+                    "sold_at": "2026-01-05T10:15:00Z",
+                    "lines": t.products.iter().zip([250i64, 199]).map(|(product, price)| serde_json::json!({
+                        "product_id": product, "quantity": 1, "unit_price": price, "tax_rate_bp": 0,
+                    })).collect::<Vec<_>>(),
+                    "payments": sale.payments,
+                })
+            })
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({ "sales": sales })).unwrap();
+        let req = http::Request::post(format!("http://{}/api/sync/sales", bench.addr))
+            .header(http::header::HOST, &t.host)
+            .header(http::header::ORIGIN, format!("http://{}", t.host))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::ACCEPT, "application/json")
+            .header(http::header::COOKIE, &t.cookie)
+            .body(Body::from(body))
+            .unwrap();
+        let started = Instant::now();
+        let res = bench.client.request(req).await.unwrap();
+        let status = res.status();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        synced.push(started.elapsed());
+        assert!(
+            status.is_success(),
+            "sync answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+        let answers: Vec<app::model::SyncedSale> = serde_json::from_slice(&body).unwrap();
+        assert!(
+            answers.iter().all(|a| a.bill_id.is_some() && a.refused.is_none()),
+            "every queued sale is recorded"
+        );
+    }
+    online.sort();
+    synced.sort();
+    let (online_median, synced_median) = (online[SYNC_ROUNDS / 2], synced[SYNC_ROUNDS / 2]);
+    println!("\nthe offline till's sync, {QUEUED} sales of a 2-line cart, {SYNC_ROUNDS} rounds alternating:");
+    println!("{:<44} {:>10} {:>10}", "path", "best", "median");
+    println!(
+        "{:<44} {:>8.1}ms {:>8.1}ms",
+        format!("sync of {QUEUED} queued sales (one call)"),
+        ms(synced[0]),
+        ms(synced_median)
+    );
+    println!(
+        "{:<44} {:>8.1}ms {:>8.1}ms",
+        format!("{QUEUED} online checkouts"),
+        ms(online[0]),
+        ms(online_median)
+    );
+    println!(
+        "ratio sync / online checkouts (median): {:.2}",
+        synced_median.as_secs_f64() / online_median.as_secs_f64()
     );
 }
 

@@ -10,6 +10,7 @@ use app::{
         billing::offline,
         inventory::{
             catalog::{self, ProductInput},
+            lookups,
             stock::Reference,
         },
         shifts::{shift, tills},
@@ -187,7 +188,7 @@ fn offline_sale(
     })
 }
 
-fn item<'a>(catalog: &'a CatalogDelta, id: Uuid) -> &'a PosItem {
+fn item(catalog: &CatalogDelta, id: Uuid) -> &PosItem {
     catalog
         .products
         .iter()
@@ -219,6 +220,12 @@ async fn assert_ledger_and_books_clean(app: &TestApp) {
                 .await
                 .unwrap();
         assert!(books.is_empty(), "accounting violations: {books:?}");
+        // Every bill, offline ones too, is a link of the document chain.
+        let chain: Vec<Option<String>> = sqlx::query_scalar("SELECT problem FROM chain_verify()")
+            .fetch_all(tx.conn())
+            .await
+            .unwrap();
+        assert!(chain.iter().all(Option::is_none), "document chain: {chain:?}");
         tx.rollback().await.unwrap();
     }
 }
@@ -295,6 +302,18 @@ async fn a_hundred_offline_sales_sync_once_each_with_the_sold_out_shortfall_reco
     .await
     .unwrap();
     assert_eq!(row, ("T2-000042".into(), back, 42, "2026-01-05 10:15".into()));
+    let bill = till_client
+        .app
+        .post_form(
+            ACME,
+            "/api/bills/get",
+            &[("id", &synced[41].bill_id.unwrap().to_string())],
+            Some(&till_client.cookie),
+        )
+        .await;
+    assert_eq!(bill.status, StatusCode::OK, "{}", bill.body);
+    assert_eq!(bill.json()["provisional_number"], "T2-000042");
+    assert_eq!(bill.json()["number"], synced[41].number.clone().unwrap().as_str());
     assert_ledger_and_books_clean(&app).await;
 
     // The batch again, then half of it and the whole: nothing new.
@@ -603,7 +622,27 @@ async fn the_tills_prices_a_forged_discount_and_a_closed_shift_are_recorded_and_
 async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     let app = spawn_app().await;
     let owner = actor(&app, ACME_OWNER, Role::Owner).await;
-    let tea = product(&app, app.acme, &owner, "TEA", 250, 100).await;
+    // Tea is taxed at a rate that will change.
+    let (reduced, tea) = {
+        let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+        let mut cx = tx.acting(owner);
+        let reduced = lookups::save_tax_rate(&mut cx, None, "Reduced", 500, false)
+            .await
+            .unwrap();
+        let input = ProductInput {
+            sku: "TEA".into(),
+            name: "Tea".into(),
+            sale_price: 250,
+            tax_rate_id: Some(reduced),
+            ..Default::default()
+        };
+        let tea = catalog::create_product(&mut cx, input, 100, &Reference::none())
+            .await
+            .unwrap();
+        drop(cx);
+        tx.commit().await.unwrap();
+        (reduced, tea.id)
+    };
     let cake = product(&app, app.acme, &owner, "CAKE", 400, 10).await;
     let jam = product(&app, app.acme, &owner, "JAM", 500, 10).await;
     let salt = product(&app, app.acme, &owner, "SALT", 90, 10).await;
@@ -626,10 +665,15 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     assert!(!quiet.full);
     assert!(quiet.products.is_empty() && quiet.removed.is_empty(), "{quiet:?}");
 
-    // A new price, a sale (stock), an archive.
+    assert_eq!(item(&full, tea).tax_rate_bp, 500);
+
+    // A new price, a sale (stock), an archive, a new rate of a tax.
     {
         let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
         let mut cx = tx.acting(owner);
+        lookups::save_tax_rate(&mut cx, Some(reduced), "Reduced", 700, false)
+            .await
+            .unwrap();
         let input = ProductInput {
             sku: "CAKE".into(),
             name: "Item CAKE".into(),
@@ -646,7 +690,8 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
     let delta = client.catalog(&quiet.cursor, Some(front)).await;
     assert!(!delta.full);
     let changed: HashSet<Uuid> = delta.products.iter().map(|p| p.id).collect();
-    assert_eq!(changed, HashSet::from([cake, jam]));
+    assert_eq!(changed, HashSet::from([cake, jam, tea]));
+    assert_eq!(item(&delta, tea).tax_rate_bp, 700);
     assert_eq!(item(&delta, cake).unit_price, 450);
     assert_eq!(item(&delta, jam).on_hand, 7);
     assert_eq!(delta.removed, vec![salt]);
@@ -658,6 +703,21 @@ async fn the_catalog_comes_whole_then_as_changes_since_the_cursor() {
         assert!(whole.full, "{cursor}");
         assert_eq!(whole.products.len(), 3);
     }
+
+    // More than 1,000 products changed since the cursor: the whole set.
+    let before_bulk = client.catalog(&delta.cursor, None).await;
+    assert!(!before_bulk.full);
+    sqlx::query(
+        "INSERT INTO products (tenant_id, id, sku, name, sale_price) \
+         SELECT $1, gen_random_uuid(), 'BULK-' || n, 'Bulk ' || n, 100 FROM generate_series(1, 1001) n",
+    )
+    .bind(app.acme)
+    .execute(&app.admin)
+    .await
+    .unwrap();
+    let bulk = client.catalog(&before_bulk.cursor, None).await;
+    assert!(bulk.full);
+    assert_eq!(bulk.products.len(), 3 + 1001);
 }
 
 #[tokio::test]
@@ -807,4 +867,81 @@ async fn a_synced_bill_keeps_its_provisional_number_and_is_found_by_it_in_its_bu
     .await
     .unwrap();
     assert_eq!(online, None);
+}
+
+#[tokio::test]
+async fn the_same_batch_sent_twice_at_once_records_each_sale_once() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let front = till(&app, app.acme, &owner, "Front", true).await;
+    let client = TillClient::sign_in(&app, ACME, ACME_OWNER).await;
+    let settings = client.settings().await;
+    let tea = item(&client.catalog("", Some(front)).await, tea).clone();
+    // 30 sales of one tea each, 10 in stock: 20 short.
+    let sales: Vec<Value> = (1..=30)
+        .map(|n| {
+            offline_sale(
+                &settings,
+                &format!("offline-race-{n:04}"),
+                &format!("T1-{n:06}"),
+                Some(front),
+                &[(&tea, 1, 0)],
+            )
+        })
+        .collect();
+    // A till that retried before the first answer came: both calls race.
+    let (first, second) = tokio::join!(client.sync(&sales), client.sync(&sales));
+    assert_eq!(first, second, "both answer the same bills");
+    assert!(first.iter().all(|s| s.refused.is_none()), "{first:?}");
+    assert_eq!(first.iter().map(|s| s.shortfall).sum::<i64>(), 20);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM bills WHERE tenant_id = $1", app.acme).await,
+        30
+    );
+    let shortfall = "SELECT coalesce(sum(quantity), 0)::bigint FROM stock_movements \
+                     WHERE tenant_id = $1 AND kind = 'shortfall'";
+    assert_eq!(count(&app, shortfall, app.acme).await, 20);
+    assert_ledger_and_books_clean(&app).await;
+}
+
+#[tokio::test]
+async fn a_synced_bills_provisional_number_is_in_the_document_chain() {
+    let app = spawn_app().await;
+    let owner = actor(&app, ACME_OWNER, Role::Owner).await;
+    let tea = product(&app, app.acme, &owner, "TEA", 250, 10).await;
+    let front = till(&app, app.acme, &owner, "Front", true).await;
+    let client = TillClient::sign_in(&app, ACME, ACME_OWNER).await;
+    let settings = client.settings().await;
+    let tea = item(&client.catalog("", Some(front)).await, tea).clone();
+    let sale = offline_sale(
+        &settings,
+        "offline-chain-01",
+        "T1-000007",
+        Some(front),
+        &[(&tea, 1, 0)],
+    );
+    let bill = client.sync(&[sale]).await[0].bill_id.unwrap();
+    assert_ledger_and_books_clean(&app).await;
+
+    // A superuser rewrites the provisional number, every trigger off.
+    let mut conn = app.admin.acquire().await.unwrap();
+    for sql in [
+        "SET session_replication_role = replica",
+        "UPDATE bills SET provisional_number = 'T1-000008', till_seq = 8 WHERE id = $1",
+        "SET session_replication_role = origin",
+    ] {
+        sqlx::query(sql).bind(bill).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    let mut tx = app.db.tenant_tx(app.acme).await.unwrap();
+    let problems: Vec<Option<String>> = sqlx::query_scalar("SELECT problem FROM chain_verify()")
+        .fetch_all(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(
+        problems,
+        vec![Some("document changed after it was chained".to_owned())]
+    );
+    tx.rollback().await.unwrap();
 }

@@ -28,13 +28,15 @@ type BillRow = (
     i64,
     String,
     String,
+    Option<String>,
 );
 
 pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingError> {
     let row: Option<BillRow> = sqlx::query_as(
         "SELECT b.id, b.number, u.email, c.name, b.currency, b.tax_mode, b.gross, b.discount, b.net, b.tax, b.total, \
                 b.paid, b.change_given, \
-                to_char(b.finalized_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI'), t.name \
+                to_char(b.finalized_at AT TIME ZONE t.timezone, 'YYYY-MM-DD HH24:MI'), t.name, \
+                b.provisional_number \
          FROM bills b JOIN tenants t ON t.id = b.tenant_id \
          LEFT JOIN users u ON u.id = b.cashier_id \
          LEFT JOIN customers c ON c.tenant_id = b.tenant_id AND c.id = b.customer_id \
@@ -59,6 +61,7 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
         change,
         at,
         business,
+        provisional_number,
     )) = row
     else {
         return Err(BillingError::NotFound("Bill"));
@@ -90,19 +93,15 @@ pub async fn get_bill(tx: &mut TenantTx, id: Uuid) -> Result<BillView, BillingEr
     .await?;
     // The receipt's texts are the business's current ones (a reprint shows
     // today's address and terms; the bill's figures never change).
-    let (receipt_header, receipt_footer, receipt_paper, provisional_number): (String, String, String, Option<String>) =
-        sqlx::query_as(
-            "SELECT t.receipt_header, t.receipt_footer, t.receipt_paper, b.provisional_number \
-             FROM bills b JOIN tenants t ON t.id = b.tenant_id WHERE b.id = $1",
-        )
-        .bind(id)
-        .fetch_one(tx.conn())
-        .await?;
+    let (receipt_header, receipt_footer, receipt_paper): (String, String, String) =
+        sqlx::query_as("SELECT receipt_header, receipt_footer, receipt_paper FROM tenants")
+            .fetch_one(tx.conn())
+            .await?;
     Ok(BillView {
+        provisional_number,
         receipt_header,
         receipt_footer,
         receipt_paper: crate::org::ReceiptPaper::parse(&receipt_paper).unwrap_or_default(),
-        provisional_number,
         id,
         number: bill_number(number),
         business,

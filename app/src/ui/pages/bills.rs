@@ -283,8 +283,8 @@ fn BillCard(bill: BillView) -> impl IntoView {
                     <h1 class="font-mono text-xl font-bold" data-testid="bill-title">{bill.number.clone()}</h1>
                     <p class="text-slate-600">{format!("{} · by {}", bill.finalized_at, bill.cashier)}</p>
                     {bill.customer.clone().map(|c| view! { <p>{format!("Customer: {c}")}</p> })}
-                    {bill.provisional_number.clone().map(|n| view! {
-                        <p data-testid="bill-provisional">{format!("Sold offline, provisional receipt {n}")}</p>
+                    {bill.provisional_number.clone().map(|p| view! {
+                        <p class="text-slate-600" data-testid="bill-provisional">{format!("Rung up offline as {p}")}</p>
                     })}
                 </div>
                 <button class="rounded-md border border-slate-300 px-3 py-1 hover:bg-slate-100 print:hidden" on:click=print>"Print receipt"</button>
