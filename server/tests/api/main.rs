@@ -26,6 +26,7 @@ mod isolation;
 mod metrics;
 mod organizations;
 mod passwords;
+mod pins;
 mod pool_hygiene;
 mod purchasing;
 mod realtime;

@@ -13,7 +13,7 @@ use crate::{
         audit::{self, AuditEntry},
         inventory::stock::{self, Reference, SaleLine},
     },
-    model::{BillLineView, BillView, PaymentMethod, PaymentView, PosSettings, Role, SaleInput},
+    model::{BillLineView, BillView, PaymentMethod, PaymentView, PinAction, PosSettings, Role, SaleInput},
     permissions::{Actor, Permission},
     pricing::{bill_totals, LineInput, TaxMode},
     tenancy::{TenantCtx, TenantTx},
@@ -76,7 +76,28 @@ pub async fn finalize_sale_approved(
     sale: &SaleInput,
     approver: Option<Uuid>,
 ) -> Result<Uuid, BillingError> {
-    Ok(finalize(tx, sale, None, approver, None).await?.id)
+    Ok(finalize(tx, sale, None, approver.map(Approval::Verified), None)
+        .await?
+        .id)
+}
+
+/// How a discount above the cashier's limit was approved on the till.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// A member whose email and password the caller has just verified.
+    Verified(Uuid),
+    /// A PIN approval's one-time token (`auth/pin-approve`): used up in the
+    /// sale's own transaction, so a rolled-back sale leaves it unused.
+    Token(String),
+}
+
+impl std::fmt::Debug for Approval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Approval::Verified(id) => f.debug_tuple("Verified").field(id).finish(),
+            Approval::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
 }
 
 /// [`finalize_sale_approved`], answering with the bill as the receipt shows
@@ -89,7 +110,17 @@ pub async fn finalize_sale_receipt(
     approver: Option<Uuid>,
     till_id: Option<Uuid>,
 ) -> Result<BillView, BillingError> {
-    let finalized = finalize(tx, sale, None, approver, till_id).await?;
+    finalize_sale_receipt_approved(tx, sale, approver.map(Approval::Verified), till_id).await
+}
+
+/// [`finalize_sale_receipt`] with either way of approving (see [`Approval`]).
+pub async fn finalize_sale_receipt_approved(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    approval: Option<Approval>,
+    till_id: Option<Uuid>,
+) -> Result<BillView, BillingError> {
+    let finalized = finalize(tx, sale, None, approval, till_id).await?;
     match finalized.view {
         Some(view) => Ok(view),
         None => read::get_bill(tx, finalized.id).await,
@@ -109,7 +140,10 @@ pub async fn finalize_sale_at(
 
 /// An approver's role and name in the transaction's tenant, if they are an
 /// active member of it (row-level security: never another business's member).
-async fn approver_in_tenant(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<(Role, String)>, sqlx::Error> {
+pub(crate) async fn approver_in_tenant(
+    tx: &mut TenantTx,
+    user_id: Uuid,
+) -> Result<Option<(Role, String)>, sqlx::Error> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT m.role, coalesce(nullif(u.display_name, ''), u.email) FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND m.is_active",
@@ -148,7 +182,7 @@ async fn finalize(
     tx: &mut TenantCtx<'_>,
     sale: &SaleInput,
     at: Option<chrono::DateTime<chrono::Utc>>,
-    approver: Option<Uuid>,
+    approval_given: Option<Approval>,
     till_id: Option<Uuid>,
 ) -> Result<Finalized, BillingError> {
     let actor = tx.require(Permission::Sell)?;
@@ -267,13 +301,21 @@ async fn finalize(
     if totals.discount > 0 && actor.require(Permission::GiveLargeDiscount).is_err() {
         let limit = totals.gross as i128 * settings.cashier_discount_limit_bp as i128 / 10_000;
         if totals.discount as i128 > limit {
-            let Some(approver) = approver else {
+            let Some(approval_given) = approval_given else {
                 return Err(BillingError::NotAllowed(format!(
                     "Discounts above {}.{:02} % need a manager's approval. Lower the discount, \
                      or have a manager approve it on the till.",
                     settings.cashier_discount_limit_bp / 100,
                     settings.cashier_discount_limit_bp % 100
                 )));
+            };
+            let approver = match approval_given {
+                Approval::Verified(id) => id,
+                Approval::Token(token) => {
+                    crate::domain::pins::consume_approval(tx, &token, actor.user_id, PinAction::Discount)
+                        .await?
+                        .ok_or(BillingError::ApprovalExpired)?
+                }
             };
             // Not a member here: answered as a wrong password (who has an
             // account, and where, is not told).

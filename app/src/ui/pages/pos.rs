@@ -12,12 +12,15 @@ use crate::{
     },
     error::AppError,
     model::{
-        BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput,
-        TillView,
+        BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PinAction, PosItem, PosSettings,
+        SaleInput, TillView,
     },
     pricing::{bill_totals, BillTotals, Currency, LineInput},
     ui::{
-        components::customer_picker::{step, CustomerPicker},
+        components::{
+            customer_picker::{step, CustomerPicker},
+            till_people::{PinApprove, TillPeople},
+        },
         pages::member_only::MemberOnly,
     },
 };
@@ -26,7 +29,10 @@ use crate::{
 pub fn PosPage() -> impl IntoView {
     view! {
         <Title text="Till · Shopfloor" />
-        <MemberOnly children=|_| view! { <Till /> }.into_any() />
+        <MemberOnly children=|ctx| view! {
+            <TillPeople user=ctx.user blocked=Signal::derive(|| None) />
+            <Till />
+        }.into_any() />
     }
 }
 
@@ -694,7 +700,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
             ));
             return;
         }
-        pay_with(Some(ManagerApproval { email, password }));
+        pay_with(Some(ManagerApproval::Password { email, password }));
     };
     let park = move || {
         let lines: Vec<CartLine> = cart.with_untracked(|c| cart_lines(c));
@@ -1035,7 +1041,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
                             <Show when=move || approval_open.get()>
                                 <div role="group" aria-labelledby="approval-title" class="space-y-2 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm" data-testid="approval">
                                     <p id="approval-title" class="font-semibold">"Manager approval"</p>
-                                    <p class="text-slate-700">"A manager, an admin or the owner types their email and password to approve this discount."</p>
+                                    <p class="text-slate-700">"A manager, an admin or the owner types their email and password (or their PIN, below) to approve this discount."</p>
                                     <input
                                         node_ref=approver_input
                                         type="email"
@@ -1076,6 +1082,14 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>) -> impl IntoView {
                                             "Cancel"
                                         </button>
                                     </div>
+                                    <PinApprove
+                                        action=PinAction::Discount
+                                        label="Approve and pay"
+                                        disabled=busy
+                                        on_approved=Callback::new(move |(token, _): (String, String)| {
+                                            pay_with(Some(ManagerApproval::Token { token }))
+                                        })
+                                    />
                                 </div>
                             </Show>
                             <p class="flex justify-between text-sm text-slate-600">
