@@ -39,7 +39,7 @@ fn people_buttons(
         None => view! { <p class="text-slate-500">"Loading who has a PIN…"</p> }.into_any(),
         Some(Err(e)) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
         Some(Ok(list)) => {
-            let list: Vec<PinPerson> = list.into_iter().filter(|p| shown(p)).collect();
+            let list: Vec<PinPerson> = list.into_iter().filter(shown).collect();
             if list.is_empty() {
                 return view! { <p class="text-slate-600">{none_text}</p> }.into_any();
             }
@@ -182,7 +182,6 @@ pub fn TillPeople(user: Option<UserView>, blocked: Signal<Option<String>>) -> im
                     node_ref=toggle_button
                     class="text-indigo-700 underline"
                     aria-expanded=move || open.get().to_string()
-                    aria-controls="switch-cashier"
                     on:click=toggle
                 >
                     "Switch cashier"
