@@ -1,7 +1,8 @@
 //! Slowing down password guessing.
 //!
 //! Every path that checks a password (log-in, sign-up with an existing email,
-//! invitation accept) reserves an attempt here *before* hashing, in a
+//! invitation accept) or a till PIN (`domain::pins`, with keys and a lock of
+//! its own) reserves an attempt here *before* hashing, in a
 //! statement of its own that commits at once: the reservation increments the
 //! key's counter and answers whether the attempt may go ahead, atomically, so
 //! parallel guesses cannot all pass a check made before any of them counted.

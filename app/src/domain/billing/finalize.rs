@@ -309,19 +309,20 @@ async fn finalize(
                     settings.cashier_discount_limit_bp % 100
                 )));
             };
-            let approver = match approval_given {
-                Approval::Verified(id) => id,
-                Approval::Token(token) => {
+            let (approver, refused) = match approval_given {
+                // Not a member here: answered as a wrong password (who has
+                // an account, and where, is not told).
+                Approval::Verified(id) => (id, BillingError::ApprovalRefused),
+                // A PIN approval's approver no longer a member: as a token
+                // that no longer works.
+                Approval::Token(token) => (
                     crate::domain::pins::consume_approval(tx, &token, actor.user_id, PinAction::Discount)
                         .await?
-                        .ok_or(BillingError::ApprovalExpired)?
-                }
+                        .ok_or(BillingError::ApprovalExpired)?,
+                    BillingError::ApprovalExpired,
+                ),
             };
-            // Not a member here: answered as a wrong password (who has an
-            // account, and where, is not told).
-            let (role, name) = approver_in_tenant(tx, approver)
-                .await?
-                .ok_or(BillingError::ApprovalRefused)?;
+            let (role, name) = approver_in_tenant(tx, approver).await?.ok_or(refused)?;
             let approving = Actor {
                 user_id: approver,
                 role,
