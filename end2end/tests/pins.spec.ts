@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { gotoHydrated, logIn, tenantUrl } from './helpers';
+import { DEMO_PASSWORD, gotoHydrated, logIn, tenantUrl } from './helpers';
 
 // The demo's people at Acme have till PINs (README's demo logins): the owner
 // 1111, the manager 2222, the cashier 3333. Till 1 has a shift open today.
@@ -96,6 +96,54 @@ test("a discount over the cashier's limit is approved with a manager's PIN", asy
   await expect(page.getByTestId('bill-number')).toHaveText(/^INV-\d{6}$/);
   await expect(page.getByTestId('receipt-bill-discount')).toBeVisible();
   await expect(page.getByText('Discount approved by the manager.')).toBeVisible();
+});
+
+test("a cashier refunds on the bill page with a manager's PIN", async ({ page }) => {
+  const sku = `PINRET-${stamp()}`;
+  await signIn(page, 'manager@acme.test');
+  await createProduct(page, sku, '3.00');
+  await page.context().clearCookies();
+  await signIn(page, 'cashier@acme.test');
+  await openTill(page);
+  await page.keyboard.type(sku);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cart-qty')).toHaveText('1');
+  await page.keyboard.press('F9');
+  const number = (await page.getByTestId('bill-number').textContent()) ?? '';
+  expect(number).toMatch(/^INV-\d{6}$/);
+
+  await gotoHydrated(page, tenantUrl('acme', '/bills'));
+  await page.getByRole('link', { name: number }).click();
+  await expect(page.getByTestId('bill-title')).toHaveText(number);
+  await expect(page.locator('html[data-wasm="hydrated"]')).toHaveCount(1);
+  // A cashier may not issue a credit note alone: the manager's PIN approves it.
+  await expect(page.getByRole('button', { name: 'Issue credit note' })).toHaveCount(0);
+  await page.getByLabel('Return quantity for line 1').fill('1');
+  await page.getByLabel('Reason').fill('Dented');
+  const manager = page.getByTestId('pin-approve').getByRole('button', { name: 'Mia Manager (Manager)' });
+  await manager.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('approve-pin')).toBeFocused();
+  await page.keyboard.type('2223');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('approve-error')).toHaveText('That PIN is not right.');
+  await page.keyboard.type('2222');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('credit-notes')).toContainText('Dented');
+});
+
+test('a member sets their till PIN on their profile with their password', async ({ page }) => {
+  await signIn(page, 'cashier@acme.test');
+  await gotoHydrated(page, tenantUrl('acme', '/profile'));
+  const form = page.getByTestId('pin-form');
+  await form.getByLabel('New PIN').fill('3333');
+  await form.getByLabel('Your password').fill('not-the-password');
+  await form.getByRole('button', { name: 'Set PIN' }).click();
+  await expect(form.getByRole('alert')).toContainText('Your password is not right.');
+  await form.getByLabel('New PIN').fill('3333');
+  await form.getByLabel('Your password').fill(DEMO_PASSWORD);
+  await form.getByRole('button', { name: 'Set PIN' }).click();
+  await expect(form.getByTestId('pin-saved')).toContainText('Your till PIN is set.');
 });
 
 test('five wrong PINs lock that person, and the till says so', async ({ page }) => {

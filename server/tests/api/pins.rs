@@ -604,6 +604,9 @@ async fn a_cashier_refunds_only_with_a_managers_pin_approval() {
                 ("lines", "1:1".to_owned()),
                 ("reason", "Broken".to_owned()),
                 ("refund_method", "cash".to_owned()),
+                // The goods go back to stock too (a cashier may not return
+                // stock alone either).
+                ("restock", "on".to_owned()),
             ];
             if let Some(t) = token {
                 form.push(("approval_token", t));
@@ -635,6 +638,12 @@ async fn a_cashier_refunds_only_with_a_managers_pin_approval() {
     assert_eq!(after["approved_by"], json!(manager_id));
     assert_eq!(after["approver"], "Mia Manager");
     assert_eq!(audit[0].0, Some(app.user_id(ACME_CASHIER).await));
+    let on_hand: i64 = sqlx::query_scalar("SELECT on_hand FROM products WHERE id = $1::uuid")
+        .bind(&tea)
+        .fetch_one(&app.admin)
+        .await
+        .unwrap();
+    assert_eq!(on_hand, 9, "10 - 2 sold + 1 returned");
 
     let reused = refund(Some(refund_token)).await;
     assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reused.body);

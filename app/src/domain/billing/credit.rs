@@ -12,7 +12,7 @@ use crate::{
         pins,
     },
     model::{PaymentMethod, PinAction},
-    permissions::Permission,
+    permissions::{Actor, Permission},
     tenancy::TenantCtx,
 };
 
@@ -76,7 +76,7 @@ pub async fn create_credit_note_approved(
                     "{name} may not approve refunds. Ask a manager, an admin or the owner."
                 )));
             }
-            Some((approver, name))
+            Some((approver, name, role))
         }
     };
     let actor = tx.actor();
@@ -225,7 +225,21 @@ pub async fn create_credit_note_approved(
                 kind: Some("credit_note"),
                 id: Some(id.to_string()),
             };
-            let m = stock::return_to_stock(tx, *product_id, *quantity, &reference).await?;
+            let m = match &approval {
+                // Approved by a manager's PIN: the goods go back on the
+                // approver's authority (the cashier may not return stock
+                // alone either); the credit note stays the cashier's.
+                Some((approver, _, role)) => {
+                    let asking = tx.switch_actor(Actor {
+                        user_id: *approver,
+                        role: *role,
+                    });
+                    let returned = stock::return_to_stock(tx, *product_id, *quantity, &reference).await;
+                    tx.switch_actor(asking);
+                    returned?
+                }
+                None => stock::return_to_stock(tx, *product_id, *quantity, &reference).await?,
+            };
             stock_events.push(json!({ "product_id": m.product_id, "on_hand": m.balance_after }));
         }
     }
@@ -237,7 +251,7 @@ pub async fn create_credit_note_approved(
                 None => json!({
                     "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total
                 }),
-                Some((approver, name)) => json!({
+                Some((approver, name, _)) => json!({
                     "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total,
                     "approved_by": approver, "approver": name, "cashier": actor.user_id,
                 }),
