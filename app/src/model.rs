@@ -801,19 +801,90 @@ pub struct CustomerOption {
     pub email: String,
 }
 
-/// A manager's credentials typed on the till to approve a discount above the
-/// cashier's limit. Checked by the server only; never stored or logged.
+/// A manager's approval, given on the till, of a discount above the
+/// cashier's limit: either their email and password typed there
+/// (`{"email", "password"}`), or the one-time token `auth/pin-approve` gave
+/// for their PIN (`{"token"}`). Checked by the server only; never stored or
+/// logged.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManagerApproval {
-    pub email: String,
-    pub password: String,
+#[serde(untagged)]
+pub enum ManagerApproval {
+    Password { email: String, password: String },
+    Token { token: String },
 }
 
 impl std::fmt::Debug for ManagerApproval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ManagerApproval")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
+        match self {
+            ManagerApproval::Password { email, .. } => f
+                .debug_struct("ManagerApproval")
+                .field("email", email)
+                .field("password", &"<redacted>")
+                .finish(),
+            ManagerApproval::Token { .. } => f
+                .debug_struct("ManagerApproval")
+                .field("token", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// What a manager's PIN approves (`auth/pin-approve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PinAction {
+    /// A discount above the cashier's limit.
+    Discount,
+    /// A refund (a credit note) by someone who may not issue one alone.
+    Refund,
+}
+
+impl PinAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinAction::Discount => "discount",
+            PinAction::Refund => "refund",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PinAction> {
+        match s.trim() {
+            "discount" => Some(PinAction::Discount),
+            "refund" => Some(PinAction::Refund),
+            _ => None,
+        }
+    }
+}
+
+/// A member of this business who has a till PIN (the switch panel lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinPerson {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who is signed in on the till after a PIN switch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinSwitched {
+    pub user_id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+/// A manager's PIN approval: a one-time token, valid two minutes, for the
+/// member who asked and one action; `approver` is the manager's name.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinApproval {
+    pub token: String,
+    pub approver: String,
+}
+
+impl std::fmt::Debug for PinApproval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PinApproval")
+            .field("token", &"<redacted>")
+            .field("approver", &self.approver)
             .finish()
     }
 }

@@ -107,6 +107,8 @@ pub async fn login(email: String, password: String) -> Result<String, AppError> 
                     tenant_id,
                     operator,
                     epoch: 0,
+                    // A password typed on a business's host opens its till.
+                    till_opener: tenant_id.map(|_| user_id),
                 },
             )
             .await
@@ -291,6 +293,7 @@ pub async fn signup(
                     tenant_id: None,
                     operator: false,
                     epoch: 0,
+                    till_opener: None,
                 },
             )
             .await
@@ -443,6 +446,8 @@ async fn complete_handoff(
                 tenant_id: Some(tenant.id),
                 operator: false,
                 epoch: 0,
+                // A hand-off carries no password typed here: no till opened.
+                till_opener: None,
             };
             if let Err(error) = session::sign_in(session, &state.db, auth).await {
                 tracing::error!(%error, "session store error");

@@ -14,6 +14,7 @@ pub mod export;
 pub mod org;
 #[cfg(feature = "ssr")]
 pub mod org_export;
+pub mod pins;
 pub mod platform;
 pub mod pos;
 pub mod profile;

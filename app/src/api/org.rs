@@ -229,6 +229,7 @@ pub async fn accept_invitation(
                     tenant_id: Some(tenant.id),
                     operator: false,
                     epoch: 0,
+                    till_opener: Some(user_id),
                 },
             )
             .await

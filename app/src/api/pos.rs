@@ -51,11 +51,14 @@ pub async fn pos_search(query: String, #[server(default)] limit: u32) -> Result<
 
 /// Finalizes a sale (JSON body). Idempotent on `sale.idempotency_key`.
 ///
-/// `approval` (optional): a manager's email and password typed on the till,
-/// for a discount above the cashier's limit. The server checks them the way
-/// log-in does (the same throttle and capped password verifier, the same
-/// answer for an unknown email and a wrong password), then, in this business,
-/// that the approver is an active member whose role may give the discount.
+/// `approval` (optional), for a discount above the cashier's limit: a
+/// manager's email and password typed on the till (`{"email", "password"}`),
+/// checked the way log-in does (the same throttle and capped password
+/// verifier, the same answer for an unknown email and a wrong password); or
+/// the one-time token of a manager's PIN approval (`{"token"}`, from
+/// `auth/pin-approve`), used up in the sale's own transaction. Either way, in
+/// this business, the approver must be an active member whose role may give
+/// the discount.
 #[server(endpoint = "bills/finalize", prefix = "/api", input = server_fn::codec::Json)]
 pub async fn finalize_sale(
     sale: SaleInput,
@@ -67,12 +70,17 @@ pub async fn finalize_sale(
             let ctx = RequestCtx::load()?;
             // Credentials are checked only for a signed-in member of this business.
             ctx.actor()?;
-            let approver = match &approval {
-                Some(a) => Some(verify_approver(&ctx, a).await?),
+            let approval = match approval {
+                Some(ManagerApproval::Password { email, password }) => Some(finalize::Approval::Verified(
+                    verify_approver(&ctx, &email, &password).await?,
+                )),
+                Some(ManagerApproval::Token { token }) => Some(finalize::Approval::Token(token)),
                 None => None,
             };
-            ctx.in_tenant(async |tx| Ok(finalize::finalize_sale_receipt(tx, &sale, approver, till_id).await?))
-                .await
+            ctx.in_tenant(async |tx| {
+                Ok(finalize::finalize_sale_receipt_approved(tx, &sale, approval.clone(), till_id).await?)
+            })
+            .await
         }
         .await,
     )
@@ -81,19 +89,14 @@ pub async fn finalize_sale(
 /// Checks an approver's credentials (throttled, before any tenant work: no
 /// transaction is held while the password hashes).
 #[cfg(feature = "ssr")]
-async fn verify_approver(ctx: &RequestCtx, approval: &ManagerApproval) -> Result<Uuid, AppError> {
+async fn verify_approver(ctx: &RequestCtx, email: &str, password: &str) -> Result<Uuid, AppError> {
     use crate::domain::{accounts, billing::BillingError};
-    accounts::authenticate(
-        &ctx.state.db,
-        &approval.email,
-        &approval.password,
-        ctx.client_addr.as_deref(),
-    )
-    .await
-    .map_err(|e| match e {
-        accounts::AccountError::BadCredentials => BillingError::ApprovalRefused.into(),
-        other => other.into(),
-    })
+    accounts::authenticate(&ctx.state.db, email, password, ctx.client_addr.as_deref())
+        .await
+        .map_err(|e| match e {
+            accounts::AccountError::BadCredentials => BillingError::ApprovalRefused.into(),
+            other => other.into(),
+        })
 }
 
 #[server(endpoint = "bills/get", prefix = "/api")]
@@ -186,7 +189,10 @@ pub async fn list_bill_cashiers() -> Result<Vec<PersonOption>, AppError> {
 }
 
 /// Issues a credit note against a bill (manager and above). `lines` is
-/// `line_no:quantity` pairs separated by commas, e.g. `1:2,3:1`.
+/// `line_no:quantity` pairs separated by commas, e.g. `1:2,3:1`. Someone who
+/// may not issue credit notes alone (a cashier) may with `approval_token`: a
+/// manager's PIN approval of a refund for them (`auth/pin-approve`, action
+/// `refund`), used once.
 #[server(endpoint = "credit_notes/create", prefix = "/api")]
 pub async fn create_credit_note(
     bill_id: Uuid,
@@ -195,6 +201,7 @@ pub async fn create_credit_note(
     refund_method: String,
     #[server(default)] restock: Option<String>,
     #[server(default)] till_id: Option<Uuid>,
+    #[server(default)] approval_token: String,
 ) -> Result<BillView, AppError> {
     finish(
         async {
@@ -225,7 +232,8 @@ pub async fn create_credit_note(
             };
             RequestCtx::load()?
                 .in_tenant(async |tx| {
-                    credit::create_credit_note(tx, &input).await?;
+                    let token = Some(approval_token.trim()).filter(|t| !t.is_empty());
+                    credit::create_credit_note_approved(tx, &input, token).await?;
                     Ok(read::get_bill(tx, bill_id).await?)
                 })
                 .await

@@ -27,6 +27,8 @@ pub enum SeedError {
     Db(#[from] sqlx::Error),
     #[error("demo operator: {0}")]
     Operator(String),
+    #[error(transparent)]
+    Pin(#[from] super::pins::PinError),
 }
 
 pub async fn seed_demo(db: &Db) -> Result<(), SeedError> {
@@ -42,10 +44,71 @@ pub async fn seed_demo(db: &Db) -> Result<(), SeedError> {
     .await?;
     let globex = ensure_business(db, "Globex Market", "globex", "Greta Owner", "owner@globex.test").await?;
     seed_catalog_for(db, acme, "owner@acme.test", &demo_catalog::CORNER_SHOP).await?;
+    // A manager, and till PINs, so the demo shows switching cashiers and a
+    // manager's PIN approving (README's demo logins list them).
+    let manager = accounts::ensure_member_account(
+        db,
+        acme,
+        "manager@acme.test",
+        "Mia Manager",
+        DEMO_PASSWORD,
+        Role::Manager,
+    )
+    .await?;
+    for (email, pin) in DEMO_PINS {
+        let user = match email {
+            "manager@acme.test" => manager,
+            _ => user_id(db, email).await?,
+        };
+        ensure_pin(db, acme, user, pin).await?;
+    }
     seed_catalog_for(db, globex, "owner@globex.test", &demo_catalog::MARKET).await?;
     super::org::platform::create_operator(db, DEMO_OPERATOR, "Olga Operator", DEMO_PASSWORD)
         .await
         .map_err(|e| SeedError::Operator(e.to_string()))?;
+    Ok(())
+}
+
+/// The demo's till PINs at Acme (see README's demo logins).
+pub const DEMO_PINS: [(&str, &str); 3] = [
+    ("owner@acme.test", "1111"),
+    ("manager@acme.test", "2222"),
+    ("cashier@acme.test", "3333"),
+];
+
+async fn user_id(db: &Db, email: &str) -> Result<uuid::Uuid, SeedError> {
+    let mut tx = db.platform_tx().await?;
+    let id = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(tx.conn())
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Gives a demo member a PIN unless they have one (a PIN changed since
+/// stays; nothing is hashed when there is nothing to do).
+async fn ensure_pin(db: &Db, tenant_id: uuid::Uuid, user_id: uuid::Uuid, pin: &str) -> Result<(), SeedError> {
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    let has: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM member_pins WHERE user_id = $1)")
+        .bind(user_id)
+        .fetch_one(tx.conn())
+        .await?;
+    tx.commit().await?;
+    if has {
+        return Ok(());
+    }
+    let hash = super::pins::hash_pin(pin).await?;
+    let mut tx = db.tenant_tx(tenant_id).await?;
+    sqlx::query(
+        "INSERT INTO member_pins (tenant_id, user_id, pin_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(hash)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod demo_sales;
 pub mod inventory;
 pub mod org;
 pub mod password;
+pub mod pins;
 pub mod profile;
 pub mod purchasing;
 pub mod reports;

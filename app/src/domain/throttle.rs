@@ -1,7 +1,8 @@
 //! Slowing down password guessing.
 //!
 //! Every path that checks a password (log-in, sign-up with an existing email,
-//! invitation accept) reserves an attempt here *before* hashing, in a
+//! invitation accept) or a till PIN (`domain::pins`, with keys and a lock of
+//! its own) reserves an attempt here *before* hashing, in a
 //! statement of its own that commits at once: the reservation increments the
 //! key's counter and answers whether the attempt may go ahead, atomically, so
 //! parallel guesses cannot all pass a check made before any of them counted.
@@ -24,8 +25,10 @@ pub struct ThrottleKey {
 }
 
 impl ThrottleKey {
+    /// Keys of a client address (log-in's `addr:`, the PINs' `pin-addr:`): a
+    /// success gives back its attempt instead of clearing the key.
     fn is_address(&self) -> bool {
-        self.key.starts_with("addr:")
+        self.key.starts_with("addr:") || self.key.starts_with("pin-addr:")
     }
 }
 
@@ -55,19 +58,30 @@ pub fn keys_for(email: &str, client: Option<&str>) -> Vec<ThrottleKey> {
 /// caller must commit before hashing (so others see the reservation) and
 /// roll back on a refusal (so the earlier keys are not counted either).
 pub async fn reserve(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<bool, sqlx::Error> {
+    reserve_locking(conn, keys, 30).await
+}
+
+/// [`reserve`] with the first lock lasting `first_lock_secs` (doubling with
+/// each further attempt, at most 15 minutes): PINs lock for the whole 15
+/// minutes at once (`first_lock_secs` = 900), since a PIN has few values.
+pub async fn reserve_locking(
+    conn: &mut PgConnection,
+    keys: &[ThrottleKey],
+    first_lock_secs: i32,
+) -> Result<bool, sqlx::Error> {
     for k in keys {
         // One statement per key: the upsert takes the row lock, so concurrent
         // reservations of a key are counted one after another. With the row
         // locked, the WHERE clause refuses without counting.
         let allowed: Option<i32> = sqlx::query_scalar(
             "INSERT INTO login_throttle AS t (key, failures, window_start, locked_until) \
-             VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + interval '30 seconds' END) \
+             VALUES ($1, 1, now(), CASE WHEN 1 >= $2 THEN now() + make_interval(secs => least(900, $3)) END) \
              ON CONFLICT (key) DO UPDATE SET \
                failures = CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END, \
                window_start = CASE WHEN t.window_start < now() - interval '15 minutes' THEN now() ELSE t.window_start END, \
                locked_until = CASE \
                  WHEN (CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) >= $2 \
-                 THEN now() + make_interval(secs => least(900, 30 * power(2, least(10, \
+                 THEN now() + make_interval(secs => least(900, $3 * power(2, least(10, \
                       (CASE WHEN t.window_start < now() - interval '15 minutes' THEN 1 ELSE t.failures + 1 END) - $2)))) \
                  ELSE NULL END \
              WHERE t.locked_until IS NULL OR t.locked_until <= now() \
@@ -75,6 +89,7 @@ pub async fn reserve(conn: &mut PgConnection, keys: &[ThrottleKey]) -> Result<bo
         )
         .bind(&k.key)
         .bind(k.threshold)
+        .bind(f64::from(first_lock_secs))
         .fetch_optional(&mut *conn)
         .await?;
         if allowed.is_none() {

@@ -99,7 +99,9 @@ impl<'t> TenantCtx<'t> {
     }
 
     /// Makes `actor` the actor for what follows and returns the previous one.
-    /// Only for seeding demo history (several people in one transaction).
+    /// Only for seeding demo history (several people in one transaction) and
+    /// for the part of a refund a manager approved by PIN that needs their
+    /// authority (`billing::credit`).
     pub(crate) fn switch_actor(&mut self, actor: Actor) -> Actor {
         std::mem::replace(&mut self.actor, actor)
     }

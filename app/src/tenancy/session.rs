@@ -22,6 +22,12 @@ pub struct SessionAuth {
     /// longer matches is signed out at its next request. Filled by [`sign_in`].
     #[serde(default)]
     pub epoch: i32,
+    /// Who opened this browser's till: the member who signed in here with
+    /// their password (set at password sign-in on a business's host). Kept
+    /// when people switch in by PIN; a switch is allowed only while this
+    /// person is an active manager, admin or owner of the business.
+    #[serde(default)]
+    pub till_opener: Option<Uuid>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +56,21 @@ async fn session_epoch(db: &Db, user_id: Uuid) -> Result<i32, sqlx::Error> {
         .await?;
     tx.commit().await?;
     Ok(epoch.unwrap_or_default())
+}
+
+/// Switches this session to another member of its business (their PIN was
+/// right): a new session id, their identity and session epoch; who opened
+/// the till stays.
+pub async fn switch_to(session: &Session, db: &Db, user_id: Uuid) -> Result<(), SessionError> {
+    let Some(current) = current_auth(session).await? else {
+        return Ok(());
+    };
+    let auth = SessionAuth {
+        user_id,
+        epoch: 0,
+        ..current
+    };
+    sign_in(session, db, auth).await
 }
 
 /// Keeps this session signed in after its own password change moved the

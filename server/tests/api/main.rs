@@ -27,6 +27,7 @@ mod metrics;
 mod offline_sync;
 mod organizations;
 mod passwords;
+mod pins;
 mod pool_hygiene;
 mod purchasing;
 mod realtime;

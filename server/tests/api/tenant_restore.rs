@@ -139,6 +139,22 @@ fn cash(key: &str, lines: Value, amount: i64, customer: Option<&str>) -> Value {
 async fn busy_acme(app: &TestApp) {
     let owner = app.login(ACME, ACME_OWNER, PASSWORD).await;
     let cashier = app.login(ACME, ACME_CASHIER, PASSWORD).await;
+    // A till PIN, and a PIN approval the cashier asked the owner for.
+    post(
+        app,
+        &owner,
+        "/api/auth/pin-set",
+        &[("pin", "1111"), ("password", PASSWORD)],
+    )
+    .await;
+    let owner_id = app.user_id(ACME_OWNER).await.to_string();
+    post(
+        app,
+        &cashier,
+        "/api/auth/pin-approve",
+        &[("user_id", &owner_id), ("pin", "1111"), ("action", "refund")],
+    )
+    .await;
     let category = post(app, &owner, "/api/categories/save", &[("name", "Drinks")]).await;
     let supplier = post(
         app,

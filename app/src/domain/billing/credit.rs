@@ -9,9 +9,10 @@ use crate::{
     domain::{
         audit::{self, AuditEntry},
         inventory::stock::{self, Reference},
+        pins,
     },
-    model::PaymentMethod,
-    permissions::Permission,
+    model::{PaymentMethod, PinAction},
+    permissions::{Actor, Permission},
     tenancy::TenantCtx,
 };
 
@@ -45,7 +46,40 @@ pub struct CreditInput {
 
 /// Issues a credit note (manager and above) and returns its id.
 pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> Result<Uuid, BillingError> {
-    let actor = tx.require(Permission::IssueCreditNote)?;
+    create_credit_note_approved(tx, input, None).await
+}
+
+/// [`create_credit_note`], where someone who may not issue credit notes alone
+/// (a cashier) may with `approval_token`: a manager's PIN approval of a
+/// refund (`auth/pin-approve`) for them, used up in this transaction (a
+/// refused credit note leaves it unused). The approver's role must still
+/// allow credit notes; the audit entry names them. For someone who may issue
+/// credit notes the token is not consulted.
+pub async fn create_credit_note_approved(
+    tx: &mut TenantCtx<'_>,
+    input: &CreditInput,
+    approval_token: Option<&str>,
+) -> Result<Uuid, BillingError> {
+    let approval = match (tx.require(Permission::IssueCreditNote), approval_token) {
+        (Ok(_), _) => None,
+        (Err(forbidden), None) => return Err(forbidden.into()),
+        (Err(_), Some(token)) => {
+            let asking = tx.require(Permission::Sell)?;
+            let approver = pins::consume_approval(tx, token, asking.user_id, PinAction::Refund)
+                .await?
+                .ok_or(BillingError::ApprovalExpired)?;
+            let (role, name) = super::finalize::approver_in_tenant(tx, approver)
+                .await?
+                .ok_or(BillingError::ApprovalExpired)?;
+            if !crate::permissions::allows(role, Permission::IssueCreditNote) {
+                return Err(BillingError::NotAllowed(format!(
+                    "{name} may not approve refunds. Ask a manager, an admin or the owner."
+                )));
+            }
+            Some((approver, name, role))
+        }
+    };
+    let actor = tx.actor();
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(BillingError::invalid("Give a reason (at most 500 characters)."));
@@ -191,7 +225,21 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
                 kind: Some("credit_note"),
                 id: Some(id.to_string()),
             };
-            let m = stock::return_to_stock(tx, *product_id, *quantity, &reference).await?;
+            let m = match &approval {
+                // Approved by a manager's PIN: the goods go back on the
+                // approver's authority (the cashier may not return stock
+                // alone either); the credit note stays the cashier's.
+                Some((approver, _, role)) => {
+                    let asking = tx.switch_actor(Actor {
+                        user_id: *approver,
+                        role: *role,
+                    });
+                    let returned = stock::return_to_stock(tx, *product_id, *quantity, &reference).await;
+                    tx.switch_actor(asking);
+                    returned?
+                }
+                None => stock::return_to_stock(tx, *product_id, *quantity, &reference).await?,
+            };
             stock_events.push(json!({ "product_id": m.product_id, "on_hand": m.balance_after }));
         }
     }
@@ -199,7 +247,15 @@ pub async fn create_credit_note(tx: &mut TenantCtx<'_>, input: &CreditInput) -> 
         tx,
         AuditEntry::new("credit_note.created", "credit_note")
             .entity_id(id)
-            .after(json!({ "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total })),
+            .after(match &approval {
+                None => json!({
+                    "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total
+                }),
+                Some((approver, name, _)) => json!({
+                    "number": crate::model::credit_note_number(number), "bill_id": input.bill_id, "total": total,
+                    "approved_by": approver, "approver": name, "cashier": actor.user_id,
+                }),
+            }),
     )
     .await?;
     if !stock_events.is_empty() {

@@ -13,7 +13,7 @@ use crate::{
         audit::{self, AuditEntry},
         inventory::stock::{self, Reference, SaleLine},
     },
-    model::{BillLineView, BillView, PaymentMethod, PaymentView, PosSettings, Role, SaleInput},
+    model::{BillLineView, BillView, PaymentMethod, PaymentView, PinAction, PosSettings, Role, SaleInput},
     permissions::{Actor, Permission},
     pricing::{bill_totals, LineInput, TaxMode},
     tenancy::{TenantCtx, TenantTx},
@@ -89,12 +89,31 @@ pub async fn finalize_sale_approved(
         tx,
         sale,
         &FinalizeOptions {
-            approver,
+            approval: approver.map(Approval::Verified),
             ..FinalizeOptions::default()
         },
     )
     .await?
     .id)
+}
+
+/// How a discount above the cashier's limit was approved on the till.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// A member whose email and password the caller has just verified.
+    Verified(Uuid),
+    /// A PIN approval's one-time token (`auth/pin-approve`): used up in the
+    /// sale's own transaction, so a rolled-back sale leaves it unused.
+    Token(String),
+}
+
+impl std::fmt::Debug for Approval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Approval::Verified(id) => f.debug_tuple("Verified").field(id).finish(),
+            Approval::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
 }
 
 /// [`finalize_sale_approved`], answering with the bill as the receipt shows
@@ -107,8 +126,18 @@ pub async fn finalize_sale_receipt(
     approver: Option<Uuid>,
     till_id: Option<Uuid>,
 ) -> Result<BillView, BillingError> {
+    finalize_sale_receipt_approved(tx, sale, approver.map(Approval::Verified), till_id).await
+}
+
+/// [`finalize_sale_receipt`] with either way of approving (see [`Approval`]).
+pub async fn finalize_sale_receipt_approved(
+    tx: &mut TenantCtx<'_>,
+    sale: &SaleInput,
+    approval: Option<Approval>,
+    till_id: Option<Uuid>,
+) -> Result<BillView, BillingError> {
     let options = FinalizeOptions {
-        approver,
+        approval,
         till_id,
         ..FinalizeOptions::default()
     };
@@ -142,7 +171,10 @@ pub async fn finalize_sale_at(
 
 /// An approver's role and name in the transaction's tenant, if they are an
 /// active member of it (row-level security: never another business's member).
-async fn approver_in_tenant(tx: &mut TenantTx, user_id: Uuid) -> Result<Option<(Role, String)>, sqlx::Error> {
+pub(crate) async fn approver_in_tenant(
+    tx: &mut TenantTx,
+    user_id: Uuid,
+) -> Result<Option<(Role, String)>, sqlx::Error> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT m.role, coalesce(nullif(u.display_name, ''), u.email) FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.user_id = $1 AND m.is_active",
@@ -167,13 +199,13 @@ pub(crate) struct Finalized {
 
 /// How a sale is finalized, beyond its cart: one entry point, every way of
 /// selling (see the public `finalize_*` functions).
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FinalizeOptions<'a> {
     /// The bill's time (the demo's history); `None` is now.
     pub at: Option<chrono::DateTime<chrono::Utc>>,
-    /// A manager whose credentials the caller verified, for a discount above
-    /// the cashier's limit.
-    pub approver: Option<Uuid>,
+    /// A manager's approval given on the till, for a discount above the
+    /// cashier's limit.
+    pub approval: Option<Approval>,
     /// The till sold on (it must be active; online, with an open shift).
     pub till_id: Option<Uuid>,
     /// A sale the till made offline and syncs now.
@@ -221,12 +253,8 @@ pub(crate) async fn finalize(
     sale: &SaleInput,
     options: &FinalizeOptions<'_>,
 ) -> Result<Finalized, BillingError> {
-    let FinalizeOptions {
-        at,
-        approver,
-        till_id,
-        offline,
-    } = *options;
+    let (at, till_id, offline) = (options.at, options.till_id, options.offline);
+    let approval_given = options.approval.clone();
     let actor = tx.require(Permission::Sell)?;
     if offline.is_some_and(|o| o.prices.len() != sale.lines.len()) {
         return Err(BillingError::invalid("Every line needs its price."));
@@ -398,7 +426,7 @@ pub(crate) async fn finalize(
             // from an old till; the goods have left: recorded for review.
             over_limit = true;
         } else if totals.discount as i128 > limit {
-            let Some(approver) = approver else {
+            let Some(approval_given) = approval_given else {
                 return Err(BillingError::NotAllowed(format!(
                     "Discounts above {}.{:02} % need a manager's approval. Lower the discount, \
                      or have a manager approve it on the till.",
@@ -406,11 +434,20 @@ pub(crate) async fn finalize(
                     settings.cashier_discount_limit_bp % 100
                 )));
             };
-            // Not a member here: answered as a wrong password (who has an
-            // account, and where, is not told).
-            let (role, name) = approver_in_tenant(tx, approver)
-                .await?
-                .ok_or(BillingError::ApprovalRefused)?;
+            let (approver, refused) = match approval_given {
+                // Not a member here: answered as a wrong password (who has
+                // an account, and where, is not told).
+                Approval::Verified(id) => (id, BillingError::ApprovalRefused),
+                // A PIN approval's approver no longer a member: as a token
+                // that no longer works.
+                Approval::Token(token) => (
+                    crate::domain::pins::consume_approval(tx, &token, actor.user_id, PinAction::Discount)
+                        .await?
+                        .ok_or(BillingError::ApprovalExpired)?,
+                    BillingError::ApprovalExpired,
+                ),
+            };
+            let (role, name) = approver_in_tenant(tx, approver).await?.ok_or(refused)?;
             let approving = Actor {
                 user_id: approver,
                 role,

@@ -31,6 +31,10 @@ pub enum BillingError {
     /// active member of this business (said the same way; answered 422).
     #[error("The manager's email or password is incorrect.")]
     ApprovalRefused,
+    /// A PIN approval's token that is unknown here, used, expired, for
+    /// someone else or for another action (answered 422).
+    #[error("This approval no longer works (it lasts two minutes and works once). Ask the manager to approve again.")]
+    ApprovalExpired,
     /// A sale without a till in a business that has tills (answered 409).
     #[error("This business sells on its tills: choose a till and open a shift on it first.")]
     TillNeeded,
@@ -67,7 +71,7 @@ impl From<BillingError> for AppError {
                 AppError::Forbidden
             }
             BillingError::Invalid(m) => AppError::Invalid(m),
-            BillingError::ApprovalRefused => AppError::Invalid(e.to_string()),
+            BillingError::ApprovalRefused | BillingError::ApprovalExpired => AppError::Invalid(e.to_string()),
             BillingError::NotAllowed(m) => AppError::Denied(m),
             BillingError::NotFound(_) => AppError::NotFound(e.to_string()),
             BillingError::KeyReused { .. } | BillingError::TillNeeded | BillingError::ShiftNeeded => {

@@ -2,14 +2,14 @@
 //! (found in the catalog, so a table added later is exported without anyone
 //! remembering to), including archived rows and the audit log, as JSON lines.
 //! It runs in the tenant's own transaction, so row-level security guarantees
-//! no other tenant's row can appear. Token hashes are left out: they are
+//! no other tenant's row can appear. Token, password and PIN hashes are left out: they are
 //! secrets of the sign-in machinery, not business data.
 use crate::{permissions::Permission, tenancy::TenantCtx};
 
 use super::OrgError;
 
 /// The columns never exported.
-const SECRET_COLUMNS: &[&str] = &["token_hash", "password_hash"];
+const SECRET_COLUMNS: &[&str] = &["token_hash", "password_hash", "pin_hash"];
 
 /// One part of the export: a name and the query that yields its rows as JSON.
 #[derive(Debug, Clone)]

@@ -5,3 +5,4 @@ pub mod form;
 pub mod layout;
 pub mod live;
 pub mod remembered_till;
+pub mod till_people;

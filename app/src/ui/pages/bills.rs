@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::{
     api::pos::{bills_totals, get_bill, list_bill_cashiers, list_bills, CreateCreditNote},
-    model::{BillFilter, BillView, PageContext, PersonOption},
+    model::{BillFilter, BillView, PageContext, PersonOption, PinAction},
     permissions::Permission,
     pricing::Currency,
     ui::{
-        components::{form::FormError, layout::TableBox},
+        components::{form::FormError, layout::TableBox, till_people::PinApprove},
         currency_of,
         pages::member_only::MemberOnly,
         role_can,
@@ -230,6 +230,8 @@ fn BillDetail(ctx: PageContext) -> impl IntoView {
         },
     );
     let can_credit = role_can(&ctx, Permission::IssueCreditNote);
+    // Who may not issue credit notes alone refunds with a manager's PIN.
+    let can_refund = role_can(&ctx, Permission::Sell);
     view! {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading bill…"</p> }>
             {move || Suspend::new(async move {
@@ -238,7 +240,7 @@ fn BillDetail(ctx: PageContext) -> impl IntoView {
                         <Title text=format!("{} · Shopfloor", b.number) />
                         <div class="grid grid-cols-1 gap-6 md:grid-cols-2">
                             <BillCard bill=b.clone() />
-                            {can_credit.then(|| view! { <CreditForm bill=b.clone() credit /> })}
+                            {can_refund.then(|| view! { <CreditForm bill=b.clone() credit needs_approval=!can_credit /> })}
                         </div>
                     }.into_any(),
                     Err(e) => view! { <p role="alert" class="text-red-700">{e.to_string()}</p> }.into_any(),
@@ -333,7 +335,7 @@ fn BillCard(bill: BillView) -> impl IntoView {
 }
 
 #[component]
-fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl IntoView {
+fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>, needs_approval: bool) -> impl IntoView {
     let quantities: Vec<(i32, String, i64, RwSignal<String>)> = bill
         .lines
         .iter()
@@ -378,8 +380,9 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
     });
     let bill_id = bill.id;
     let rows = quantities.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // The credit note as the server takes it; `approval_token` from a
+    // manager's PIN when this member may not issue one alone.
+    let build = move |approval_token: String| {
         let lines: Vec<String> = rows
             .iter()
             .filter_map(|(n, _, _, q)| {
@@ -387,18 +390,32 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
                 (!q.trim().is_empty()).then(|| format!("{n}:{}", q.trim()))
             })
             .collect();
-        credit.dispatch(CreateCreditNote {
+        CreateCreditNote {
             bill_id,
             lines: lines.join(","),
             reason: reason.get_untracked(),
             refund_method: method.get_untracked(),
             restock: restock.get_untracked().then(|| "on".to_string()),
             till_id: uuid::Uuid::parse_str(&till.get_untracked()).ok(),
-        });
+            approval_token,
+        }
     };
+    let build = StoredValue::new(build);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if needs_approval || credit.pending().get_untracked() {
+            return;
+        }
+        credit.dispatch(build.with_value(|b| b(String::new())));
+    };
+    let approved = Callback::new(move |(token, _): (String, String)| {
+        if !credit.pending().get_untracked() {
+            credit.dispatch(build.with_value(|b| b(token)));
+        }
+    });
     view! {
         <form on:submit=submit class="space-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm">
-            <h2 class="font-semibold">"Issue a credit note"</h2>
+            <h2 class="font-semibold">{if needs_approval { "Refund with a manager's approval" } else { "Issue a credit note" }}</h2>
             {quantities.into_iter().map(|(n, name, left, q)| view! {
                 <label class="flex items-center justify-between gap-2">
                     <span>{format!("{n}. {name} (up to {left})")}</span>
@@ -445,9 +462,24 @@ fn CreditForm(bill: BillView, credit: ServerAction<CreateCreditNote>) -> impl In
                 </label>
             })}
             <FormError value=credit.value() />
-            <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50" disabled=move || credit.pending().get()>
-                "Issue credit note"
-            </button>
+            {if needs_approval {
+                view! {
+                    <PinApprove
+                        action=PinAction::Refund
+                        label="Approve and issue"
+                        disabled=Signal::derive(move || credit.pending().get())
+                        on_approved=approved
+                    />
+                }
+                .into_any()
+            } else {
+                view! {
+                    <button type="submit" class="rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50" disabled=move || credit.pending().get()>
+                        "Issue credit note"
+                    </button>
+                }
+                .into_any()
+            }}
         </form>
     }
     .into_any()

@@ -3,8 +3,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::org::{
-        list_invitations, list_members, ChangeMemberRole, CreateInvitation, RevokeInvitation, SetMemberActive,
+    api::{
+        org::{
+            list_invitations, list_members, ChangeMemberRole, CreateInvitation, RevokeInvitation,
+            SetMemberActive,
+        },
+        pins::ClearPin,
     },
     model::Role,
     org::InvitationStatus,
@@ -38,6 +42,7 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
     let set_active = ServerAction::<SetMemberActive>::new();
     let invite = ServerAction::<CreateInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
+    let clear_pin = ServerAction::<ClearPin>::new();
     let members = Resource::new(
         move || {
             (
@@ -69,6 +74,10 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                 <h1 class="text-2xl font-bold tracking-tight">"Team"</h1>
                 <FormError value=change_role.value() />
                 <FormError value=set_active.value() />
+                <FormError value=clear_pin.value() />
+                {move || clear_pin.value().get().and_then(Result::ok).map(|said| view! {
+                    <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-800" data-testid="pin-cleared">{said}</p>
+                })}
                 <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                     {move || {
                         let grantable = grantable.clone();
@@ -124,13 +133,22 @@ fn Members(me: uuid::Uuid, role: Role) -> impl IntoView {
                                                         {manageable.then(|| {
                                                             if m.is_active {
                                                                 view! {
-                                                                    <ConfirmButton
-                                                                        label="Deactivate"
-                                                                        question=format!("Deactivate {}? They are signed out at once.", m.display_name)
-                                                                        confirm="Yes, deactivate"
-                                                                        class="text-xs text-slate-600 hover:text-red-700 hover:underline"
-                                                                        on_confirm=move |_| { set_active.dispatch(SetMemberActive { user_id, active: false }); }
-                                                                    />
+                                                                    <span class="inline-flex flex-wrap justify-end gap-3">
+                                                                        <ConfirmButton
+                                                                            label="Remove till PIN"
+                                                                            question=format!("Remove {}'s till PIN? They set a new one on their profile.", m.display_name)
+                                                                            confirm="Yes, remove"
+                                                                            class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                                            on_confirm=move |_| { clear_pin.dispatch(ClearPin { user_id }); }
+                                                                        />
+                                                                        <ConfirmButton
+                                                                            label="Deactivate"
+                                                                            question=format!("Deactivate {}? They are signed out at once.", m.display_name)
+                                                                            confirm="Yes, deactivate"
+                                                                            class="text-xs text-slate-600 hover:text-red-700 hover:underline"
+                                                                            on_confirm=move |_| { set_active.dispatch(SetMemberActive { user_id, active: false }); }
+                                                                        />
+                                                                    </span>
                                                                 }.into_any()
                                                             } else {
                                                                 view! {

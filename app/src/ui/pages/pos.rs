@@ -12,12 +12,15 @@ use crate::{
     },
     error::AppError,
     model::{
-        BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PosItem, PosSettings, SaleInput,
-        TillView, UserView,
+        BillView, CartLine, ManagerApproval, PaymentInput, PaymentMethod, PinAction, PosItem, PosSettings,
+        SaleInput, TillView, UserView,
     },
     pricing::{bill_totals, BillTotals, Currency, LineInput},
     ui::{
-        components::customer_picker::{step, CustomerPicker},
+        components::{
+            customer_picker::{step, CustomerPicker},
+            till_people::{PinApprove, TillPeople},
+        },
         offline::{
             provisional::{RungLine, RungSale},
             status::OfflineStatus,
@@ -31,12 +34,25 @@ use crate::{
 pub fn PosPage() -> impl IntoView {
     view! {
         <Title text="Till · Shopfloor" />
-        <MemberOnly children=|ctx| match ctx.user {
-            Some(user) => view! { <Till user /> }.into_any(),
-            None => ().into_any(),
+        <MemberOnly children=|ctx| {
+            // Switching cashiers waits until this member's offline sales are
+            // sent (the server records the sender as their cashier).
+            let blocked = RwSignal::new(None::<String>);
+            provide_context(SwitchBlocked(blocked));
+            match ctx.user.clone() {
+                Some(user) => view! {
+                    <TillPeople user=ctx.user blocked=blocked.into() />
+                    <Till user />
+                }.into_any(),
+                None => ().into_any(),
+            }
         } />
     }
 }
+
+/// Set while the cashier switch must wait (see `PosPage`).
+#[derive(Clone, Copy)]
+struct SwitchBlocked(RwSignal<Option<String>>);
 
 #[derive(Clone, PartialEq)]
 struct CartItem {
@@ -380,6 +396,14 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
             offline.start();
         }
     });
+    if let Some(SwitchBlocked(blocked)) = use_context::<SwitchBlocked>() {
+        Effect::new(move |_| {
+            blocked.set((offline.pending() > 0).then(|| {
+                "Send the sales made offline first (the till sends them by itself once the network is back)."
+                    .to_string()
+            }));
+        });
+    }
     // The receipt names the cashier as the server does (their email).
     let cashier = StoredValue::new(user.email.clone());
     let may_give_large_discounts = user
@@ -793,7 +817,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
             ));
             return;
         }
-        pay_with(Some(ManagerApproval { email, password }));
+        pay_with(Some(ManagerApproval::Password { email, password }));
     };
     let park = move || {
         let lines: Vec<CartLine> = cart.with_untracked(|c| cart_lines(c));
@@ -1140,7 +1164,7 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
                             <Show when=move || approval_open.get()>
                                 <div role="group" aria-labelledby="approval-title" class="space-y-2 rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm" data-testid="approval">
                                     <p id="approval-title" class="font-semibold">"Manager approval"</p>
-                                    <p class="text-slate-700">"A manager, an admin or the owner types their email and password to approve this discount."</p>
+                                    <p class="text-slate-700">"A manager, an admin or the owner types their email and password (or their PIN, below) to approve this discount."</p>
                                     <input
                                         node_ref=approver_input
                                         type="email"
@@ -1181,6 +1205,14 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
                                             "Cancel"
                                         </button>
                                     </div>
+                                    <PinApprove
+                                        action=PinAction::Discount
+                                        label="Approve and pay"
+                                        disabled=busy
+                                        on_approved=Callback::new(move |(token, _): (String, String)| {
+                                            pay_with(Some(ManagerApproval::Token { token }))
+                                        })
+                                    />
                                 </div>
                             </Show>
                             <p class="flex justify-between text-sm text-slate-600">
