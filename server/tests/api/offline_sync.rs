@@ -833,7 +833,12 @@ async fn a_synced_bill_keeps_its_provisional_number_and_is_found_by_it_in_its_bu
     let bill_id = synced[0].bill_id.expect("recorded");
 
     let res = app
-        .post_form(ACME, "/api/bills/get", &[("id", &bill_id.to_string())], Some(&acme.cookie))
+        .post_form(
+            ACME,
+            "/api/bills/get",
+            &[("id", &bill_id.to_string())],
+            Some(&acme.cookie),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["provisional_number"], json!(provisional));
@@ -842,22 +847,39 @@ async fn a_synced_bill_keeps_its_provisional_number_and_is_found_by_it_in_its_bu
     // Typed as printed, in any case: the one bill.
     let search = provisional.to_lowercase();
     let res = app
-        .post_form(ACME, "/api/bills/list", &[("search", &search)], Some(&acme.cookie))
+        .post_form(
+            ACME,
+            "/api/bills/list",
+            &[("search", &search)],
+            Some(&acme.cookie),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let ids: Vec<String> = res.json().as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect();
+    let ids: Vec<String> = res
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids, vec![bill_id.to_string()]);
 
     // Globex searching the same number finds none of acme's bills.
     let globex = TillClient::sign_in(&app, GLOBEX, GLOBEX_OWNER).await;
     let res = app
-        .post_form(GLOBEX, "/api/bills/list", &[("search", &provisional)], Some(&globex.cookie))
+        .post_form(
+            GLOBEX,
+            "/api/bills/list",
+            &[("search", &provisional)],
+            Some(&globex.cookie),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json().as_array().unwrap().len(), 0);
 
     // An online bill has none.
-    acme.sell_online(&settings, till_id, item(&catalog, product_id), 1).await;
+    acme.sell_online(&settings, till_id, item(&catalog, product_id), 1)
+        .await;
     let online: Option<String> = sqlx::query_scalar(
         "SELECT provisional_number FROM bills WHERE tenant_id = $1 AND status = 'finalized' \
          ORDER BY number DESC LIMIT 1",

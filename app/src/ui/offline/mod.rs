@@ -13,9 +13,9 @@
 //!   key makes harmless.
 pub mod provisional;
 pub mod search;
+pub mod status;
 #[cfg(feature = "hydrate")]
 mod store;
-pub mod status;
 mod till;
 
 pub use till::{unreachable, OfflineTill};

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    model::{BillLineView, BillView, OfflineLine, OfflineSale, PaymentInput, PaymentView, PosItem, PosSettings},
+    model::{
+        BillLineView, BillView, OfflineLine, OfflineSale, PaymentInput, PaymentView, PosItem, PosSettings,
+    },
     pricing::{bill_totals, LineInput, TotalsError},
 };
 
@@ -214,9 +216,15 @@ mod tests {
         for mode in [TaxMode::Inclusive, TaxMode::Exclusive] {
             let mut rung = rung.clone();
             let total = {
-                let (_, receipt) =
-                    queue_entry(&rung, "T1-000001".into(), "x".into(), "y".into(), &settings(mode), (Uuid::nil(), "Ann"))
-                        .unwrap();
+                let (_, receipt) = queue_entry(
+                    &rung,
+                    "T1-000001".into(),
+                    "x".into(),
+                    "y".into(),
+                    &settings(mode),
+                    (Uuid::nil(), "Ann"),
+                )
+                .unwrap();
                 receipt.total
             };
             rung.payments[0].amount = total;

@@ -28,7 +28,10 @@ fn rank(item: &PosItem, query: &str, words: &[String]) -> Option<u8> {
         return Some(1);
     }
     let name = fold(&item.name);
-    let name_words: Vec<&str> = name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let name_words: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let every_word = words
         .iter()
         .all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())) || sku.starts_with(w.as_str()));
@@ -51,7 +54,10 @@ pub fn find(items: &[PosItem], query: &str, limit: usize) -> Vec<PosItem> {
         .filter_map(|item| rank(item, &query, &words).map(|r| (r, item)))
         .collect();
     hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    hits.into_iter().take(limit).map(|(_, item)| item.clone()).collect()
+    hits.into_iter()
+        .take(limit)
+        .map(|(_, item)| item.clone())
+        .collect()
 }
 
 #[cfg(test)]

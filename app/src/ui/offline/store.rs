@@ -17,7 +17,9 @@ use std::cell::RefCell;
 
 use wasm_bindgen::{prelude::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbObjectStore, IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{
+    IdbDatabase, IdbObjectStore, IdbObjectStoreParameters, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
 
 use super::provisional::QueuedSale;
 use crate::model::PosItem;
@@ -59,7 +61,14 @@ async fn done(request: &IdbRequest) -> Result<JsValue, StoreError> {
     request.set_onerror(None);
     match outcome {
         Ok(_) => request.result().map_err(failed),
-        Err(_) => Err(failed(request.error().ok().flatten().map(JsValue::from).unwrap_or(JsValue::NULL))),
+        Err(_) => Err(failed(
+            request
+                .error()
+                .ok()
+                .flatten()
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL),
+        )),
     }
 }
 
@@ -73,7 +82,11 @@ async fn committed(tx: &IdbTransaction) -> Result<(), StoreError> {
     let outcome = JsFuture::from(promise).await;
     match outcome {
         Ok(_) => Ok(()),
-        Err(_) => Err(failed(tx.error().map(JsValue::from).unwrap_or_else(|| "the transaction was aborted".into()))),
+        Err(_) => Err(failed(
+            tx.error()
+                .map(JsValue::from)
+                .unwrap_or_else(|| "the transaction was aborted".into()),
+        )),
     }
 }
 
@@ -137,7 +150,12 @@ fn store(tx: &IdbTransaction, name: &str) -> Result<IdbObjectStore, StoreError> 
 }
 
 async fn put(store: &IdbObjectStore, key: &JsValue, value: &str) -> Result<(), StoreError> {
-    done(&store.put_with_key(&JsValue::from_str(value), key).map_err(failed)?).await?;
+    done(
+        &store
+            .put_with_key(&JsValue::from_str(value), key)
+            .map_err(failed)?,
+    )
+    .await?;
     Ok(())
 }
 
@@ -172,7 +190,12 @@ pub async fn apply_catalog(
         done(&cache.clear().map_err(failed)?).await?;
     }
     for id in removed {
-        done(&cache.delete(&JsValue::from_str(&id.to_string())).map_err(failed)?).await?;
+        done(
+            &cache
+                .delete(&JsValue::from_str(&id.to_string()))
+                .map_err(failed)?,
+        )
+        .await?;
     }
     for p in products {
         let json = serde_json::to_string(p).unwrap_or_default();
@@ -216,7 +239,12 @@ pub async fn enqueue<R>(
         };
         put(&meta, &key, &seq.to_string()).await?;
         let json = serde_json::to_string(&queued.0).unwrap_or_default();
-        done(&store(&tx, SALES)?.add(&JsValue::from_str(&json)).map_err(failed)?).await?;
+        done(
+            &store(&tx, SALES)?
+                .add(&JsValue::from_str(&json))
+                .map_err(failed)?,
+        )
+        .await?;
         committed(&tx).await?;
         Ok(Ok(queued))
     }

@@ -68,18 +68,24 @@ impl OfflineTill {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn till_key(&self) -> String {
-        self.till_id.map(|t| t.to_string()).unwrap_or_else(|| "none".into())
+        self.till_id
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "none".into())
     }
 
     /// Cached items for a query (offline search).
     pub fn search(&self, query: &str, limit: usize) -> Vec<PosItem> {
-        self.products.with_value(|items| search::find(items, query, limit))
+        self.products
+            .with_value(|items| search::find(items, query, limit))
     }
 
     /// Sales waiting to be sent by the signed-in member (refused ones aside).
     pub fn pending(&self) -> usize {
-        self.queue
-            .with(|q| q.iter().filter(|s| s.refused.is_none() && s.sold_by == self.user_id).count())
+        self.queue.with(|q| {
+            q.iter()
+                .filter(|s| s.refused.is_none() && s.sold_by == self.user_id)
+                .count()
+        })
     }
 
     /// The request failed for want of a server: sell offline until one answers.
@@ -177,7 +183,11 @@ impl OfflineTill {
 
     /// Brings the cached catalog up to date (changes since the cursor).
     pub async fn refresh_catalog(&self) {
-        let cursor = super::store::meta_get("cursor").await.ok().flatten().unwrap_or_default();
+        let cursor = super::store::meta_get("cursor")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         match crate::api::sync::sync_catalog(cursor, self.till_id).await {
             Ok(delta) => {
                 let key = self.till_key();
@@ -262,7 +272,9 @@ impl OfflineTill {
         self.sending.set(true);
         let mut sent = 0usize;
         loop {
-            let Ok(queue) = super::store::queued().await else { break };
+            let Ok(queue) = super::store::queued().await else {
+                break;
+            };
             let batch: Vec<(f64, QueuedSale)> = queue
                 .into_iter()
                 .filter(|(_, s)| s.refused.is_none() && s.sold_by == self.user_id)
@@ -279,7 +291,10 @@ impl OfflineTill {
                     let mut refused = Vec::new();
                     let mut numbers = Vec::new();
                     for (key, sale) in &batch {
-                        match results.iter().find(|r| r.idempotency_key == sale.sale.idempotency_key) {
+                        match results
+                            .iter()
+                            .find(|r| r.idempotency_key == sale.sale.idempotency_key)
+                        {
                             Some(r) if r.refused.is_some() => {
                                 let mut sale = sale.clone();
                                 sale.refused = r.refused.clone();
@@ -309,7 +324,8 @@ impl OfflineTill {
                     if unreachable(&e) {
                         self.online.set(false);
                     } else {
-                        self.note.set(Some(format!("Queued sales could not be sent: {e}")));
+                        self.note
+                            .set(Some(format!("Queued sales could not be sent: {e}")));
                     }
                     break;
                 }

@@ -489,7 +489,12 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
     });
     // The search runs on what follows a typed quantity (`3*` then the code).
     let results = Resource::new(
-        move || (split_quantity(&query.get()).1.trim().to_owned(), offline.online.get()),
+        move || {
+            (
+                split_quantity(&query.get()).1.trim().to_owned(),
+                offline.online.get(),
+            )
+        },
         move |(q, _)| async move {
             if q.is_empty() {
                 Ok(Vec::new())
@@ -748,7 +753,13 @@ fn TillScreen(settings: PosSettings, till_id: Option<Uuid>, user: UserView) -> i
             match answer {
                 // No server (or its answer lost): the sale is kept on the
                 // till and sent later under the same key.
-                None | Some(Err(AppError::Transport(_) | AppError::Unavailable | AppError::TimedOut | AppError::Unconfirmed)) => {
+                None
+                | Some(Err(
+                    AppError::Transport(_)
+                    | AppError::Unavailable
+                    | AppError::TimedOut
+                    | AppError::Unconfirmed,
+                )) => {
                     offline.went_offline();
                     if with_customer {
                         message.set(Some(
