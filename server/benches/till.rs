@@ -3,12 +3,22 @@
 //! under RLS) side by side with the substring query it replaced (the same
 //! tenant path, `name LIKE '%…%'`), in one run on the same database.
 //!
+//! Then the offline till's catalog at that size (`sync/catalog`'s domain
+//! call, issue #15): the bounded set a till caches on its first visit, the
+//! delta it asks for on each refresh, side by side with the whole catalog it
+//! would otherwise download.
+//!
 //! Run: `cargo bench -p server --bench till` (database as for the search
 //! bench; the data is loaded once and kept). Prints p50/p95 per keystroke and
 //! the throughput ratio. A measurement, not a test.
 use std::time::{Duration, Instant};
 
-use app::{domain::inventory::till_search, tenancy::Db};
+use app::{
+    domain::{billing::offline, inventory::till_search},
+    model::{PosItem, Role},
+    permissions::Actor,
+    tenancy::Db,
+};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -16,6 +26,9 @@ mod common;
 use common::{app_db, ms, percentile, prepare, total};
 
 const PRODUCTS: i64 = 300_000;
+/// Finalized bills over the last 90 days (3 lines each, most on a few
+/// products): what the bounded set's ranking reads.
+const BILLS: i64 = 30_000;
 const ROUNDS: usize = 20;
 const DATABASE: &str = "shopfloor_bench_till";
 
@@ -42,6 +55,7 @@ const TYPED: &[&str] = &[
 async fn main() {
     let (options, owner) = prepare(DATABASE).await;
     let tenant = load(&owner).await;
+    let cashier = load_sales(&owner, tenant).await;
     let db = app_db(&options, 4).await;
 
     println!("\ntill search, one tenant with {PRODUCTS} products, {ROUNDS} rounds of each keystroke (interleaved)\n");
@@ -91,6 +105,192 @@ async fn main() {
         ms(percentile(&mut all_terms, 100)),
     );
     println!("ratio = substring total time / terms total time (higher = the terms path is faster)");
+
+    offline_catalog(&db, tenant, cashier).await;
+}
+
+/// The offline till's catalog at 300,000 products: the bounded set (first
+/// visit, or a cursor too old), the delta of a refresh with nothing changed,
+/// and the whole catalog a till without the bound would download, in turns.
+async fn offline_catalog(db: &Db, tenant: Uuid, cashier: Uuid) {
+    let actor = Actor {
+        user_id: cashier,
+        role: Role::Cashier,
+    };
+    let (mut set_times, mut delta_times, mut whole_times) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut set_bytes, mut whole_bytes, mut set_len, mut whole_len) = (0, 0, 0, 0);
+    for round in 0..ROUNDS + 3 {
+        let start = Instant::now();
+        let mut tx = db.tenant_tx(tenant).await.unwrap();
+        let set = offline::catalog_delta(&mut tx.acting(actor), "", None, offline::CATALOG_BOUND)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let set_time = start.elapsed();
+        assert!(set.full);
+        set_len = set.products.len();
+        set_bytes = serde_json::to_vec(&set.products).unwrap().len();
+        let cursor = set.cursor;
+
+        let start = Instant::now();
+        let mut tx = db.tenant_tx(tenant).await.unwrap();
+        let delta = offline::catalog_delta(&mut tx.acting(actor), &cursor, None, offline::CATALOG_BOUND)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let delta_time = start.elapsed();
+        assert!(!delta.full);
+
+        let start = Instant::now();
+        let whole = whole_catalog(db, tenant).await;
+        let whole_time = start.elapsed();
+        whole_len = whole.len();
+        whole_bytes = serde_json::to_vec(&whole).unwrap().len();
+        // The first rounds warm the caches.
+        if round >= 3 {
+            set_times.push(set_time);
+            delta_times.push(delta_time);
+            whole_times.push(whole_time);
+        }
+    }
+    println!(
+        "\noffline till's catalog, {PRODUCTS} products, {BILLS} bills in 90 days, {ROUNDS} rounds (in turns)\n"
+    );
+    println!(
+        "{:<44} {:>8} {:>10} {:>10} {:>10}",
+        "call", "products", "JSON KB", "p50 ms", "p95 ms"
+    );
+    let line = |label: &str, n: usize, bytes: usize, samples: &mut Vec<Duration>| {
+        println!(
+            "{label:<44} {n:>8} {:>10.1} {:>10.2} {:>10.2}",
+            bytes as f64 / 1000.0,
+            ms(percentile(samples, 50)),
+            ms(percentile(samples, 95))
+        );
+    };
+    line(
+        "bounded set (first visit, old cursor)",
+        set_len,
+        set_bytes,
+        &mut set_times,
+    );
+    line(
+        "delta since the last refresh (no changes)",
+        0,
+        0,
+        &mut delta_times,
+    );
+    line(
+        "the whole catalog (what the bound avoids)",
+        whole_len,
+        whole_bytes,
+        &mut whole_times,
+    );
+    println!(
+        "ratio whole catalog / bounded set: time {:.2}, bytes {:.0}; delta / bounded set time {:.2}",
+        total(&whole_times).as_secs_f64() / total(&set_times).as_secs_f64(),
+        whole_bytes as f64 / set_bytes as f64,
+        total(&delta_times).as_secs_f64() / total(&set_times).as_secs_f64(),
+    );
+}
+
+/// Every active product with what a till shows of it, through the tenant
+/// path: the download a till would make without the bounded set.
+async fn whole_catalog(db: &Db, tenant: Uuid) -> Vec<PosItem> {
+    let mut tx = db.tenant_tx(tenant).await.unwrap();
+    type Row = (Uuid, String, Option<String>, String, i64, i32, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT p.id, p.sku, p.barcode, p.name, p.sale_price, coalesce(t.rate_bp, 0), p.on_hand \
+         FROM products p LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
+         WHERE p.is_active ORDER BY p.name, p.id",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    rows.into_iter()
+        .map(
+            |(id, sku, barcode, name, unit_price, tax_rate_bp, on_hand)| PosItem {
+                id,
+                sku,
+                barcode,
+                name,
+                unit_price,
+                tax_rate_bp,
+                on_hand,
+            },
+        )
+        .collect()
+}
+
+/// A cashier and 30,000 finalized bills over the last 90 days, 3 lines each,
+/// loaded once like the products (superuser, triggers off: the bills are born
+/// final). Lines fall on products by a power law, as sales do: a few hundred
+/// products take most of them. Answers the cashier.
+async fn load_sales(owner: &PgPool, tenant: Uuid) -> Uuid {
+    let email = "cashier@till-bench.test";
+    let have: i64 = sqlx::query_scalar("SELECT count(*) FROM bills WHERE tenant_id = $1")
+        .bind(tenant)
+        .fetch_one(owner)
+        .await
+        .unwrap();
+    if have < BILLS {
+        eprintln!("loading {BILLS} bills over 90 days (once)…");
+        let started = Instant::now();
+        let mut tx = owner.begin().await.unwrap();
+        sqlx::query("SET LOCAL session_replication_role = replica")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash) \
+             VALUES (gen_random_uuid(), $1, 'Bench cashier', 'not a hash') ON CONFLICT DO NOTHING",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO bills (tenant_id, id, status, number, idempotency_key, cashier_id, currency, tax_mode, \
+               gross, discount, bill_discount, net, tax, total, paid, change_given, created_at, finalized_at) \
+             SELECT $1, gen_random_uuid(), 'finalized', n, 'till-bench-' || n, u.id, 'USD', 'inclusive', \
+                    300, 0, 0, 250, 50, 300, 300, 0, at, at \
+             FROM users u, generate_series(1, $2) AS n, \
+                  LATERAL (SELECT now() - n * (interval '90 days' / $2) AS at) x \
+             WHERE u.email = $3",
+        )
+        .bind(tenant)
+        .bind(BILLS)
+        .bind(email)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH ids AS (SELECT array_agg(id ORDER BY sku) AS a FROM products WHERE tenant_id = $1) \
+             INSERT INTO bill_lines (tenant_id, bill_id, line_no, product_id, sku, name, unit_price, tax_rate_bp, \
+               quantity, line_discount, bill_discount, net, tax, total) \
+             SELECT $1, b.id, l, ids.a[1 + floor($2 * power(random(), 4))::int], 'bench', 'bench', 100, 0, \
+                    1, 0, 0, 100, 0, 100 \
+             FROM bills b, generate_series(1, 3) AS l, ids \
+             WHERE b.tenant_id = $1",
+        )
+        .bind(tenant)
+        .bind(PRODUCTS as f64)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        sqlx::query("VACUUM (ANALYZE) bills, bill_lines")
+            .execute(owner)
+            .await
+            .unwrap();
+        eprintln!("loaded in {:.1}s", started.elapsed().as_secs_f64());
+    }
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(owner)
+        .await
+        .unwrap()
 }
 
 async fn time_terms(db: &Db, tenant: Uuid, typed: &str) -> (Duration, usize) {

@@ -752,6 +752,13 @@ async fn the_cached_set_is_bounded_to_the_most_sold_then_the_most_recently_sold(
     let three = offline::catalog_delta(&mut cx, "", None, 3).await.unwrap();
     let three: HashSet<Uuid> = three.products.iter().map(|p| p.id).collect();
     assert_eq!(three, HashSet::from([products[3], products[1], products[4]]));
+    // Then the most recently changed of the unsold: P2 was made after P0.
+    let four = offline::catalog_delta(&mut cx, "", None, 4).await.unwrap();
+    let four: HashSet<Uuid> = four.products.iter().map(|p| p.id).collect();
+    assert_eq!(
+        four,
+        HashSet::from([products[3], products[1], products[4], products[2]])
+    );
     // Every product changes: the set's come back, the others are dropped.
     sqlx::query("UPDATE products SET updated_at = now() WHERE tenant_id = $1")
         .bind(app.acme)
