@@ -49,7 +49,7 @@ use leptos::config::LeptosOptions;
 use uuid::Uuid;
 
 mod common;
-use common::{app_db, ms, percentile, prepare_fresh};
+use common::{app_db, bulk_tx, ms, percentile, prepare_fresh};
 
 const TENANTS: usize = 10;
 const TERMINALS: usize = 32;
@@ -637,11 +637,7 @@ async fn product_with_history(db: &Db, owner: &sqlx::PgPool, t: &Terminal, movem
     // dead version of the product's row behind, 100,000 of them in one
     // transaction. The running total is set to match; inventory_violations()
     // at the end of the run checks the ledger as a whole.
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = bulk_tx(owner).await;
     sqlx::query(
         "INSERT INTO stock_movements (tenant_id, id, product_id, kind, quantity, balance_after, reason) \
          SELECT $1, gen_random_uuid(), $2, 'restock', 1, 1000000 + n, 'bench history' \

@@ -30,7 +30,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 mod common;
-use common::{app_db, ms, percentile, prepare_fresh};
+use common::{app_db, bulk_tx, ms, percentile, prepare_fresh};
 
 const TENANTS: usize = 100;
 const BIG_BILLS: i64 = 1_000_000;
@@ -200,11 +200,7 @@ async fn main() {
 /// superuser's replica mode, this transaction only: the bills are born final
 /// instead of going through a draft).
 async fn bulk_bills(owner: &sqlx::PgPool, tenant: Uuid, cashier: Uuid, count: i64) {
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = bulk_tx(owner).await;
     sqlx::query(
         "INSERT INTO bills (tenant_id, id, status, number, idempotency_key, cashier_id, currency, tax_mode, \
            gross, discount, bill_discount, net, tax, total, paid, change_given, created_at, finalized_at) \

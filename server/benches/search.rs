@@ -19,7 +19,7 @@ use server::database::{
 use sqlx::PgPool;
 
 mod common;
-use common::{admin_options, ms, percentile, total};
+use common::{admin_options, bulk_tx, ms, percentile, total};
 use uuid::Uuid;
 
 const TENANTS: i64 = 100;
@@ -193,11 +193,7 @@ async fn load(owner: &PgPool) {
     }
     eprintln!("loading {} products (once)…", TENANTS * PRODUCTS_PER_TENANT);
     let started = Instant::now();
-    let mut tx = owner.begin().await.unwrap();
-    sqlx::query("SET LOCAL session_replication_role = replica")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = bulk_tx(owner).await;
     sqlx::query(
         "INSERT INTO tenants (id, slug, name) SELECT gen_random_uuid(), 'bench-' || lpad(t::text, 3, '0'), 'Bench ' || t \
          FROM generate_series(0, $1 - 1) t ON CONFLICT (slug) DO NOTHING",

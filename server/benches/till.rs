@@ -23,7 +23,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 mod common;
-use common::{app_db, ms, percentile, prepare, total};
+use common::{app_db, bulk_tx, ms, percentile, prepare, total};
 
 const PRODUCTS: i64 = 300_000;
 /// Finalized bills over the last 90 days (3 lines each, most on a few
@@ -194,33 +194,13 @@ async fn offline_catalog(db: &Db, tenant: Uuid, cashier: Uuid) {
     );
 }
 
-/// Every active product with what a till shows of it, through the tenant
-/// path: the download a till would make without the bounded set.
+/// Every active product through the tenant path: the download a till would
+/// make without the bounded set.
 async fn whole_catalog(db: &Db, tenant: Uuid) -> Vec<PosItem> {
     let mut tx = db.tenant_tx(tenant).await.unwrap();
-    type Row = (Uuid, String, Option<String>, String, i64, i32, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT p.id, p.sku, p.barcode, p.name, p.sale_price, coalesce(t.rate_bp, 0), p.on_hand \
-         FROM products p LEFT JOIN tax_rates t ON t.tenant_id = p.tenant_id AND t.id = p.tax_rate_id \
-         WHERE p.is_active ORDER BY p.name, p.id",
-    )
-    .fetch_all(tx.conn())
-    .await
-    .unwrap();
+    let items = offline::active_catalog(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
-    rows.into_iter()
-        .map(
-            |(id, sku, barcode, name, unit_price, tax_rate_bp, on_hand)| PosItem {
-                id,
-                sku,
-                barcode,
-                name,
-                unit_price,
-                tax_rate_bp,
-                on_hand,
-            },
-        )
-        .collect()
+    items
 }
 
 /// A cashier and 30,000 finalized bills over the last 90 days, 3 lines each,
@@ -237,11 +217,7 @@ async fn load_sales(owner: &PgPool, tenant: Uuid) -> Uuid {
     if have < BILLS {
         eprintln!("loading {BILLS} bills over 90 days (once)…");
         let started = Instant::now();
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SET LOCAL session_replication_role = replica")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = bulk_tx(owner).await;
         sqlx::query(
             "INSERT INTO users (id, email, display_name, password_hash) \
              VALUES (gen_random_uuid(), $1, 'Bench cashier', 'not a hash') ON CONFLICT DO NOTHING",
@@ -343,11 +319,7 @@ async fn load(owner: &PgPool) -> Uuid {
     if have < PRODUCTS {
         eprintln!("loading {PRODUCTS} products and their terms (once)…");
         let started = Instant::now();
-        let mut tx = owner.begin().await.unwrap();
-        sqlx::query("SET LOCAL session_replication_role = replica")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = bulk_tx(owner).await;
         sqlx::query(
             "INSERT INTO tenants (id, slug, name) VALUES (gen_random_uuid(), 'till-bench', 'Till bench') \
              ON CONFLICT (slug) DO NOTHING",

@@ -71,3 +71,15 @@ pub async fn prepare_fresh(database: &str) -> (PgConnectOptions, sqlx::PgPool) {
     pool.close().await;
     prepare(database).await
 }
+
+/// A transaction of the superuser with triggers (and the foreign-key checks
+/// they make) off, for loading bench data in bulk: rows are written as they
+/// would end up, not through the app's paths.
+pub async fn bulk_tx(owner: &sqlx::PgPool) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = owner.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx
+}

@@ -173,6 +173,18 @@ fn item((id, sku, barcode, name, unit_price, tax_rate_bp, on_hand, _): ItemRow) 
     }
 }
 
+/// Every active product as the till shows it, by name: the whole set when
+/// the catalog is within the bound (and, in the till bench, the download the
+/// bound avoids).
+pub async fn active_catalog(tx: &mut TenantTx) -> Result<Vec<PosItem>, sqlx::Error> {
+    let rows: Vec<ItemRow> = sqlx::query_as(&format!(
+        "SELECT {ITEM_COLUMNS} WHERE p.is_active ORDER BY p.name, p.id"
+    ))
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(item).collect())
+}
+
 /// The ids of the set a till caches when the business has more than `bound`
 /// active products (`None`: every active product is in it). The most sold
 /// over 30 days, then the most recently sold over 90 days, then the most
@@ -279,27 +291,22 @@ pub async fn catalog_delta(
         _ => bounded_set(tx, bound).await?,
     };
     let Some(changed) = changed else {
-        let rows: Vec<ItemRow> = match &set {
-            None => {
-                sqlx::query_as(&format!(
-                    "SELECT {ITEM_COLUMNS} WHERE p.is_active ORDER BY p.name, p.id"
-                ))
-                .fetch_all(tx.conn())
-                .await?
-            }
+        let products = match &set {
+            None => active_catalog(tx).await?,
             Some(ids) => {
-                sqlx::query_as(&format!(
+                let rows: Vec<ItemRow> = sqlx::query_as(&format!(
                     "SELECT {ITEM_COLUMNS} WHERE p.id = ANY($1) ORDER BY p.name, p.id"
                 ))
                 .bind(ids)
                 .fetch_all(tx.conn())
-                .await?
+                .await?;
+                rows.into_iter().map(item).collect()
             }
         };
         return Ok(CatalogDelta {
             cursor,
             full: true,
-            products: rows.into_iter().map(item).collect(),
+            products,
             removed: Vec::new(),
             till_code,
             last_provisional,
